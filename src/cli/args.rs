@@ -1,0 +1,180 @@
+//! A deliberately small argument parser (no clap): each command pulls the
+//! flags it knows, then its positionals, then calls [`Args::finish`], which
+//! turns anything left over into a status-2 error with a hint.
+//!
+//! Flags may appear anywhere; `--name=value` and `--name value` both work;
+//! `--` ends flags so a positional may start with `-`. A lone `-` is a
+//! positional (it means "stdin" where a command accepts it).
+
+use crate::exit;
+use anyhow::Result;
+use std::collections::VecDeque;
+
+/// The arguments after the command name.
+#[derive(Debug)]
+pub struct Args {
+    command: String,
+    /// Tokens not yet consumed, with whether they came after `--`.
+    items: VecDeque<(String, bool)>,
+}
+
+impl Args {
+    pub fn new(command: &str, raw: Vec<String>) -> Args {
+        let mut after_dashes = false;
+        let mut items = VecDeque::new();
+        for token in raw {
+            if !after_dashes && token == "--" {
+                after_dashes = true;
+                continue;
+            }
+            items.push_back((token, after_dashes));
+        }
+        Args { command: command.to_string(), items }
+    }
+
+    /// The command these arguments belong to (for messages).
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    fn is_flag(token: &str, literal: bool) -> bool {
+        !literal && token.starts_with('-') && token != "-"
+    }
+
+    /// Whether a boolean flag (`--json`, `-n`) is present; consumes it.
+    pub fn flag(&mut self, names: &[&str]) -> bool {
+        let before = self.items.len();
+        self.items.retain(|(t, lit)| *lit || !names.contains(&t.as_str()));
+        self.items.len() != before
+    }
+
+    /// The value of `--name V` / `--name=V`; consumes it. The last one wins.
+    pub fn value(&mut self, name: &str) -> Result<Option<String>> {
+        let mut found = None;
+        let mut i = 0;
+        while i < self.items.len() {
+            let (token, literal) = &self.items[i];
+            if *literal {
+                i += 1;
+                continue;
+            }
+            if token == name {
+                let Some((value, _)) = self.items.get(i + 1).cloned() else {
+                    return Err(self.usage_error(&format!("{name} needs a value")));
+                };
+                self.items.drain(i..i + 2);
+                found = Some(value);
+                continue;
+            }
+            if let Some(value) = token.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                found = Some(value.to_string());
+                self.items.remove(i);
+                continue;
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+
+    /// A numeric flag value, e.g. `--grace 5`.
+    pub fn number<T: std::str::FromStr>(&mut self, name: &str) -> Result<Option<T>> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| self.usage_error(&format!("{name} wants a number, not {v:?}"))),
+        }
+    }
+
+    /// The next positional argument, if any. Call after taking the flags.
+    pub fn next(&mut self) -> Option<String> {
+        let idx = self.items.iter().position(|(t, lit)| !Self::is_flag(t, *lit))?;
+        self.items.remove(idx).map(|(t, _)| t)
+    }
+
+    /// The next positional argument, or a status-2 error naming `what`.
+    pub fn required(&mut self, what: &str) -> Result<String> {
+        self.next()
+            .ok_or_else(|| self.usage_error(&format!("missing <{what}>")))
+    }
+
+    /// All remaining positionals joined by spaces (e.g. a flag note).
+    pub fn rest_joined(&mut self) -> Option<String> {
+        let mut parts = Vec::new();
+        while let Some(p) = self.next() {
+            parts.push(p);
+        }
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+
+    /// Refuse leftovers: an unknown flag or an extra argument is status 2.
+    pub fn finish(self) -> Result<()> {
+        match self.items.front() {
+            None => Ok(()),
+            Some((t, lit)) if Self::is_flag(t, *lit) => {
+                Err(self.usage_error(&format!("unknown flag {t}")))
+            }
+            Some((t, _)) => Err(self.usage_error(&format!("unexpected argument {t:?}"))),
+        }
+    }
+
+    /// A status-2 error with the hint every usage error carries.
+    pub fn usage_error(&self, what: &str) -> anyhow::Error {
+        exit::usage(format!(
+            "{} {what} (see 'looop {} --help')",
+            self.command, self.command
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Args {
+        Args::new("x", v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn flags_anywhere_then_positionals() {
+        let mut a = args(&["w1", "--json", "--tail", "5", "more"]);
+        assert!(a.flag(&["--json"]));
+        assert_eq!(a.number::<usize>("--tail").unwrap(), Some(5));
+        assert_eq!(a.required("id").unwrap(), "w1");
+        assert_eq!(a.next().as_deref(), Some("more"));
+        a.finish().unwrap();
+    }
+
+    #[test]
+    fn equals_form_and_dashdash() {
+        let mut a = args(&["--grace=2", "id", "--", "-n", "--json"]);
+        assert_eq!(a.number::<u64>("--grace").unwrap(), Some(2));
+        assert!(!a.flag(&["-n"]), "after -- it is text");
+        assert_eq!(a.rest_joined().as_deref(), Some("id -n --json"));
+        a.finish().unwrap();
+    }
+
+    #[test]
+    fn leftovers_are_usage_errors() {
+        let a = args(&["--bogus"]);
+        let e = a.finish().unwrap_err();
+        assert!(format!("{e}").contains("unknown flag --bogus"));
+        let mut a = args(&["a", "b"]);
+        a.required("id").unwrap();
+        assert!(a.finish().is_err());
+    }
+
+    #[test]
+    fn lone_dash_is_positional() {
+        let mut a = args(&["id", "-"]);
+        assert_eq!(a.required("id").unwrap(), "id");
+        assert_eq!(a.required("prompt").unwrap(), "-");
+    }
+
+    #[test]
+    fn missing_value_and_bad_number() {
+        assert!(args(&["--tail"]).value("--tail").is_err());
+        assert!(args(&["--tail", "x"]).number::<usize>("--tail").is_err());
+    }
+}

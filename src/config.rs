@@ -1,0 +1,434 @@
+//! The TOML config: typed, strict, with built-in runner presets underneath.
+//!
+//! A missing file means all defaults. Every key the file may set is a field of
+//! [`FileConfig`] with `deny_unknown_fields`, so a typo is an error, not a
+//! silently ignored setting. Errors name the file and the line (from the toml
+//! crate's spans) and exit with status 2.
+
+use crate::exit;
+use anyhow::Result;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml::Spanned;
+
+/// The placeholder a runner command uses to receive the prompt file's path.
+pub const PROMPT_FILE: &str = "{{prompt_file}}";
+
+/// How to run one agent CLI: headless for the tick AI, interactive for workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runner {
+    /// Run with `bash -lc` in the data dir; prompt on stdin unless the command
+    /// contains `{{prompt_file}}`.
+    pub tick: String,
+    /// The worker launch command; contains `{{prompt_file}}`.
+    pub interactive: String,
+}
+
+/// Sensor limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensorsConfig {
+    pub timeout_secs: u64,
+    pub max_bytes: usize,
+}
+
+/// Retrying a tick AI call that failed for a transient reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryConfig {
+    /// Extra attempts after the first (0 = never retry).
+    pub attempts: u32,
+    /// Wait before the first retry; doubles each time.
+    pub backoff_secs: u64,
+    /// Case-insensitive substrings of the runner's output that mark a failure
+    /// as transient.
+    pub transient: Vec<String>,
+}
+
+/// The effective configuration: presets, then the user's file on top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub runner: String,
+    pub interval_secs: u64,
+    pub max_workers: usize,
+    pub daily_budget_usd: f64,
+    pub tick_timeout_secs: u64,
+    /// Flag a running, unflagged worker that printed nothing for this long.
+    pub idle_flag_secs: Option<u64>,
+    /// Shell command run once per new flag (LOOOP_NOTIFY_ID / _MESSAGE).
+    pub notify: Option<String>,
+    /// Commit policy files and journal after an acting beat in a git data dir.
+    pub git_commit: bool,
+    /// Finished sessions older than this are deleted by housekeeping.
+    pub retention_hours: u64,
+    /// A worker's output.log keeps at most this many bytes (newest part).
+    pub log_max_bytes: u64,
+    pub sensors: SensorsConfig,
+    pub retry: RetryConfig,
+    pub runners: BTreeMap<String, Runner>,
+}
+
+/// What the file may contain; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    runner: Option<Spanned<String>>,
+    interval: Option<Spanned<u64>>,
+    max_workers: Option<usize>,
+    daily_budget_usd: Option<Spanned<f64>>,
+    tick_timeout: Option<Spanned<u64>>,
+    idle_flag_secs: Option<u64>,
+    notify: Option<String>,
+    git_commit: Option<bool>,
+    retention_hours: Option<u64>,
+    log_max_mb: Option<Spanned<u64>>,
+    sensors: Option<FileSensors>,
+    retry: Option<FileRetry>,
+    runners: Option<BTreeMap<String, Spanned<FileRunner>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSensors {
+    timeout: Option<Spanned<u64>>,
+    max_bytes: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRetry {
+    attempts: Option<u32>,
+    backoff_secs: Option<u64>,
+    transient: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRunner {
+    tick: Option<String>,
+    interactive: Option<String>,
+}
+
+/// The built-in runner presets. Headless tick commands run without
+/// permission prompts and stream something looop can meter where the CLI can.
+pub fn presets() -> BTreeMap<String, Runner> {
+    let mut m = BTreeMap::new();
+    let mut add = |name: &str, tick: &str, interactive: &str| {
+        m.insert(
+            name.to_string(),
+            Runner { tick: tick.to_string(), interactive: interactive.to_string() },
+        );
+    };
+    add(
+        "claude",
+        "claude -p --output-format stream-json --verbose --dangerously-skip-permissions",
+        "claude --dangerously-skip-permissions \"$(cat {{prompt_file}})\"",
+    );
+    add(
+        "codex",
+        "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox -",
+        "codex --dangerously-bypass-approvals-and-sandbox \"$(cat {{prompt_file}})\"",
+    );
+    add(
+        "pi",
+        "pi -p --mode json --no-session \"$(cat {{prompt_file}})\"",
+        "pi \"$(cat {{prompt_file}})\"",
+    );
+    add(
+        "opencode",
+        "opencode run \"$(cat {{prompt_file}})\"",
+        "opencode --prompt \"$(cat {{prompt_file}})\"",
+    );
+    m
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            runner: "claude".to_string(),
+            interval_secs: 60,
+            max_workers: 8,
+            daily_budget_usd: 0.0,
+            tick_timeout_secs: 900,
+            idle_flag_secs: None,
+            notify: None,
+            git_commit: true,
+            retention_hours: 24,
+            log_max_bytes: 64 * 1024 * 1024,
+            sensors: SensorsConfig { timeout_secs: 60, max_bytes: 8192 },
+            retry: RetryConfig {
+                attempts: 2,
+                backoff_secs: 5,
+                transient: ["rate limit", "rate_limit", "overloaded", "529", "503", "timed out"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            },
+            runners: presets(),
+        }
+    }
+}
+
+impl Config {
+    /// Load the config at `path`; a missing file means the defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(exit::usage(format!("config {}: cannot read: {e}", path.display())));
+            }
+        };
+        let text = String::from_utf8(text)
+            .map_err(|_| exit::usage(format!("config {}: not valid UTF-8", path.display())))?;
+        Config::parse(&text).map_err(|e| {
+            let where_ = match e.span {
+                Some(at) => format!("{}:{}", path.display(), line_of(&text, at)),
+                None => path.display().to_string(),
+            };
+            exit::usage(format!("config {where_}: {}", e.message))
+        })
+    }
+
+    /// Parse config text over the defaults.
+    fn parse(text: &str) -> std::result::Result<Config, ConfigError> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError {
+            span: e.span().map(|s| s.start),
+            message: e.message().trim().to_string(),
+        })?;
+        let mut c = Config::default();
+        let bad = |span: std::ops::Range<usize>, message: String| ConfigError {
+            span: Some(span.start),
+            message,
+        };
+        if let Some(v) = file.interval {
+            if *v.get_ref() == 0 {
+                return Err(bad(v.span(), "interval must be at least 1 second".into()));
+            }
+            c.interval_secs = v.into_inner();
+        }
+        if let Some(v) = file.max_workers {
+            c.max_workers = v;
+        }
+        if let Some(v) = file.daily_budget_usd {
+            let usd = *v.get_ref();
+            if !usd.is_finite() || usd < 0.0 {
+                return Err(bad(v.span(), "daily_budget_usd must be a number >= 0".into()));
+            }
+            c.daily_budget_usd = usd;
+        }
+        if let Some(v) = file.tick_timeout {
+            if *v.get_ref() == 0 {
+                return Err(bad(v.span(), "tick_timeout must be at least 1 second".into()));
+            }
+            c.tick_timeout_secs = v.into_inner();
+        }
+        c.idle_flag_secs = file.idle_flag_secs.filter(|s| *s > 0);
+        c.notify = file.notify.filter(|s| !s.trim().is_empty());
+        if let Some(v) = file.git_commit {
+            c.git_commit = v;
+        }
+        if let Some(v) = file.retention_hours {
+            c.retention_hours = v;
+        }
+        if let Some(v) = file.log_max_mb {
+            if *v.get_ref() == 0 {
+                return Err(bad(v.span(), "log_max_mb must be at least 1".into()));
+            }
+            c.log_max_bytes = v.into_inner().saturating_mul(1024 * 1024);
+        }
+        if let Some(s) = file.sensors {
+            if let Some(v) = s.timeout {
+                if *v.get_ref() == 0 {
+                    return Err(bad(v.span(), "sensors.timeout must be at least 1 second".into()));
+                }
+                c.sensors.timeout_secs = v.into_inner();
+            }
+            if let Some(v) = s.max_bytes {
+                c.sensors.max_bytes = v;
+            }
+        }
+        if let Some(r) = file.retry {
+            if let Some(v) = r.attempts {
+                c.retry.attempts = v;
+            }
+            if let Some(v) = r.backoff_secs {
+                c.retry.backoff_secs = v;
+            }
+            if let Some(v) = r.transient {
+                c.retry.transient = v;
+            }
+        }
+        for (name, spanned) in file.runners.unwrap_or_default() {
+            let span = spanned.span();
+            let over = spanned.into_inner();
+            if !crate::ids::is_valid(&name) {
+                return Err(bad(span, format!("runner name {name:?} is not a valid id")));
+            }
+            let base = c.runners.get(&name).cloned();
+            let tick = over.tick.or_else(|| base.as_ref().map(|b| b.tick.clone()));
+            let interactive = over.interactive.or_else(|| base.as_ref().map(|b| b.interactive.clone()));
+            let (Some(tick), Some(interactive)) = (tick, interactive) else {
+                return Err(bad(
+                    span,
+                    format!("runners.{name} needs both `tick` and `interactive` (it is not a preset)"),
+                ));
+            };
+            if !interactive.contains(PROMPT_FILE) {
+                return Err(bad(
+                    span,
+                    format!("runners.{name}.interactive must contain {PROMPT_FILE}"),
+                ));
+            }
+            c.runners.insert(name, Runner { tick, interactive });
+        }
+        if let Some(v) = file.runner {
+            if !c.runners.contains_key(v.get_ref()) {
+                let known: Vec<&str> = c.runners.keys().map(String::as_str).collect();
+                return Err(bad(
+                    v.span(),
+                    format!("unknown runner {:?} (known: {})", v.get_ref(), known.join(", ")),
+                ));
+            }
+            c.runner = v.into_inner();
+        }
+        Ok(c)
+    }
+
+    /// The runner called `name`, or status 1 naming the known ones.
+    pub fn runner(&self, name: &str) -> Result<&Runner> {
+        self.runners.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.runners.keys().map(String::as_str).collect();
+            exit::refused(format!("unknown runner {name:?} (known: {})", known.join(", ")))
+        })
+    }
+}
+
+#[derive(Debug)]
+struct ConfigError {
+    span: Option<usize>,
+    message: String,
+}
+
+/// 1-based line number of byte offset `at` in `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// The commented config `looop init` writes: every key, at its default,
+/// commented out, so the file documents itself.
+pub fn template(runner: &str) -> String {
+    format!(
+        r#"# looop config. Every key is optional; the commented values are the defaults.
+# Reference: the "Configuration" section of looop's README.
+
+runner = "{runner}"          # default runner for the tick AI and for workers
+# interval = 60              # seconds between beats in `looop run` / `looop up`
+# max_workers = 8            # live worker cap; start-session refuses beyond it
+# daily_budget_usd = 0.0     # 0 = no cap; when today's spend reaches it, beats skip the AI
+# tick_timeout = 900         # seconds a tick AI call (or a `run` move) may take
+# idle_flag_secs = 0         # flag a running worker silent this long (0 = off)
+# notify = "notify-send looop \"$LOOOP_NOTIFY_ID: $LOOOP_NOTIFY_MESSAGE\""
+# git_commit = true          # commit PLAYBOOK/goals/sensors/journal after acting beats
+# retention_hours = 24       # finished sessions older than this are pruned
+# log_max_mb = 64            # a worker's output.log keeps its newest part up to this
+
+# [sensors]
+# timeout = 60               # seconds; a sensor past it is killed with its group
+# max_bytes = 8192           # larger output becomes an error reading
+
+# [retry]                    # transient tick AI failures
+# attempts = 2
+# backoff_secs = 5
+# transient = ["rate limit", "overloaded", "529", "503"]
+
+# Runners: a preset table only needs the keys it changes.
+# [runners.claude]
+# tick = "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
+# interactive = "claude --dangerously-skip-permissions \"$(cat {{{{prompt_file}}}})\""
+#
+# Any command that prints text can be the tick AI:
+# [runners.mine]
+# tick = "my-local-model --prompt-file {{{{prompt_file}}}}"
+# interactive = "bash {{{{prompt_file}}}}"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<Config, ConfigError> {
+        Config::parse(text)
+    }
+
+    #[test]
+    fn empty_is_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn preset_keeps_unset_keys() {
+        let c = parse("[runners.claude]\ntick = \"my-claude -p\"\n").unwrap();
+        let r = &c.runners["claude"];
+        assert_eq!(r.tick, "my-claude -p");
+        assert_eq!(r.interactive, presets()["claude"].interactive);
+        assert!(c.runners.contains_key("codex"));
+    }
+
+    #[test]
+    fn own_runner_can_be_selected() {
+        let c = parse(
+            "runner = \"script\"\n[runners.script]\ntick = \"./decide.sh\"\ninteractive = \"bash {{prompt_file}}\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.runner, "script");
+    }
+
+    #[test]
+    fn own_runner_needs_both_commands() {
+        let e = parse("[runners.x]\ntick = \"a\"\n").unwrap_err();
+        assert!(e.message.contains("needs both"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let text = "runner = \"claude\"\nintervall = 5\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 2);
+        assert!(e.message.contains("intervall"), "{}", e.message);
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let text = "\n\ninterval = \"soon\"\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 3);
+    }
+
+    #[test]
+    fn unknown_runner_names_line() {
+        let text = "# hi\nrunner = \"gpt\"\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 2);
+        assert!(e.message.contains("unknown runner"));
+    }
+
+    #[test]
+    fn unknown_nested_key_is_refused() {
+        assert!(parse("[sensors]\ntimout = 3\n").is_err());
+        assert!(parse("[runners.claude]\ntik = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn interactive_needs_prompt_file() {
+        let e = parse("[runners.claude]\ninteractive = \"claude\"\n").unwrap_err();
+        assert!(e.message.contains("{{prompt_file}}"));
+    }
+
+    #[test]
+    fn template_parses_to_defaults() {
+        assert_eq!(parse(&template("claude")).unwrap(), Config::default());
+        assert_eq!(parse(&template("pi")).unwrap().runner, "pi");
+    }
+}

@@ -1,0 +1,49 @@
+//! `events.jsonl`: the machine-readable log of what happened, one JSON object
+//! per line with `ts`, `event` and the event's own fields (CONTRACT §7).
+//!
+//! Appends go through [`store::append_json`], so concurrent writers (the
+//! pulse, supervisors, `looop flag`) never tear a line. Losing an event must
+//! never fail the operation it describes, so [`emit`] reports and moves on.
+
+use crate::paths::Profile;
+use crate::store;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Line<'a, F: Serialize> {
+    ts: String,
+    event: &'a str,
+    #[serde(flatten)]
+    fields: &'a F,
+}
+
+/// Append one event. `fields` is any struct (or `serde_json::json!` object)
+/// whose members become the event's fields.
+pub fn emit<F: Serialize>(profile: &Profile, event: &str, fields: &F) {
+    let line = Line { ts: now_rfc3339(), event, fields };
+    if let Err(e) = store::append_json(&profile.events(), &line) {
+        eprintln!("looop: warning: cannot record event {event}: {e:#}");
+    }
+}
+
+/// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T17:43:18Z`.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_lines_have_ts_event_and_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Profile::at(dir.path().join("c.toml"), dir.path().to_path_buf());
+        emit(&p, "flagged", &serde_json::json!({"id": "w1", "note": "help"}));
+        let text = std::fs::read_to_string(p.events()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["event"], "flagged");
+        assert_eq!(v["id"], "w1");
+        assert!(v["ts"].as_str().unwrap().ends_with('Z'));
+    }
+}

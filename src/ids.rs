@@ -1,0 +1,102 @@
+//! Worker ids and session names.
+//!
+//! An id reaches paths (`sessions/looop-<id>/`, `claims/<id>.json`,
+//! `goals/<id>.md`), so it is validated before anything touches the disk:
+//! `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`. That excludes `/`, `..` as a whole
+//! name (it cannot start with a dot), a leading `-` that would read as a
+//! flag, and empty strings.
+
+use crate::exit;
+
+/// Prefix that turns an id into its session name.
+pub const SESSION_PREFIX: &str = "looop-";
+/// The session name of the pulse (`looop up`); never a worker.
+pub const PULSE_SESSION: &str = "looop-pulse";
+/// The bare id of the pulse session.
+pub const PULSE_ID: &str = "pulse";
+
+/// True when `s` follows the id rule.
+pub fn is_valid(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if bytes.is_empty() || bytes.len() > 64 || !bytes[0].is_ascii_alphanumeric() {
+        return false;
+    }
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Check a name used in a path (goal id, sensor name, claim name): status 2
+/// naming `what` when it breaks the rule.
+pub fn check(what: &str, s: &str) -> anyhow::Result<()> {
+    if is_valid(s) {
+        Ok(())
+    } else {
+        Err(exit::usage(format!(
+            "invalid {what} {s:?}: use 1-64 characters [A-Za-z0-9._-], starting with a letter or digit"
+        )))
+    }
+}
+
+/// A validated worker id (without the `looop-` prefix).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkerId(String);
+
+impl WorkerId {
+    /// Accept `<id>` or `looop-<id>`; refuse anything else with status 2.
+    pub fn parse(s: &str) -> anyhow::Result<WorkerId> {
+        let bare = s.strip_prefix(SESSION_PREFIX).filter(|rest| is_valid(rest)).unwrap_or(s);
+        check("worker id", bare)?;
+        Ok(WorkerId(bare.to_string()))
+    }
+
+    /// The bare id, e.g. `fix-ci`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The session name, e.g. `looop-fix-ci`.
+    pub fn session(&self) -> String {
+        format!("{SESSION_PREFIX}{}", self.0)
+    }
+
+    /// Whether this is the pulse's own session rather than a worker.
+    pub fn is_pulse(&self) -> bool {
+        self.0 == PULSE_ID
+    }
+}
+
+impl std::fmt::Display for WorkerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_rule() {
+        for ok in ["a", "fix-ci", "A.b_c-9", &"x".repeat(64), "9"] {
+            assert!(is_valid(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_paths_and_flags() {
+        for bad in ["", "../x", "a/b", "-rf", ".hidden", "a b", &"x".repeat(65), "é", "a\0b"] {
+            assert!(!is_valid(bad), "{bad:?}");
+            assert!(WorkerId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn session_prefix_is_optional() {
+        assert_eq!(WorkerId::parse("looop-fix").unwrap().as_str(), "fix");
+        assert_eq!(WorkerId::parse("fix").unwrap().session(), "looop-fix");
+        // "looop-" alone is a valid bare id, not an empty one.
+        assert_eq!(WorkerId::parse("looop-").unwrap().as_str(), "looop-");
+        assert!(WorkerId::parse("looop-../x").is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! looop: a tick-based control loop for a person's work.
+//!
+//! `main` stays tiny on purpose: restore default SIGPIPE (so `looop ls | head`
+//! ends quietly instead of panicking), hand the arguments to the CLI, and turn
+//! the one error that comes back into a message on stderr and an exit status.
+
+// Until every issue has landed, parts of the agreed internal API have no
+// caller yet. Remove this once the pulse, supervisor and money modules are in.
+#![allow(dead_code)]
+
+mod agent_stream;
+mod claims;
+mod cli;
+mod color;
+mod completions;
+mod config;
+mod demo;
+mod events;
+mod exit;
+mod ids;
+mod ledger;
+mod paths;
+mod pulse;
+mod schedule;
+mod seed;
+mod store;
+mod supervisor;
+mod workers;
+
+fn main() {
+    restore_default_sigpipe();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let code = match cli::run(args) {
+        Ok(code) => code,
+        Err(err) => exit::report(&err),
+    };
+    std::process::exit(code);
+}
+
+/// Rust ignores SIGPIPE by default, which turns `looop ls | head` into a
+/// "broken pipe" panic. A Unix tool should simply die quietly instead.
+fn restore_default_sigpipe() {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    // SAFETY: SIG_DFL is always a valid disposition and we install no Rust
+    // handler, so no async-signal-safety concerns arise.
+    unsafe {
+        // Failure is impossible for a valid signal number; nothing to report.
+        let _ = signal(Signal::SIGPIPE, SigHandler::SigDfl);
+    }
+}

@@ -1,0 +1,258 @@
+//! Crash-safe file primitives every module shares.
+//!
+//! Three rules keep looop from losing data when it is killed mid-write or
+//! raced by a second process: files others read are replaced whole (write a
+//! temp file in the same dir, fsync, rename); append-only logs are appended
+//! one whole line at a time under an exclusive `fs2` lock; and a held lock is
+//! a value ([`Lock`]) that unlocks when dropped, or when the process dies.
+
+use anyhow::{Context, Result};
+use fs2::FileExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Replace `path` with `bytes` atomically: readers see the old file or the
+/// new one, never a torn mix. `mode` sets the new file's permissions.
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_data())
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        // The umask may have narrowed `mode`; executables must stay executable.
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot chmod {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
+    })();
+    if result.is_err() {
+        // Best effort: the temp file is garbage either way.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// [`write_atomic_mode`] with mode 0644.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// Serialize `value` as pretty JSON and write it atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+/// Read and parse a JSON file; `Ok(None)` when it does not exist.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .with_context(|| format!("{} is not valid", path.display())),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Create `path` with `bytes` only if it does not exist yet. Returns whether
+/// it was created. Never overwrites: the user's edits win.
+pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
+    match OpenOptions::new().write(true).create_new(true).mode(mode).open(path) {
+        Ok(mut f) => {
+            f.write_all(bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            fs::set_permissions(path, fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot chmod {}", path.display()))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
+    }
+}
+
+/// Append one line (a `\n` is added) under an exclusive lock, as a single
+/// write, so concurrent appenders never interleave or tear lines.
+pub fn append_line(path: &Path, line: &str) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} for appending", path.display()))?;
+    f.lock_exclusive()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    let mut buf = String::with_capacity(line.len() + 1);
+    buf.push_str(line);
+    buf.push('\n');
+    let written = f.write_all(buf.as_bytes());
+    // Unlock happens on close anyway; an unlock error changes nothing here.
+    let _ = FileExt::unlock(&f);
+    written.with_context(|| format!("cannot append to {}", path.display()))
+}
+
+/// Serialize `value` as one compact JSON line and [`append_line`] it.
+pub fn append_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let line = serde_json::to_string(value)?;
+    append_line(path, &line)
+}
+
+/// An exclusive advisory lock held for as long as this value lives.
+/// The OS drops it when the process dies, so a crash leaves no stale lock.
+#[derive(Debug)]
+pub struct Lock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Take the lock without waiting: `Ok(None)` when someone else holds it.
+    pub fn try_acquire(path: &Path) -> Result<Option<Lock>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot open lock {}", path.display()))?;
+        match file.try_lock_exclusive() {
+            Ok(()) => Ok(Some(Lock { file, path: path.to_path_buf() })),
+            Err(e) if is_contended(&e) => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        }
+    }
+
+    /// Take the lock, waiting for the holder to let go.
+    pub fn acquire(path: &Path) -> Result<Lock> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot open lock {}", path.display()))?;
+        file.lock_exclusive()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(Lock { file, path: path.to_path_buf() })
+    }
+
+    /// The locked file, e.g. to write the holder's pid into it.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock too; unlocking first just makes
+        // the release immediate even if the fd was inherited somewhere.
+        let _ = FileExt::unlock(&self.file);
+    }
+}
+
+/// Whether someone holds an exclusive lock on `path` right now (without
+/// taking it for longer than the test). A missing file is "not held".
+pub fn is_locked(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    match FileExt::try_lock_shared(&file) {
+        Ok(()) => {
+            let _ = FileExt::unlock(&file);
+            false
+        }
+        Err(e) => is_contended(&e),
+    }
+}
+
+fn is_contended(e: &std::io::Error) -> bool {
+    e.kind() == ErrorKind::WouldBlock || e.raw_os_error() == fs2::lock_contended_error().raw_os_error()
+}
+
+/// Create `dir` (and parents) if missing, with `mode` on the last component.
+pub fn ensure_dir(dir: &Path, mode: u32) -> Result<()> {
+    match fs::create_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
+    }
+    if mode != 0o755 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot chmod {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        // No temp files left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn create_new_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("PLAYBOOK.md");
+        assert!(create_new(&p, b"seed", 0o644).unwrap());
+        assert!(!create_new(&p, b"other", 0o644).unwrap());
+        assert_eq!(fs::read(&p).unwrap(), b"seed");
+    }
+
+    #[test]
+    fn lock_is_exclusive_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("beat.lock");
+        let held = Lock::try_acquire(&p).unwrap().unwrap();
+        assert!(is_locked(&p));
+        assert!(Lock::try_acquire(&p).unwrap().is_none());
+        drop(held);
+        assert!(!is_locked(&p));
+        assert!(Lock::try_acquire(&p).unwrap().is_some());
+    }
+
+    #[test]
+    fn appends_are_whole_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.jsonl");
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let p = &p;
+                s.spawn(move || {
+                    for i in 0..50 {
+                        append_line(p, &format!("{{\"t\":{t},\"i\":{i}}}")).unwrap();
+                    }
+                });
+            }
+        });
+        let text = fs::read_to_string(&p).unwrap();
+        assert_eq!(text.lines().count(), 400);
+        for line in text.lines() {
+            serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+    }
+}
