@@ -57,11 +57,14 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
         };
         return Err(exit::usage(format!("unknown command {command:?}{hint}")));
     }
-    if rest.iter().take_while(|a| *a != "--").any(|a| a == "--help" || a == "-h") {
-        if let Some(h) = help::find(&command) {
-            print!("{}", help::usage(h));
-            return Ok(0);
-        }
+    if rest
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--help" || a == "-h")
+        && let Some(h) = help::find(&command)
+    {
+        print!("{}", help::usage(h));
+        return Ok(0);
     }
     dispatch(&command, Args::new(&command, rest))
 }
@@ -92,7 +95,9 @@ fn dispatch(command: &str, args: Args) -> Result<i32> {
         "demo" => crate::demo::cmd_demo(args),
         "config" => crate::completions::cmd_config(args),
         "_complete" => crate::completions::cmd_complete(args),
-        other => Err(exit::usage(format!("unknown command {other:?}; see 'looop help'"))),
+        other => Err(exit::usage(format!(
+            "unknown command {other:?}; see 'looop help'"
+        ))),
     }
 }
 
@@ -102,7 +107,11 @@ fn help_command(rest: Vec<String>) -> Result<i32> {
         None => print!("{}", help::manual()),
         Some(name) => match help::find(&name) {
             Some(h) => print!("{}", help::usage(h)),
-            None => return Err(exit::usage(format!("no command {name:?}; see 'looop help'"))),
+            None => {
+                return Err(exit::usage(format!(
+                    "no command {name:?}; see 'looop help'"
+                )));
+            }
         },
     }
     args.finish()?;
@@ -112,7 +121,9 @@ fn help_command(rest: Vec<String>) -> Result<i32> {
 /// For commands whose issue has not landed yet: say so, status 1.
 #[allow(dead_code)]
 pub fn not_built(command: &str) -> anyhow::Error {
-    exit::refused(format!("'{command}' is not built yet in this version of looop"))
+    exit::refused(format!(
+        "'{command}' is not built yet in this version of looop"
+    ))
 }
 
 /// Resolve the profile and make sure its data dir exists with its layout.
