@@ -81,7 +81,7 @@ pub fn start(
         .iter()
         .filter(|s| s.alive && s.session != ids::PULSE_SESSION)
         .count();
-    if live >= config.max_workers as usize {
+    if live >= config.max_workers {
         return Err(exit::refused(format!(
             "{live} workers are live and max_workers is {}; not starting {session}",
             config.max_workers
