@@ -131,9 +131,11 @@ pub fn shell_quote(s: &str) -> String {
 pub fn exec_if_simple(command: &str) -> String {
     let trimmed = command.trim_start();
     let first = trimmed.split_whitespace().next().unwrap_or("");
+    // Keywords and builtins: `exec` cannot replace the shell with these.
     let keywords = [
         "exec", "if", "for", "while", "until", "case", "function", "select", "time", "!", "{", "(",
-        "((", "[[",
+        "((", "[[", "eval", "source", ".", "cd", "export", "set", "unset", "trap", "ulimit",
+        "umask", "alias", "builtin", "command", "exit", "return", "true", "false", ":",
     ];
     if first.is_empty()
         || keywords.contains(&first)
@@ -236,6 +238,7 @@ mod tests {
             ("claude > out", "claude > out"),
             ("if true; then x; fi", "if true; then x; fi"),
             ("a; b", "a; b"),
+            ("eval \"$(tail -n 1 x)\"", "eval \"$(tail -n 1 x)\""),
         ];
         for (input, want) in cases {
             assert_eq!(exec_if_simple(input), want, "{input}");
