@@ -63,10 +63,28 @@ pub fn attach(profile: &Profile, session: &str, id: &str) -> Result<i32> {
             writeln!(out, "\r\n[{session} ended with status {code}]")?;
             Err(exit::quiet(code))
         }
-        End::HungUp => Err(exit::refused(format!(
+        End::HungUp => hung_up(profile, session),
+        End::Signal(sig) => Err(exit::quiet(128 + sig as i32)),
+    }
+}
+
+/// The connection ended without an exit report: read the verdict from disk
+/// once the supervisor has let go of the session.
+fn hung_up(profile: &Profile, session: &str) -> Result<i32> {
+    let dir = super::session::dir(profile, session);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while super::session::alive(&dir) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    match super::session::view(profile, session)? {
+        Some(v) if matches!(v.state, super::State::Exited | super::State::Killed) => {
+            let code = v.exit_code.unwrap_or(exit::FAILED);
+            println!("\r\n[{session} ended with status {code}]");
+            Err(exit::quiet(code))
+        }
+        _ => Err(exit::refused(format!(
             "{session}: the supervisor went away"
         ))),
-        End::Signal(sig) => Err(exit::quiet(128 + sig as i32)),
     }
 }
 
@@ -103,13 +121,22 @@ fn pump(conn: &mut client::Conn, signals: &SignalPipe) -> Result<End> {
             }
         }
         if !r[1].is_empty() {
+            // The last frames (the exit status) may arrive together with the
+            // hang-up: decode what came before giving up on the connection.
+            let mut hung_up = false;
             loop {
                 match conn.stream.read(&mut buf) {
-                    Ok(0) => return Ok(End::HungUp),
+                    Ok(0) => {
+                        hung_up = true;
+                        break;
+                    }
                     Ok(n) => decoder.feed(&buf[..n]),
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(_) => return Ok(End::HungUp),
+                    Err(_) => {
+                        hung_up = true;
+                        break;
+                    }
                 }
             }
             while let Some(reply) = decoder.next_reply()? {
@@ -126,6 +153,9 @@ fn pump(conn: &mut client::Conn, signals: &SignalPipe) -> Result<End> {
                 }
             }
             stdout.flush()?;
+            if hung_up {
+                return Ok(End::HungUp);
+            }
         }
         if !r[0].is_empty() {
             let n = match stdin.read(&mut buf) {
