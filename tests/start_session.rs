@@ -156,3 +156,42 @@ fn a_launch_that_cannot_start_reads_failed_not_running() {
     p.start_bash("nobash");
     assert_eq!(p.row("nobash").unwrap().state, "running");
 }
+
+#[test]
+fn the_supervisor_keeps_none_of_the_callers_pipes() {
+    let p = Profile::new();
+    // fd 5 is the command substitution's pipe, inherited without CLOEXEC: a
+    // supervisor that kept it would hold `$(...)` open for its whole life.
+    let script = format!(
+        "out=$(exec 5>&1; '{}' start-session keep task); echo \"[$out]\"",
+        env!("CARGO_BIN_EXE_looop")
+    );
+    let mut bash = std::process::Command::new("bash");
+    bash.args(["-c", &script])
+        .env("LOOOP_DATA_DIR", &p.data)
+        .env("LOOOP_CONFIG", &p.config)
+        .env("HOME", p.tmp.path())
+        .stdout(Stdio::piped());
+    let mut child = bash.spawn().unwrap();
+    let start = std::time::Instant::now();
+    let finished = loop {
+        if child.try_wait().unwrap().is_some() {
+            break true;
+        }
+        if start.elapsed() > support::DEADLINE {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    if !finished {
+        let _ = child.kill();
+    }
+    assert!(finished, "$(looop start-session) hung on an inherited pipe");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("[started looop-keep"),
+        "{}",
+        show(&out)
+    );
+    assert!(p.row("keep").unwrap().alive);
+}

@@ -72,6 +72,7 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     let lock = unsafe { OwnedFd::from_raw_fd(lock_fd) };
     fcntl(lock.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
         .context("cannot set up the session lock")?;
+    close_inherited_fds(lock_fd);
     nix::unistd::setsid().context("cannot start a new session (setsid)")?;
     // SAFETY: nothing but this thread exists yet, so the child cannot
     // inherit a lock held by another thread.
@@ -83,9 +84,19 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     }
     let profile = Profile::from_env()?;
     let dir = session::dir(&profile, &session);
+    // Hold no directory of the caller's open (it may be unmounted later);
+    // the worker gets its own cwd from the spec.
+    nix::unistd::chdir("/").context("cannot chdir to /")?;
     let mut ready = std::io::stdout();
     match Supervisor::start(&profile, &session, &dir) {
         Ok(mut sup) => {
+            // From here a vanished reader must not kill us with SIGPIPE
+            // (the worker, already exec'd, keeps the default disposition).
+            // SAFETY: SIG_IGN installs no handler code.
+            unsafe {
+                nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigIgn)
+            }
+            .context("cannot ignore SIGPIPE")?;
             writeln!(ready, "ok {}", sup.child_pid)
                 .and_then(|_| ready.flush())
                 .context("cannot report readiness")?;
@@ -102,6 +113,27 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
             let _ = writeln!(ready, "err {why}").and_then(|_| ready.flush());
             Ok(exit::FAILED)
         }
+    }
+}
+
+/// Close every fd above stderr except the lock: a supervisor lives for days
+/// and must not keep its launcher's pipes (a `$(looop ...)` would hang) or
+/// files open.
+fn close_inherited_fds(keep: RawFd) {
+    let Ok(entries) = std::fs::read_dir("/dev/fd") else {
+        return;
+    };
+    let fds: Vec<RawFd> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+        .filter(|fd| *fd > 2 && *fd != keep)
+        .collect();
+    for fd in fds {
+        // SAFETY: nothing in this process owns these fds (we run before
+        // opening anything). The listing's own fd is among them, already
+        // closed: that close fails with EBADF, harmlessly, so the result is
+        // not checked.
+        unsafe { nix::libc::close(fd) };
     }
 }
 
