@@ -15,7 +15,7 @@ use anyhow::Result;
 use std::ffi::OsString;
 
 /// Hidden commands: internal modes looop runs itself; not in the manual.
-const HIDDEN: &[&str] = &["_supervise", "_complete"];
+const HIDDEN: &[&str] = &["_supervise", "_complete", "_demo_decide"];
 
 /// Run the command named by `raw[0]`; returns the exit status.
 pub fn run(raw: Vec<OsString>) -> Result<i32> {
@@ -92,6 +92,7 @@ fn dispatch(command: &str, args: Args) -> Result<i32> {
         "_cost" => crate::ledger::cmd_record(args),
         "schedule" => crate::schedule::cmd_schedule(args),
         "demo" => crate::demo::cmd_demo(args),
+        "_demo_decide" => crate::demo::decider::cmd_demo_decide(args),
         "config" => crate::completions::cmd_config(args),
         "_complete" => crate::completions::cmd_complete(args),
         other => Err(exit::usage(format!(
