@@ -225,10 +225,8 @@ impl Demo {
         let session = format!("{}{}", crate::ids::SESSION_PREFIX, decider::GOAL);
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            if let Some(s) = supervisor::get(&self.profile, &session)? {
-                if done(&s) {
-                    return Ok(());
-                }
+            if supervisor::get(&self.profile, &session)?.is_some_and(|s| done(&s)) {
+                return Ok(());
             }
             if Instant::now() > deadline {
                 bail!("the demo worker did not get to '{what}' within 15 s");
