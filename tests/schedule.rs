@@ -119,12 +119,27 @@ fn cron_line_has_everything_a_bare_cron_needs() {
     let out = stdout(&o);
     let line = out.trim_end();
     assert_eq!(line.lines().count(), 1, "one line: {out}");
-    assert!(line.starts_with("* * * * * "), "default interval 60 s: {line}");
+    assert!(
+        line.starts_with("* * * * * "),
+        "default interval 60 s: {line}"
+    );
     assert!(line.contains(&format!(" {LOOOP} tick >>")), "{line}");
-    assert!(line.contains(&format!("PATH={} ", env.path_var())), "{line}");
-    assert!(line.contains(&format!("LOOOP_DATA_DIR={} ", env.data.display())), "{line}");
-    assert!(line.contains(&format!("LOOOP_CONFIG={} ", env.config.display())), "{line}");
-    assert!(line.contains(&format!(">>{}/tick.log 2>&1", env.data.display())), "{line}");
+    assert!(
+        line.contains(&format!("PATH={} ", env.path_var())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("LOOOP_DATA_DIR={} ", env.data.display())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("LOOOP_CONFIG={} ", env.config.display())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!(">>{}/tick.log 2>&1", env.data.display())),
+        "{line}"
+    );
     assert!(line.contains("# looop:"), "marker: {line}");
 }
 
@@ -143,7 +158,11 @@ fn cron_interval_comes_from_config_or_every() {
     let o = env.looop(&["schedule", "cron", "--every", "90"]);
     assert_status(&o, 0);
     assert!(stdout(&o).starts_with("*/2 * * * * "), "{}", stdout(&o));
-    assert!(stderr(&o).contains("every 2 minutes"), "says what it did: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("every 2 minutes"),
+        "says what it did: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -153,13 +172,20 @@ fn cron_refuses_under_a_minute() {
     assert_status(&o, 2);
     assert!(stdout(&o).is_empty());
     let err = stderr(&o);
-    assert!(err.contains("at least 60 seconds") && err.contains("30"), "{err}");
+    assert!(
+        err.contains("at least 60 seconds") && err.contains("30"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
 
     std::fs::write(&env.config, "interval = 20\n").unwrap();
     let o = env.looop(&["schedule", "cron"]);
     assert_status(&o, 2);
-    assert!(stderr(&o).contains("interval"), "names the source: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("interval"),
+        "names the source: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -181,7 +207,11 @@ fn bad_usage_is_status_2() {
         assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
     }
     let o = env.looop(&["schedule", "systemd", "--install"]);
-    assert!(stderr(&o).contains("cron only") && stderr(&o).contains("systemctl"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cron only") && stderr(&o).contains("systemctl"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!env.data.exists(), "bad usage wrote nothing");
 }
 
@@ -204,15 +234,25 @@ fn install_is_idempotent_and_keeps_other_lines() {
     let o = env.looop(&["schedule", "cron", "--install", "--every", "300"]);
     assert_status(&o, 0);
     let after = std::fs::read_to_string(&store).unwrap();
-    assert!(after.starts_with(mine), "user's lines first and untouched:\n{after}");
+    assert!(
+        after.starts_with(mine),
+        "user's lines first and untouched:\n{after}"
+    );
     assert_eq!(ours(&after, &env.data).len(), 1, "{after}");
     assert!(ours(&after, &env.data)[0].starts_with("*/5 "));
-    assert!(env.data.join("PLAYBOOK.md").is_file(), "install lays out the data dir for tick.log");
+    assert!(
+        env.data.join("PLAYBOOK.md").is_file(),
+        "install lays out the data dir for tick.log"
+    );
 
     let o = env.looop(&["schedule", "cron", "--install", "--every", "300"]);
     assert_status(&o, 0);
     assert!(stdout(&o).contains("already"), "{}", stdout(&o));
-    assert_eq!(std::fs::read_to_string(&store).unwrap(), after, "second install changed nothing");
+    assert_eq!(
+        std::fs::read_to_string(&store).unwrap(),
+        after,
+        "second install changed nothing"
+    );
 
     // A new interval replaces the line instead of adding one.
     let o = env.looop(&["schedule", "cron", "--install", "--every", "600"]);
@@ -231,18 +271,27 @@ fn two_profiles_keep_two_lines_and_remove_only_their_own() {
     let b = a.sibling("other data");
 
     assert_status(&a.looop(&["schedule", "cron", "--install"]), 0);
-    assert_status(&b.looop(&["schedule", "cron", "--install", "--every", "3600"]), 0);
+    assert_status(
+        &b.looop(&["schedule", "cron", "--install", "--every", "3600"]),
+        0,
+    );
     let both = std::fs::read_to_string(&store).unwrap();
     assert_eq!(both.lines().count(), 2, "{both}");
     assert_eq!(ours(&both, &a.data).len(), 1);
-    assert!(both.contains("LOOOP_DATA_DIR='"), "b's path is quoted: {both}");
+    assert!(
+        both.contains("LOOOP_DATA_DIR='"),
+        "b's path is quoted: {both}"
+    );
 
     let o = a.looop(&["schedule", "cron", "--remove"]);
     assert_status(&o, 0);
     let left = std::fs::read_to_string(&store).unwrap();
     assert_eq!(left.lines().count(), 1, "{left}");
     assert!(ours(&left, &a.data).is_empty());
-    assert!(left.starts_with("0 * * * * "), "b's hourly line stays: {left}");
+    assert!(
+        left.starts_with("0 * * * * "),
+        "b's hourly line stays: {left}"
+    );
 
     // Removing again is a no-op with status 0 and does not rewrite anything.
     let before = std::fs::metadata(&store).unwrap().modified().unwrap();
@@ -250,7 +299,10 @@ fn two_profiles_keep_two_lines_and_remove_only_their_own() {
     assert_status(&o, 0);
     assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
     assert_eq!(std::fs::read_to_string(&store).unwrap(), left);
-    assert_eq!(std::fs::metadata(&store).unwrap().modified().unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&store).unwrap().modified().unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -265,7 +317,10 @@ fn remove_with_no_crontab_at_all_is_a_noop() {
 #[test]
 fn failing_or_missing_crontab_changes_nothing() {
     let env = Env::new();
-    env.script("crontab", "#!/bin/sh\necho 'crontab: cannot open spool' >&2\nexit 1\n");
+    env.script(
+        "crontab",
+        "#!/bin/sh\necho 'crontab: cannot open spool' >&2\nexit 1\n",
+    );
     let o = env.looop(&["schedule", "cron", "--install"]);
     assert_status(&o, 1);
     assert!(stderr(&o).contains("cannot open spool"), "{}", stderr(&o));
@@ -297,7 +352,12 @@ fn cron_line_runs_under_a_bare_environment() {
     let o = env.looop(&["schedule", "cron"]);
     assert_status(&o, 0);
     let line = stdout(&o);
-    let command: String = line.trim_end().splitn(6, ' ').nth(5).unwrap().replace(r"\%", "%");
+    let command: String = line
+        .trim_end()
+        .splitn(6, ' ')
+        .nth(5)
+        .unwrap()
+        .replace(r"\%", "%");
     let run = Command::new("/bin/sh")
         .arg("-c")
         .arg(&command)
@@ -310,8 +370,14 @@ fn cron_line_runs_under_a_bare_environment() {
     // that the quoted command found the binary and the right log file.
     assert!(run.status.code().is_some(), "{run:?}");
     let log = std::fs::read_to_string(env.data.join("tick.log")).unwrap_or_default();
-    assert!(!log.is_empty(), "the beat wrote to tick.log (command: {command})");
-    assert!(!env.root.join("it's 100").exists(), "no stray file from a broken quote");
+    assert!(
+        !log.is_empty(),
+        "the beat wrote to tick.log (command: {command})"
+    );
+    assert!(
+        !env.root.join("it's 100").exists(),
+        "no stray file from a broken quote"
+    );
 }
 
 #[test]
@@ -320,11 +386,28 @@ fn launchd_plist_is_valid_and_complete() {
     let o = env.looop(&["schedule", "launchd", "--every", "120"]);
     assert_status(&o, 0);
     let plist = stdout(&o);
-    assert!(plist.contains("<key>StartInterval</key>\n  <integer>120</integer>"), "{plist}");
-    assert!(plist.contains(&format!("<string>{LOOOP}</string>")), "{plist}");
-    assert!(plist.contains("<string>a&amp;b &lt;data&gt;") || plist.contains("a&amp;b &lt;data&gt;"));
-    for key in ["Label", "ProgramArguments", "EnvironmentVariables", "StandardOutPath", "StandardErrorPath"] {
-        assert!(plist.contains(&format!("<key>{key}</key>")), "{key}: {plist}");
+    assert!(
+        plist.contains("<key>StartInterval</key>\n  <integer>120</integer>"),
+        "{plist}"
+    );
+    assert!(
+        plist.contains(&format!("<string>{LOOOP}</string>")),
+        "{plist}"
+    );
+    assert!(
+        plist.contains("<string>a&amp;b &lt;data&gt;") || plist.contains("a&amp;b &lt;data&gt;")
+    );
+    for key in [
+        "Label",
+        "ProgramArguments",
+        "EnvironmentVariables",
+        "StandardOutPath",
+        "StandardErrorPath",
+    ] {
+        assert!(
+            plist.contains(&format!("<key>{key}</key>")),
+            "{key}: {plist}"
+        );
     }
     // Parse it for real where Python's plistlib is at hand.
     if !have("python3") {
@@ -437,7 +520,10 @@ fn example_artifacts_match_the_command() {
         assert_status(&o, 0);
         let printed = stdout(&o).replace(LOOOP, exe);
         let want = std::fs::read_to_string(examples.join(file)).unwrap();
-        assert_eq!(printed, want, "examples/schedule/{file} is stale: regenerate it");
+        assert_eq!(
+            printed, want,
+            "examples/schedule/{file} is stale: regenerate it"
+        );
     }
 }
 
@@ -457,14 +543,25 @@ impl Drop for RestoreCrontab {
     fn drop(&mut self) {
         let ok = match &self.0 {
             Some(text) => {
-                let mut child = Command::new("crontab").arg("-").stdin(Stdio::piped()).spawn().unwrap();
+                let mut child = Command::new("crontab")
+                    .arg("-")
+                    .stdin(Stdio::piped())
+                    .spawn()
+                    .unwrap();
                 std::io::Write::write_all(child.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
                 drop(child.stdin.take());
                 child.wait().unwrap().success()
             }
-            None => Command::new("crontab").arg("-r").status().unwrap().success(),
+            None => Command::new("crontab")
+                .arg("-r")
+                .status()
+                .unwrap()
+                .success(),
         };
-        assert!(ok || std::thread::panicking(), "could not restore the crontab");
+        assert!(
+            ok || std::thread::panicking(),
+            "could not restore the crontab"
+        );
     }
 }
 
@@ -482,14 +579,21 @@ fn real_crontab_install_and_remove() {
     } else if stderr(&saved).contains("no crontab") {
         None
     } else {
-        println!("skipped: `crontab -l` is not usable here: {}", stderr(&saved).trim());
+        println!(
+            "skipped: `crontab -l` is not usable here: {}",
+            stderr(&saved).trim()
+        );
         return;
     };
     let _restore = RestoreCrontab(original.clone());
 
     // A line of the user's own, to prove it survives.
     let own = "17 4 * * * /bin/true # looop-test: the user's own line\n";
-    let mut child = Command::new("crontab").arg("-").stdin(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new("crontab")
+        .arg("-")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), own.as_bytes()).unwrap();
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success());
@@ -502,13 +606,24 @@ fn real_crontab_install_and_remove() {
             .output()
             .unwrap()
     };
-    let list = || String::from_utf8(Command::new("crontab").arg("-l").output().unwrap().stdout).unwrap();
+    let list =
+        || String::from_utf8(Command::new("crontab").arg("-l").output().unwrap().stdout).unwrap();
 
     let env = Env::named("real 100% data");
-    assert_status(&real(&env, &["schedule", "cron", "--install", "--every", "600"]), 0);
-    assert_status(&real(&env, &["schedule", "cron", "--install", "--every", "600"]), 0);
+    assert_status(
+        &real(&env, &["schedule", "cron", "--install", "--every", "600"]),
+        0,
+    );
+    assert_status(
+        &real(&env, &["schedule", "cron", "--install", "--every", "600"]),
+        0,
+    );
     let text = list();
-    assert_eq!(ours(&text, &env.data).len(), 0, "the % is escaped in the crontab");
+    assert_eq!(
+        ours(&text, &env.data).len(),
+        0,
+        "the % is escaped in the crontab"
+    );
     assert_eq!(text.matches("# looop:").count(), 1, "{text}");
     assert!(text.contains(own.trim_end()), "{text}");
     assert!(text.contains(r"real 100\% data"), "{text}");

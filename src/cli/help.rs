@@ -110,7 +110,7 @@ pub const COMMANDS: &[CommandHelp] = &[
     CommandHelp {
         name: "schedule",
         usage: "looop schedule cron|launchd|systemd [--every SECS] [--install|--remove]",
-        about: "Print a crontab line, launchd plist or systemd user service+timer that runs `looop tick` for this profile. --install/--remove edit your crontab (cron only), idempotently.",
+        about: "Print a crontab line, launchd plist or systemd user service+timer that runs `looop tick` for this profile every --every seconds (default: the config's `interval`), with the absolute binary path, LOOOP_DATA_DIR, LOOOP_CONFIG and your current PATH spelled out, appending output to <data>/tick.log. cron counts whole minutes: under 60 s is refused, other values are rounded to one that divides the hour (or day), with a note. --install/--remove edit your crontab idempotently (cron only); other lines are kept.",
     },
     CommandHelp {
         name: "demo",

@@ -6,7 +6,8 @@
 //! give even spacing. Anything else is rounded to the nearest one that does,
 //! and the caller prints what was chosen.
 
-use super::{Job, shell_quote};
+use super::Job;
+use crate::shell::quote as shell_quote;
 
 /// The comment that marks a crontab line as this profile's: `# looop:<key>`.
 pub fn marker(key: &str) -> String {
@@ -42,7 +43,14 @@ pub fn timing(every_secs: u64) -> Result<Timing, String> {
         match nearest(MINUTE_STEPS, minutes) {
             60 => 1,
             1 => return Ok(finish(every_secs, minutes, "* * * * *".to_string(), 60)),
-            step => return Ok(finish(every_secs, minutes, format!("*/{step} * * * *"), step * 60)),
+            step => {
+                return Ok(finish(
+                    every_secs,
+                    minutes,
+                    format!("*/{step} * * * *"),
+                    step * 60,
+                ));
+            }
         }
     } else {
         (minutes + 30) / 60
@@ -65,7 +73,10 @@ fn finish(every_secs: u64, minutes: u64, expr: String, secs: u64) -> Timing {
         } else {
             "cron spaces beats evenly only when the interval divides an hour (or a day)"
         };
-        format!("{why}: every {every_secs} s is scheduled as every {} ({expr})", human(secs))
+        format!(
+            "{why}: every {every_secs} s is scheduled as every {} ({expr})",
+            human(secs)
+        )
     });
     Timing { expr, secs, note }
 }
@@ -182,7 +193,7 @@ mod tests {
         assert!(l.starts_with("*/5 * * * * PATH=/usr/bin:/bin "), "{l}");
         assert!(l.contains("'/opt/my tools/looop' tick >>"), "{l}");
         assert!(l.contains(r"LOOOP_CONFIG='/home/u/it'\''s.toml'"), "{l}");
-        assert!(l.contains(r"LOOOP_DATA_DIR='/home/u/100\%/data'"), "{l}");
+        assert!(l.contains(r"LOOOP_DATA_DIR=/home/u/100\%/data "), "{l}");
         assert!(!l.replace(r"\%", "").contains('%'), "unescaped % in {l}");
         assert!(l.contains("# looop:0123456789abcdef "), "{l}");
         assert!(!l.contains('\n'));

@@ -35,14 +35,19 @@ pub enum Edit {
 fn is_ours(line: &str, key: &str) -> bool {
     let marker = marker(key);
     line.match_indices(&marker).any(|(at, _)| {
-        matches!(line[at + marker.len()..].chars().next(), None | Some(' ' | '\t'))
+        matches!(
+            line[at + marker.len()..].chars().next(),
+            None | Some(' ' | '\t')
+        )
     })
 }
 
 /// `current` with this profile's line set to `new_line`.
 pub fn with_line(current: &str, key: &str, new_line: &str) -> (String, Edit) {
     let lines: Vec<&str> = current.lines().collect();
-    let ours: Vec<usize> = (0..lines.len()).filter(|i| is_ours(lines[*i], key)).collect();
+    let ours: Vec<usize> = (0..lines.len())
+        .filter(|i| is_ours(lines[*i], key))
+        .collect();
     if ours.len() == 1 && lines[ours[0]] == new_line {
         return (current.to_string(), Edit::Unchanged);
     }
@@ -90,7 +95,10 @@ pub fn install(profile: &Profile, job: &Job, line: &str) -> Result<i32> {
     let (text, edit) = with_line(&current, &job.key, line);
     match edit {
         Edit::Unchanged => {
-            println!("already in your crontab for {}; nothing changed:\n{line}", job.data);
+            println!(
+                "already in your crontab for {}; nothing changed:\n{line}",
+                job.data
+            );
             return Ok(0);
         }
         Edit::Added => println!("installed in your crontab:\n{line}"),
@@ -107,7 +115,10 @@ pub fn remove(profile: &Profile, job: &Job) -> Result<i32> {
     let current = read()?;
     let (text, edit) = without_line(&current, &job.key);
     if edit == Edit::Absent {
-        println!("no looop line for {} in your crontab; nothing to do", job.data);
+        println!(
+            "no looop line for {} in your crontab; nothing to do",
+            job.data
+        );
         return Ok(0);
     }
     write(&text)?;
@@ -158,7 +169,9 @@ fn write(text: &str) -> Result<()> {
         .write_all(text.as_bytes())
         .context("cannot write the new crontab to `crontab -`")?;
     drop(stdin);
-    let out = child.wait_with_output().context("cannot wait for `crontab -`")?;
+    let out = child
+        .wait_with_output()
+        .context("cannot wait for `crontab -`")?;
     if !out.status.success() {
         return Err(exit::refused(format!(
             "`crontab -` refused the new crontab ({}): {}",
@@ -171,7 +184,9 @@ fn write(text: &str) -> Result<()> {
 
 fn not_runnable(e: std::io::Error) -> anyhow::Error {
     if e.kind() == std::io::ErrorKind::NotFound {
-        exit::refused("cannot run `crontab`: it is not on PATH (install cron, e.g. `apt-get install cron`)")
+        exit::refused(
+            "cannot run `crontab`: it is not on PATH (install cron, e.g. `apt-get install cron`)",
+        )
     } else {
         exit::refused(format!("cannot run `crontab`: {e}"))
     }

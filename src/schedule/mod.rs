@@ -44,7 +44,11 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn for_profile(profile: &Profile, path_var: Option<String>, every_secs: u64) -> Result<Job> {
+    pub fn for_profile(
+        profile: &Profile,
+        path_var: Option<String>,
+        every_secs: u64,
+    ) -> Result<Job> {
         let exe = paths::current_exe()?;
         let log = profile.data.join("tick.log");
         Ok(Job {
@@ -119,16 +123,28 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
     };
     args.finish()?;
     let action = match (install, remove) {
-        (true, true) => return Err(exit::usage("schedule: --install and --remove exclude each other")),
+        (true, true) => {
+            return Err(exit::usage(
+                "schedule: --install and --remove exclude each other",
+            ));
+        }
         (true, false) => Action::Install,
         (false, true) => Action::Remove,
         (false, false) => Action::Print,
     };
     if action != Action::Print && kind != Kind::Cron {
-        let flag = if action == Action::Install { "--install" } else { "--remove" };
+        let flag = if action == Action::Install {
+            "--install"
+        } else {
+            "--remove"
+        };
         let hint = match kind {
-            Kind::Launchd => "save the printed plist under ~/Library/LaunchAgents/ and use `launchctl load -w` / `unload -w`",
-            _ => "save the printed units under ~/.config/systemd/user/ and use `systemctl --user enable --now` / `disable --now` on the timer",
+            Kind::Launchd => {
+                "save the printed plist under ~/Library/LaunchAgents/ and use `launchctl load -w` / `unload -w`"
+            }
+            _ => {
+                "save the printed units under ~/.config/systemd/user/ and use `systemctl --user enable --now` / `disable --now` on the timer"
+            }
         };
         return Err(exit::usage(format!(
             "schedule: {flag} works for cron only; for {}: {hint}",
@@ -154,7 +170,9 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
     match kind {
         Kind::Cron => {
             let timing = cron::timing(every_secs).map_err(|why| {
-                exit::usage(format!("schedule cron: {why} (from {source} = {every_secs})"))
+                exit::usage(format!(
+                    "schedule cron: {why} (from {source} = {every_secs})"
+                ))
             })?;
             if let Some(note) = &timing.note {
                 eprintln!("looop: note: {note}");
@@ -198,28 +216,9 @@ impl Kind {
     }
 }
 
-/// Quote `s` for a POSIX shell: single quotes, with each `'` written as `'\''`.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-+:,=@".contains(&b))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shell_quote_leaves_plain_words_and_quotes_the_rest() {
-        assert_eq!(shell_quote("/usr/bin/looop"), "/usr/bin/looop");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote(""), "''");
-        assert_eq!(shell_quote("$HOME"), "'$HOME'");
-    }
 
     #[test]
     fn control_characters_are_refused() {

@@ -88,6 +88,9 @@ mod tests {
         assert!(u.contains("ExecStart=\"/opt/$$x/looop\" tick\n"), "{u}");
         assert!(u.contains("Environment=\"LOOOP_DATA_DIR=/d 1\"\n"), "{u}");
         assert!(u.contains("OnUnitActiveSec=300\n"), "{u}");
-        assert!(u.contains("# file: ~/.config/systemd/user/looop-tick-00ff.timer"), "{u}");
+        assert!(
+            u.contains("# file: ~/.config/systemd/user/looop-tick-00ff.timer"),
+            "{u}"
+        );
     }
 }
