@@ -141,6 +141,12 @@ fn cron_line_has_everything_a_bare_cron_needs() {
         "{line}"
     );
     assert!(line.contains("# looop:"), "marker: {line}");
+    assert!(
+        stderr(&o).contains("does not exist yet"),
+        "warns that the log's dir is missing: {}",
+        stderr(&o)
+    );
+    assert!(!env.data.exists(), "printing creates nothing");
 }
 
 #[test]

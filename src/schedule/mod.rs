@@ -178,6 +178,7 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
                 eprintln!("looop: note: {note}");
             }
             let line = cron::line(&job, &timing);
+            warn_about_pitfalls(&profile, &job, action);
             if action == Action::Install {
                 // The log goes into the data dir: it must exist before cron's
                 // first `>>` redirection, or every beat fails silently.
@@ -192,6 +193,7 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
             );
         }
         Kind::Launchd => {
+            warn_about_pitfalls(&profile, &job, action);
             print!("{}", launchd::plist(&job));
             eprintln!(
                 "looop: save it as ~/Library/LaunchAgents/{}.plist, then run: launchctl load -w ~/Library/LaunchAgents/{}.plist",
@@ -200,10 +202,32 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
             );
         }
         Kind::Systemd => {
+            warn_about_pitfalls(&profile, &job, action);
             print!("{}", systemd::units(&job));
         }
     }
     Ok(0)
+}
+
+/// Notes on stderr for the two setups that print fine and then fail at
+/// night: a binary inside a cargo build dir (gone after `cargo clean`, stale
+/// after `cargo install`), and a data dir that does not exist yet (the
+/// scheduler's redirection into `tick.log` fails before looop even starts).
+fn warn_about_pitfalls(profile: &Profile, job: &Job, action: Action) {
+    if job.exe.contains("/target/debug/") || job.exe.contains("/target/release/") {
+        eprintln!(
+            "looop: note: {} is a cargo build output; after `cargo install --path .` \
+             run `looop schedule` again from the installed binary",
+            job.exe
+        );
+    }
+    if action == Action::Print && !profile.data.is_dir() {
+        eprintln!(
+            "looop: note: the data dir {} does not exist yet: run `looop init` first, \
+             or the scheduler cannot open {}",
+            job.data, job.log
+        );
+    }
 }
 
 impl Kind {
