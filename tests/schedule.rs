@@ -450,10 +450,10 @@ fn systemd_units_are_complete_and_verify_clean() {
     let text = stdout(&o);
     for want in [
         "Type=oneshot",
-        &format!("ExecStart=\"{LOOOP}\" tick"),
-        &format!("Environment=\"LOOOP_DATA_DIR={}\"", env.data.display()),
-        &format!("Environment=\"LOOOP_CONFIG={}\"", env.config.display()),
-        &format!("Environment=\"PATH={}\"", env.path_var()),
+        &format!("ExecStart={LOOOP} tick\n"),
+        &format!("Environment=\"LOOOP_DATA_DIR={}\"\n", env.data.display()),
+        &format!("Environment=LOOOP_CONFIG={}\n", env.config.display()),
+        &format!("Environment=PATH={}\n", env.path_var()),
         &format!("StandardOutput=append:{}/tick.log", env.data.display()),
         "OnUnitActiveSec=300",
         "OnBootSec=",

@@ -62,8 +62,16 @@ fn escape_specifiers(v: &str) -> String {
     v.replace('%', "%%")
 }
 
-/// One double-quoted word as systemd's unit parser reads it.
+/// One word as systemd's unit parser reads it: bare when it has nothing the
+/// parser treats specially, else double-quoted with `\\` and `"` escaped.
 fn quoted(v: &str) -> String {
+    let plain = !v.is_empty()
+        && !v
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | ';'));
+    if plain {
+        return escape_specifiers(v);
+    }
     let inner = escape_specifiers(&v.replace('\\', r"\\").replace('"', "\\\""));
     format!("\"{inner}\"")
 }
@@ -75,6 +83,8 @@ mod tests {
     #[test]
     fn values_are_quoted_for_systemd() {
         assert_eq!(quoted(r#"a "b" \c 100%"#), r#""a \"b\" \\c 100%%""#);
+        assert_eq!(quoted("/usr/bin/looop"), "/usr/bin/looop");
+        assert_eq!(quoted("/a/50%"), "/a/50%%");
         let job = Job {
             exe: "/opt/$x/looop".into(),
             data: "/d 1".into(),
@@ -85,7 +95,7 @@ mod tests {
             every_secs: 300,
         };
         let u = units(&job);
-        assert!(u.contains("ExecStart=\"/opt/$$x/looop\" tick\n"), "{u}");
+        assert!(u.contains("ExecStart=/opt/$$x/looop tick\n"), "{u}");
         assert!(u.contains("Environment=\"LOOOP_DATA_DIR=/d 1\"\n"), "{u}");
         assert!(u.contains("OnUnitActiveSec=300\n"), "{u}");
         assert!(
