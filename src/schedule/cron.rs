@@ -38,7 +38,7 @@ pub fn timing(every_secs: u64) -> Result<Timing, String> {
              for faster beats use `looop up`"
         ));
     }
-    let minutes = (every_secs + 30) / 60;
+    let minutes = every_secs.saturating_add(30) / 60;
     let hours = if minutes < 60 {
         match nearest(MINUTE_STEPS, minutes) {
             60 => 1,
@@ -176,6 +176,7 @@ mod tests {
         let t = timing(3 * 86_400).unwrap();
         assert_eq!(t.expr, "0 0 * * *");
         assert!(t.note.unwrap().contains("once a day"));
+        assert_eq!(expr(u64::MAX), "0 0 * * *");
     }
 
     #[test]

@@ -21,6 +21,11 @@ use crate::paths::{self, Profile};
 use anyhow::Result;
 use std::path::Path;
 
+/// The longest interval any artifact gets: a loop that beats less than
+/// weekly is not a loop, and larger values overflow launchd's and systemd's
+/// time fields.
+const MAX_EVERY_SECS: u64 = 7 * 86_400;
+
 /// Used when the shell that ran `schedule` had no PATH at all.
 const FALLBACK_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
@@ -158,8 +163,10 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
         Some(secs) => (secs, "--every"),
         None => (config.interval_secs, "config `interval`"),
     };
-    if every_secs == 0 {
-        return Err(exit::usage("schedule: --every must be at least 1 second"));
+    if every_secs == 0 || every_secs > MAX_EVERY_SECS {
+        return Err(exit::usage(format!(
+            "schedule: the interval must be 1..={MAX_EVERY_SECS} seconds (a week), not {every_secs} (from {source})"
+        )));
     }
 
     let job = Job::for_profile(&profile, std::env::var("PATH").ok(), every_secs)?;
