@@ -348,6 +348,23 @@ fn table(header: &str, rows: &[(String, Tally)], bars: bool) -> String {
     out
 }
 
+/// Calls per name of one breakdown (unsorted maps are fine: JSON keys sort).
+fn calls_by(t: &Totals, by: By) -> BTreeMap<String, u64> {
+    let map = match by {
+        By::Day => {
+            return t
+                .by_day
+                .iter()
+                .map(|(d, v)| (d.to_string(), v.calls))
+                .collect();
+        }
+        By::Kind => &t.by_kind,
+        By::Runner => &t.by_runner,
+        By::Id => &t.by_id,
+    };
+    map.iter().map(|(k, v)| (k.clone(), v.calls)).collect()
+}
+
 /// `looop cost --json`: one object; maps are name → USD.
 #[derive(Debug, Serialize)]
 struct JsonReport<'a> {
@@ -407,7 +424,7 @@ impl<'a> JsonReport<'a> {
                     .map(|(d, v)| (d.to_string(), round9(v.usd)))
                     .collect()
             }),
-            calls_by: by.map(|by| rows(t, by).into_iter().map(|(k, v)| (k, v.calls)).collect()),
+            calls_by: by.map(|by| calls_by(t, by)),
             skipped: t.skipped,
             budget_usd: budget.budget_usd,
             spent_today_usd: round9(budget.spent_today_usd),
