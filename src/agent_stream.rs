@@ -41,8 +41,7 @@ enum Event {
 #[derive(Debug, Clone, Deserialize)]
 struct ClaudeResult {
     subtype: Option<String>,
-    #[serde(default)]
-    is_error: bool,
+    is_error: Option<bool>,
     result: Option<String>,
     total_cost_usd: Option<f64>,
     usage: Option<ClaudeUsage>,
@@ -215,7 +214,7 @@ impl StreamReader {
     pub fn error(&self) -> Option<String> {
         if let Some(result) = &self.claude {
             let subtype = result.subtype.as_deref().unwrap_or("");
-            if !result.is_error && !subtype.starts_with("error") {
+            if result.is_error != Some(true) && !subtype.starts_with("error") {
                 return None;
             }
             let what = if subtype.is_empty() { "error" } else { subtype };
