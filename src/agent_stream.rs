@@ -294,6 +294,37 @@ mod tests {
     }
 
     #[test]
+    fn the_pi_fixture_punishes_the_known_wrong_readings() {
+        // Guard the fixture itself: naive readings must give other answers.
+        let lines: Vec<serde_json::Value> = PI
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let cost = |v: &serde_json::Value| v["message"]["usage"]["cost"]["total"].as_f64();
+        let top_level: f64 = lines
+            .iter()
+            .filter_map(|v| v["usage"]["cost"]["total"].as_f64())
+            .sum();
+        let every_message: f64 = lines.iter().filter_map(cost).sum();
+        let both_ends: f64 = lines
+            .iter()
+            .filter(|v| v["type"] == "turn_end" || v["type"] == "message_end")
+            .filter_map(cost)
+            .sum();
+        assert_eq!(top_level, 0.0);
+        assert!(every_message > 0.05, "{every_message}");
+        assert!(
+            (both_ends - 2.0 * 0.0168).abs() < 1e-12,
+            "turn_end repeats each message"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|v| v["type"] == "message_update" && cost(v) > Some(0.0))
+        );
+    }
+
+    #[test]
     fn plain_stdout_is_the_answer_and_costs_nothing_known() {
         let r = read(
             "thinking...\n{\"move\":\"noop\",\"journal\":\"x\"}\n{\"type\":\"turn.completed\"}",
