@@ -436,3 +436,34 @@ fn unknown_scope_or_breakdown_is_a_usage_error() {
     let out = p.run("UTC", &["cost"]);
     assert_eq!(out.status.code(), Some(2), "a bad config is status 2");
 }
+
+#[test]
+fn days_of_25_and_23_hours_are_whole_days() {
+    let p = Profile::new();
+    // New York: 2026-11-01 has 25 hours (EDT -> EST), 2026-03-08 has 23.
+    let at = |ts: &str, usd: f64| {
+        let secs = chrono::DateTime::parse_from_rfc3339(ts)
+            .unwrap()
+            .timestamp();
+        line(secs, "tick", "r", "claude", usd)
+    };
+    let text = [
+        at("2026-03-08T04:59:59Z", 1.0),  // 23:59:59 EST, Mar 7
+        at("2026-03-08T05:00:01Z", 2.0),  // 00:00:01 EST, Mar 8
+        at("2026-03-09T03:59:59Z", 4.0),  // 23:59:59 EDT, Mar 8
+        at("2026-03-09T04:00:01Z", 8.0),  // 00:00:01 EDT, Mar 9
+        at("2026-11-01T04:00:01Z", 16.0), // 00:00:01 EDT, Nov 1
+        at("2026-11-02T04:59:59Z", 32.0), // 23:59:59 EST, Nov 1
+        at("2026-11-02T05:00:01Z", 64.0), // 00:00:01 EST, Nov 2
+    ]
+    .join("\n");
+    std::fs::write(p.ledger(), text + "\n").unwrap();
+    let v = p.json(NEW_YORK, &["cost", "--by", "day", "--json"]);
+    assert_eq!(
+        v["by_day"],
+        serde_json::json!({
+            "2026-03-07": 1.0, "2026-03-08": 6.0, "2026-03-09": 8.0,
+            "2026-11-01": 48.0, "2026-11-02": 64.0,
+        })
+    );
+}
