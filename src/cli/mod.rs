@@ -15,7 +15,7 @@ use anyhow::Result;
 use std::ffi::OsString;
 
 /// Hidden commands: internal modes looop runs itself; not in the manual.
-const HIDDEN: &[&str] = &["_supervise", "_complete"];
+const HIDDEN: &[&str] = &["_supervise", "_complete", "_demo_decide"];
 
 /// Run the command named by `raw[0]`; returns the exit status.
 pub fn run(raw: Vec<OsString>) -> Result<i32> {
@@ -38,6 +38,14 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
         return Ok(0);
     };
     let rest: Vec<String> = raw.collect();
+    let wants_help = rest
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--help" || a == "-h");
+    if let Some(h) = help::find(&command).filter(|_| wants_help) {
+        print!("{}", help::usage(h));
+        return Ok(0);
+    }
     match command.as_str() {
         "--help" | "-h" | "help" => return help_command(rest),
         "--version" | "-V" | "version" => {
@@ -56,15 +64,6 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
             None => "; see 'looop help'".to_string(),
         };
         return Err(exit::usage(format!("unknown command {command:?}{hint}")));
-    }
-    if rest
-        .iter()
-        .take_while(|a| *a != "--")
-        .any(|a| a == "--help" || a == "-h")
-        && let Some(h) = help::find(&command)
-    {
-        print!("{}", help::usage(h));
-        return Ok(0);
     }
     dispatch(&command, Args::new(&command, rest))
 }
@@ -93,6 +92,7 @@ fn dispatch(command: &str, args: Args) -> Result<i32> {
         "_cost" => crate::ledger::cmd_record(args),
         "schedule" => crate::schedule::cmd_schedule(args),
         "demo" => crate::demo::cmd_demo(args),
+        "_demo_decide" => crate::demo::decider::cmd_demo_decide(args),
         "config" => crate::completions::cmd_config(args),
         "_complete" => crate::completions::cmd_complete(args),
         other => Err(exit::usage(format!(
