@@ -77,10 +77,7 @@ pub fn start(
             "session {session} is already running"
         )));
     }
-    let live = supervisor::list(profile)?
-        .iter()
-        .filter(|s| s.alive && s.session != ids::PULSE_SESSION)
-        .count();
+    let live = supervisor::live_workers(profile)?;
     if live >= config.max_workers {
         return Err(exit::refused(format!(
             "{live} workers are live and max_workers is {}; not starting {session}",
@@ -104,8 +101,8 @@ pub fn start(
         .replace("{runner}", runner_name)
         + prompt
         + if prompt.ends_with('\n') { "" } else { "\n" };
-    store::write_atomic_mode(&prompt_file, text.as_bytes(), 0o600)?;
-    let quoted = shell_quote(&prompt_file.to_string_lossy());
+    supervisor::replace_private(&prompt_file, text.as_bytes())?;
+    let quoted = crate::shell::quote(&prompt_file.to_string_lossy());
     let command = exec_if_simple(&runner.interactive.replace(config::PROMPT_FILE, &quoted));
     let mut env = paths::child_env(profile)?;
     env.push(("LOOOP_SESSION_ID".to_string(), session.clone().into()));
@@ -118,11 +115,6 @@ pub fn start(
         size: None,
     };
     supervisor::launch(profile, config, &spec)
-}
-
-/// Quote `s` for bash: one single-quoted word.
-pub fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Prefix `exec` to a plain command so bash becomes the agent instead of
@@ -213,11 +205,6 @@ pub fn cmd_start_session(mut args: Args) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting_survives_quotes() {
-        assert_eq!(shell_quote("/a b/it's.md"), r"'/a b/it'\''s.md'");
-    }
 
     #[test]
     fn exec_only_for_simple_commands() {

@@ -17,6 +17,28 @@ fn bash_session_send_log_kill() {
     assert_eq!(row.session, "looop-w1");
     let pid = row.pid.expect("pid");
     assert!(process_alive(pid));
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(&p.ok(&["ls", "--json"])).unwrap();
+    for key in [
+        "id",
+        "session",
+        "state",
+        "alive",
+        "pid",
+        "exit_code",
+        "started_at",
+        "last_output_at",
+        "flagged",
+        "note",
+    ] {
+        assert!(
+            rows[0].contains_key(key),
+            "ls --json lacks {key}: {:?}",
+            rows[0]
+        );
+    }
+    // The prompt's output reaches the record within about a second.
+    p.wait_row("w1", "last_output_at", |r| r.last_output_at.is_some());
     p.ok(&["send", "w1", "echo sum=$((40+2))"]);
     p.wait_log("w1", "sum=42");
     // The worker saw its own session id and the profile.
@@ -273,4 +295,29 @@ fn session_files_are_private() {
         std::fs::metadata(sock.parent().unwrap()).unwrap().mode() & 0o777,
         0o700
     );
+}
+
+#[test]
+fn log_follow_ends_with_the_session() {
+    let p = Profile::new();
+    p.start_cmd(
+        "f",
+        "for i in 1 2 3 4 5; do echo tick-$i; sleep 0.1; done; exit 0",
+    );
+    let mut child = p
+        .cmd(&["log", "f", "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut done = false;
+    wait_for("log --follow to end with the session", || {
+        done = child.try_wait().unwrap().is_some();
+        done
+    });
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for i in 1..=5 {
+        assert!(text.contains(&format!("tick-{i}\n")), "{text}");
+    }
+    assert_eq!(p.row("f").unwrap().state, "exited");
 }

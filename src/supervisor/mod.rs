@@ -76,7 +76,8 @@ pub struct SessionView {
     /// `looop-<id>`.
     pub session: String,
     pub state: State,
-    /// True only while the supervisor really lives.
+    /// True only while the supervisor really lives (its lock is held) and
+    /// the session has not ended.
     pub alive: bool,
     /// The child's pid (process group leader).
     pub pid: Option<u32>,
@@ -88,6 +89,12 @@ pub struct SessionView {
     pub note: Option<String>,
     pub runner: String,
     pub command: String,
+}
+
+/// Replace a private (0600) file atomically without waiting for the disk
+/// (prompt files: part of a launch, which should be fast).
+pub fn replace_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    session::replace(path, bytes)
 }
 
 /// Start a session detached under a new supervisor; returns once the child
@@ -102,6 +109,12 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
 /// Cheap: per session one lock test and two small file reads.
 pub fn list(profile: &Profile) -> Result<Vec<SessionView>> {
     session::list(profile)
+}
+
+/// How many worker sessions (not the pulse) are alive: one lock test per
+/// session, no records read.
+pub fn live_workers(profile: &Profile) -> Result<usize> {
+    session::live_workers(profile)
 }
 
 /// One session by name, `None` when it is not on disk (or not a valid name).

@@ -109,6 +109,9 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
         Err(err) => {
             let why = format!("{err:#}").replace('\n', " ");
             mark_failed(&dir, &session, &why);
+            // Let go before answering, so the launcher (which reaps the
+            // intermediate, the only other holder) reads a settled session.
+            drop(lock);
             // The launcher may be gone; then nobody needs the answer.
             let _ = writeln!(ready, "err {why}").and_then(|_| ready.flush());
             Ok(exit::FAILED)
@@ -333,7 +336,8 @@ impl Supervisor {
             socket: None,
             error: None,
         };
-        session::write_record(dir, &record)?;
+        // No `starting` record on disk: until `running` is written, the held
+        // lock and the missing record already read as starting.
         let signals = SignalPipe::install(&[Signal::SIGCHLD, Signal::SIGTERM])?;
 
         let log_path = session::log_path(dir);

@@ -134,7 +134,33 @@ pub fn read_record(dir: &Path) -> Result<Option<Record>> {
 pub fn write_record(dir: &Path, record: &Record) -> Result<()> {
     let mut text = serde_json::to_string_pretty(record)?;
     text.push('\n');
-    store::write_atomic_mode(&record_path(dir), text.as_bytes(), 0o600)
+    replace(&record_path(dir), text.as_bytes())
+}
+
+/// Replace a private (0600) file atomically: temp file + rename, so readers
+/// see the old or the new content, never a mix. Unlike
+/// [`store::write_atomic_mode`] it does not fsync: these files (records,
+/// specs, prompts) describe processes that a power loss ends anyway, and a
+/// launch must not wait on the disk several times.
+pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        // The temp file is garbage either way; it may not even exist.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
 }
 
 pub fn read_flag(dir: &Path) -> Result<Option<Flag>> {
@@ -200,6 +226,9 @@ fn make_view(
         State::Starting | State::Running if !alive => State::Lost,
         s => s,
     };
+    // A supervisor that has recorded the end is only saying goodbye to its
+    // clients: the session is over.
+    let alive = alive && matches!(state, State::Starting | State::Running);
     SessionView {
         id,
         session: session.to_string(),
@@ -241,6 +270,22 @@ pub fn list(profile: &Profile) -> Result<Vec<SessionView>> {
         }
     }
     Ok(out)
+}
+
+/// Count live worker sessions (the pulse excluded) by their locks alone.
+pub fn live_workers(profile: &Profile) -> Result<usize> {
+    let root = profile.sessions_dir();
+    let entries = match std::fs::read_dir(&root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", root.display())),
+    };
+    Ok(entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_session_name(n) && n != ids::PULSE_SESSION)
+        .filter(|n| alive(&root.join(n)))
+        .count())
 }
 
 /// Remove a finished session's files so a new launch starts clean. The

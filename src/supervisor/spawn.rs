@@ -59,7 +59,7 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
     };
     let mut text = serde_json::to_string_pretty(&stored)?;
     text.push('\n');
-    store::write_atomic_mode(&session::spec_path(&dir), text.as_bytes(), 0o600)?;
+    session::replace(&session::spec_path(&dir), text.as_bytes())?;
 
     let mut cmd = Command::new(paths::current_exe()?);
     cmd.arg("_supervise")
