@@ -321,3 +321,26 @@ fn log_follow_ends_with_the_session() {
     }
     assert_eq!(p.row("f").unwrap().state, "exited");
 }
+
+#[test]
+fn input_to_a_worker_that_never_reads_is_bounded() {
+    let p = Profile::new();
+    p.start_cmd("deaf", "exec sleep 600");
+    let chunk = "y".repeat(100_000);
+    let mut refused = false;
+    for _ in 0..30 {
+        let out = p.run(&["send", "deaf", "-n", &chunk]);
+        if out.status.code() == Some(1) {
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("not reading"),
+                "{}",
+                show(&out)
+            );
+            refused = true;
+            break;
+        }
+        assert!(out.status.success(), "{}", show(&out));
+    }
+    assert!(refused, "3 MB of unread input were all accepted");
+    assert!(p.row("deaf").unwrap().alive, "the supervisor lives on");
+}

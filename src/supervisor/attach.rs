@@ -13,7 +13,7 @@ use super::signals::SignalPipe;
 use super::tty::{self, RawMode};
 use crate::exit;
 use crate::paths::Profile;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
@@ -148,7 +148,9 @@ fn pump(conn: &mut client::Conn, signals: &SignalPipe) -> Result<End> {
                         stdout.flush()?;
                         return Ok(End::Exited(code));
                     }
-                    Reply::Error(m) => return Err(anyhow!("{}: {m}", conn.session)),
+                    // E.g. input refused while the worker does not read: say
+                    // so on the terminal and stay attached.
+                    Reply::Error(m) => write!(stdout, "\r\n[looop: {m}]\r\n")?,
                     Reply::Ok => {}
                 }
             }

@@ -43,6 +43,8 @@ use std::time::{Duration, Instant, SystemTime};
 const RING_BYTES: usize = 64 * 1024;
 /// Output queued for one client before it counts as stuck and is dropped.
 const CLIENT_QUEUE_MAX: usize = 4 * 1024 * 1024;
+/// Typed input waiting for a worker that is not reading it.
+const INPUT_MAX: usize = 1024 * 1024;
 /// One read from the PTY.
 const READ_CHUNK: usize = 64 * 1024;
 /// Reads per wake-up before the loop serves the other fds again.
@@ -818,6 +820,12 @@ impl Supervisor {
                 c.queue(&Reply::Output(replay).encode());
             }
             Request::Input(bytes) => {
+                if self.input.len() + bytes.len() > INPUT_MAX {
+                    let full =
+                        Reply::Error("the worker is not reading its input; nothing typed".into());
+                    self.clients[n].queue(&full.encode());
+                    return;
+                }
                 self.input.extend_from_slice(&bytes);
                 self.write_input();
                 self.clients[n].queue(&Reply::Ok.encode());
