@@ -142,7 +142,7 @@ fn type_resize_detach_reattach_and_exit_status() {
     });
     t.keys(&[0x1c, 0x1c]);
     assert_eq!(t.exit_code(), 0, "detach exits 0; screen:\n{}", t.text());
-    assert!(t.text().contains("detached"));
+    t.wait("detached");
     let row = p.row("a1").unwrap();
     assert!(row.alive, "detaching leaves the worker running");
 
