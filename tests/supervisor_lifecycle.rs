@@ -344,3 +344,16 @@ fn input_to_a_worker_that_never_reads_is_bounded() {
     assert!(refused, "3 MB of unread input were all accepted");
     assert!(p.row("deaf").unwrap().alive, "the supervisor lives on");
 }
+
+#[test]
+fn a_worker_can_end_itself_with_kill() {
+    let p = Profile::new();
+    p.start_cmd(
+        "selfie",
+        "echo working; \"$LOOOP_BIN\" kill \"$LOOOP_SESSION_ID\" --grace 1; sleep 600",
+    );
+    let row = p.wait_row("selfie", "the self-kill", |r| r.state == "killed");
+    assert!(!row.alive);
+    let pid = row.pid.unwrap();
+    wait_for("the worker's group to be gone", || !process_alive(pid));
+}
