@@ -152,6 +152,12 @@ fn a_launch_that_cannot_start_reads_failed_not_running() {
     let row = p.row("nobash").expect("the failed session is listed");
     assert_eq!(row.state, "failed");
     assert!(!row.alive);
+    let log = p.run(&["log", "nobash"]);
+    assert!(
+        String::from_utf8_lossy(&log.stderr).contains("failed to start"),
+        "{}",
+        show(&log)
+    );
     // It can be started again once the problem is fixed.
     p.start_bash("nobash");
     assert_eq!(p.row("nobash").unwrap().state, "running");

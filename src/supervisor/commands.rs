@@ -148,6 +148,11 @@ pub fn cmd_log(mut args: Args) -> Result<i32> {
     args.finish()?;
     let profile = cli::profile_with_layout()?;
     let session = existing(&profile, &id)?;
+    let dir = session::dir(&profile, &session);
+    if let Some(why) = session::read_record(&dir)?.and_then(|r| r.error) {
+        // A failed launch has no output; the reason is the useful part.
+        eprintln!("looop: {session} failed to start: {why}");
+    }
     super::log::print(&profile, &session, &LogOptions { tail, follow, raw })?;
     Ok(0)
 }
