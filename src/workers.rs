@@ -7,3 +7,15 @@ use anyhow::Result;
 pub fn cmd_start_session(_args: Args) -> Result<i32> {
     Err(not_built("start-session"))
 }
+
+/// Start a worker (the `start_worker` move and `start-session`).
+pub fn start(
+    _profile: &crate::paths::Profile,
+    _config: &crate::config::Config,
+    _id: &crate::ids::WorkerId,
+    _prompt: &str,
+    _runner: Option<&str>,
+    _force: bool,
+) -> Result<crate::supervisor::SessionView> {
+    Err(not_built("start-session"))
+}
