@@ -132,7 +132,12 @@ compdef _looop looop
 fn fish(commands: &[&str]) -> String {
     let mut s = String::from("# fish completion for looop\ncomplete -c looop -f\n");
     for c in help::COMMANDS.iter().filter(|c| !c.name.starts_with('_')) {
-        let about = c.about.split(". ").next().unwrap_or("").replace('\'', "\\'");
+        let about = c
+            .about
+            .split(". ")
+            .next()
+            .unwrap_or("")
+            .replace('\'', "\\'");
         s.push_str(&format!(
             "complete -c looop -n '__fish_use_subcommand' -a {} -d '{}'\n",
             c.name, about
@@ -143,8 +148,12 @@ fn fish(commands: &[&str]) -> String {
         TAKES_WORKER.join(" ")
     ));
     s.push_str("complete -c looop -n '__fish_seen_subcommand_from run' -a '(looop _complete goals 2>/dev/null)'\n");
-    s.push_str("complete -c looop -n '__fish_seen_subcommand_from cost' -a 'today week month all'\n");
-    s.push_str("complete -c looop -n '__fish_seen_subcommand_from schedule' -a 'cron launchd systemd'\n");
+    s.push_str(
+        "complete -c looop -n '__fish_seen_subcommand_from cost' -a 'today week month all'\n",
+    );
+    s.push_str(
+        "complete -c looop -n '__fish_seen_subcommand_from schedule' -a 'cron launchd systemd'\n",
+    );
     s.push_str("complete -c looop -n '__fish_seen_subcommand_from config' -a 'bash zsh fish'\n");
     s.push_str(&format!(
         "complete -c looop -n '__fish_seen_subcommand_from help' -a '{}'\n",

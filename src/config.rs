@@ -115,7 +115,10 @@ pub fn presets() -> BTreeMap<String, Runner> {
     let mut add = |name: &str, tick: &str, interactive: &str| {
         m.insert(
             name.to_string(),
-            Runner { tick: tick.to_string(), interactive: interactive.to_string() },
+            Runner {
+                tick: tick.to_string(),
+                interactive: interactive.to_string(),
+            },
         );
     };
     add(
@@ -154,14 +157,24 @@ impl Default for Config {
             git_commit: true,
             retention_hours: 24,
             log_max_bytes: 64 * 1024 * 1024,
-            sensors: SensorsConfig { timeout_secs: 60, max_bytes: 8192 },
+            sensors: SensorsConfig {
+                timeout_secs: 60,
+                max_bytes: 8192,
+            },
             retry: RetryConfig {
                 attempts: 2,
                 backoff_secs: 5,
-                transient: ["rate limit", "rate_limit", "overloaded", "529", "503", "timed out"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
+                transient: [
+                    "rate limit",
+                    "rate_limit",
+                    "overloaded",
+                    "529",
+                    "503",
+                    "timed out",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             },
             runners: presets(),
         }
@@ -175,7 +188,10 @@ impl Config {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => {
-                return Err(exit::usage(format!("config {}: cannot read: {e}", path.display())));
+                return Err(exit::usage(format!(
+                    "config {}: cannot read: {e}",
+                    path.display()
+                )));
             }
         };
         let text = String::from_utf8(text)
@@ -212,13 +228,19 @@ impl Config {
         if let Some(v) = file.daily_budget_usd {
             let usd = *v.get_ref();
             if !usd.is_finite() || usd < 0.0 {
-                return Err(bad(v.span(), "daily_budget_usd must be a number >= 0".into()));
+                return Err(bad(
+                    v.span(),
+                    "daily_budget_usd must be a number >= 0".into(),
+                ));
             }
             c.daily_budget_usd = usd;
         }
         if let Some(v) = file.tick_timeout {
             if *v.get_ref() == 0 {
-                return Err(bad(v.span(), "tick_timeout must be at least 1 second".into()));
+                return Err(bad(
+                    v.span(),
+                    "tick_timeout must be at least 1 second".into(),
+                ));
             }
             c.tick_timeout_secs = v.into_inner();
         }
@@ -239,7 +261,10 @@ impl Config {
         if let Some(s) = file.sensors {
             if let Some(v) = s.timeout {
                 if *v.get_ref() == 0 {
-                    return Err(bad(v.span(), "sensors.timeout must be at least 1 second".into()));
+                    return Err(bad(
+                        v.span(),
+                        "sensors.timeout must be at least 1 second".into(),
+                    ));
                 }
                 c.sensors.timeout_secs = v.into_inner();
             }
@@ -266,11 +291,15 @@ impl Config {
             }
             let base = c.runners.get(&name).cloned();
             let tick = over.tick.or_else(|| base.as_ref().map(|b| b.tick.clone()));
-            let interactive = over.interactive.or_else(|| base.as_ref().map(|b| b.interactive.clone()));
+            let interactive = over
+                .interactive
+                .or_else(|| base.as_ref().map(|b| b.interactive.clone()));
             let (Some(tick), Some(interactive)) = (tick, interactive) else {
                 return Err(bad(
                     span,
-                    format!("runners.{name} needs both `tick` and `interactive` (it is not a preset)"),
+                    format!(
+                        "runners.{name} needs both `tick` and `interactive` (it is not a preset)"
+                    ),
                 ));
             };
             if !interactive.contains(PROMPT_FILE) {
@@ -286,7 +315,11 @@ impl Config {
                 let known: Vec<&str> = c.runners.keys().map(String::as_str).collect();
                 return Err(bad(
                     v.span(),
-                    format!("unknown runner {:?} (known: {})", v.get_ref(), known.join(", ")),
+                    format!(
+                        "unknown runner {:?} (known: {})",
+                        v.get_ref(),
+                        known.join(", ")
+                    ),
                 ));
             }
             c.runner = v.into_inner();
@@ -298,7 +331,10 @@ impl Config {
     pub fn runner(&self, name: &str) -> Result<&Runner> {
         self.runners.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.runners.keys().map(String::as_str).collect();
-            exit::refused(format!("unknown runner {name:?} (known: {})", known.join(", ")))
+            exit::refused(format!(
+                "unknown runner {name:?} (known: {})",
+                known.join(", ")
+            ))
         })
     }
 }
@@ -311,7 +347,11 @@ struct ConfigError {
 
 /// 1-based line number of byte offset `at` in `text`.
 fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// The commented config `looop init` writes: every key, at its default,

@@ -20,7 +20,11 @@ struct Line<'a, F: Serialize> {
 /// Append one event. `fields` is any struct (or `serde_json::json!` object)
 /// whose members become the event's fields.
 pub fn emit<F: Serialize>(profile: &Profile, event: &str, fields: &F) {
-    let line = Line { ts: now_rfc3339(), event, fields };
+    let line = Line {
+        ts: now_rfc3339(),
+        event,
+        fields,
+    };
     if let Err(e) = store::append_json(&profile.events(), &line) {
         eprintln!("looop: warning: cannot record event {event}: {e:#}");
     }
@@ -39,7 +43,11 @@ mod tests {
     fn event_lines_have_ts_event_and_fields() {
         let dir = tempfile::tempdir().unwrap();
         let p = Profile::at(dir.path().join("c.toml"), dir.path().to_path_buf());
-        emit(&p, "flagged", &serde_json::json!({"id": "w1", "note": "help"}));
+        emit(
+            &p,
+            "flagged",
+            &serde_json::json!({"id": "w1", "note": "help"}),
+        );
         let text = std::fs::read_to_string(p.events()).unwrap();
         let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
         assert_eq!(v["event"], "flagged");

@@ -36,22 +36,38 @@ impl std::error::Error for Exit {}
 
 /// Bad usage or bad input: status 2.
 pub fn usage(message: impl Into<String>) -> anyhow::Error {
-    Exit { code: USAGE, message: Some(message.into()) }.into()
+    Exit {
+        code: USAGE,
+        message: Some(message.into()),
+    }
+    .into()
 }
 
 /// Refused or failed with a reason the user should read: status 1.
 pub fn refused(message: impl Into<String>) -> anyhow::Error {
-    Exit { code: FAILED, message: Some(message.into()) }.into()
+    Exit {
+        code: FAILED,
+        message: Some(message.into()),
+    }
+    .into()
 }
 
 /// Another beat is running: status 75.
 pub fn busy(message: impl Into<String>) -> anyhow::Error {
-    Exit { code: BUSY, message: Some(message.into()) }.into()
+    Exit {
+        code: BUSY,
+        message: Some(message.into()),
+    }
+    .into()
 }
 
 /// Exit with `code` after the command has already said what it had to say.
 pub fn quiet(code: i32) -> anyhow::Error {
-    Exit { code, message: None }.into()
+    Exit {
+        code,
+        message: None,
+    }
+    .into()
 }
 
 /// Print `err` once (with its whole context chain) and return its status.
@@ -81,7 +97,11 @@ mod tests {
             .context("config /x.toml")
             .unwrap_err();
         assert_eq!(format!("{err:#}"), "config /x.toml: bad id");
-        let code = err.chain().find_map(|e| e.downcast_ref::<Exit>()).unwrap().code;
+        let code = err
+            .chain()
+            .find_map(|e| e.downcast_ref::<Exit>())
+            .unwrap()
+            .code;
         assert_eq!(code, USAGE);
     }
 

@@ -45,7 +45,10 @@ pub struct WorkerId(String);
 impl WorkerId {
     /// Accept `<id>` or `looop-<id>`; refuse anything else with status 2.
     pub fn parse(s: &str) -> anyhow::Result<WorkerId> {
-        let bare = s.strip_prefix(SESSION_PREFIX).filter(|rest| is_valid(rest)).unwrap_or(s);
+        let bare = s
+            .strip_prefix(SESSION_PREFIX)
+            .filter(|rest| is_valid(rest))
+            .unwrap_or(s);
         check("worker id", bare)?;
         Ok(WorkerId(bare.to_string()))
     }
@@ -85,7 +88,17 @@ mod tests {
 
     #[test]
     fn refuses_paths_and_flags() {
-        for bad in ["", "../x", "a/b", "-rf", ".hidden", "a b", &"x".repeat(65), "é", "a\0b"] {
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "-rf",
+            ".hidden",
+            "a b",
+            &"x".repeat(65),
+            "é",
+            "a\0b",
+        ] {
             assert!(!is_valid(bad), "{bad:?}");
             assert!(WorkerId::parse(bad).is_err(), "{bad:?}");
         }

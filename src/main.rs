@@ -23,6 +23,7 @@ mod paths;
 mod pulse;
 mod schedule;
 mod seed;
+mod shell;
 mod store;
 mod supervisor;
 mod workers;

@@ -161,7 +161,8 @@ impl Profile {
             Ok(mut entries) => entries.next().is_none(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot read data dir {}", self.data.display()));
+                return Err(e)
+                    .with_context(|| format!("cannot read data dir {}", self.data.display()));
             }
         };
         if !fresh && LAYOUT_DIRS.iter().all(|d| self.data.join(d).is_dir()) {
@@ -171,7 +172,8 @@ impl Profile {
             .with_context(|| format!("cannot create data dir {}", self.data.display()))?;
         for d in LAYOUT_DIRS {
             let p = self.data.join(d);
-            std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
+            std::fs::create_dir_all(&p)
+                .with_context(|| format!("cannot create {}", p.display()))?;
         }
         // Sessions hold sockets' records and worker output: private.
         store::ensure_dir(&self.sessions_dir(), 0o700)?;
@@ -212,7 +214,8 @@ fn private_dir(dir: &Path, uid: u32) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
     }
-    let meta = std::fs::symlink_metadata(dir).with_context(|| format!("cannot stat {}", dir.display()))?;
+    let meta =
+        std::fs::symlink_metadata(dir).with_context(|| format!("cannot stat {}", dir.display()))?;
     if !meta.is_dir() || meta.uid() != uid {
         return Err(anyhow!(
             "{} is not a directory owned by you; refusing to put sockets there",
@@ -245,8 +248,14 @@ pub fn current_exe() -> Result<PathBuf> {
 pub fn child_env(profile: &Profile) -> Result<Vec<(String, OsString)>> {
     Ok(vec![
         ("LOOOP_BIN".to_string(), current_exe()?.into_os_string()),
-        ("LOOOP_DATA_DIR".to_string(), profile.data.clone().into_os_string()),
-        ("LOOOP_CONFIG".to_string(), profile.config.clone().into_os_string()),
+        (
+            "LOOOP_DATA_DIR".to_string(),
+            profile.data.clone().into_os_string(),
+        ),
+        (
+            "LOOOP_CONFIG".to_string(),
+            profile.config.clone().into_os_string(),
+        ),
     ])
 }
 
@@ -267,14 +276,20 @@ mod tests {
         std::fs::remove_file(p.goals_dir().join("setup.md")).unwrap();
         p.ensure_layout().unwrap();
         assert_eq!(std::fs::read_to_string(p.playbook()).unwrap(), "mine");
-        assert!(!p.goals_dir().join("setup.md").exists(), "archived seed came back");
+        assert!(
+            !p.goals_dir().join("setup.md").exists(),
+            "archived seed came back"
+        );
     }
 
     #[test]
     fn runtime_dir_is_short_and_private() {
         use std::os::unix::fs::MetadataExt;
         let long = "d".repeat(220);
-        let p = Profile::at(PathBuf::from("/nonexistent/c.toml"), PathBuf::from(format!("/tmp/{long}")));
+        let p = Profile::at(
+            PathBuf::from("/nonexistent/c.toml"),
+            PathBuf::from(format!("/tmp/{long}")),
+        );
         let dir = p.runtime_dir().unwrap();
         assert!(dir.as_os_str().len() < 80, "{}", dir.display());
         assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);

@@ -11,9 +11,21 @@ use anyhow::Result;
 /// (path relative to the data dir, contents, mode)
 const SEED: &[(&str, &str, u32)] = &[
     ("PLAYBOOK.md", include_str!("../seed/PLAYBOOK.md"), 0o644),
-    ("goals/setup.md", include_str!("../seed/goals/setup.md"), 0o644),
-    ("goals/groom-playbook.md", include_str!("../seed/goals/groom-playbook.md"), 0o644),
-    ("sensors/heartbeat", include_str!("../seed/sensors/heartbeat"), 0o755),
+    (
+        "goals/setup.md",
+        include_str!("../seed/goals/setup.md"),
+        0o644,
+    ),
+    (
+        "goals/groom-playbook.md",
+        include_str!("../seed/goals/groom-playbook.md"),
+        0o644,
+    ),
+    (
+        "sensors/heartbeat",
+        include_str!("../seed/sensors/heartbeat"),
+        0o755,
+    ),
 ];
 
 /// Write each seed file that does not exist yet; never overwrite.

@@ -70,7 +70,12 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
 /// Create `path` with `bytes` only if it does not exist yet. Returns whether
 /// it was created. Never overwrites: the user's edits win.
 pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
-    match OpenOptions::new().write(true).create_new(true).mode(mode).open(path) {
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+    {
         Ok(mut f) => {
             f.write_all(bytes)
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -128,7 +133,10 @@ impl Lock {
             .open(path)
             .with_context(|| format!("cannot open lock {}", path.display()))?;
         match file.try_lock_exclusive() {
-            Ok(()) => Ok(Some(Lock { file, path: path.to_path_buf() })),
+            Ok(()) => Ok(Some(Lock {
+                file,
+                path: path.to_path_buf(),
+            })),
             Err(e) if is_contended(&e) => Ok(None),
             Err(e) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
         }
@@ -146,7 +154,10 @@ impl Lock {
             .with_context(|| format!("cannot open lock {}", path.display()))?;
         file.lock_exclusive()
             .with_context(|| format!("cannot lock {}", path.display()))?;
-        Ok(Lock { file, path: path.to_path_buf() })
+        Ok(Lock {
+            file,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The locked file, e.g. to write the holder's pid into it.
@@ -183,7 +194,8 @@ pub fn is_locked(path: &Path) -> bool {
 }
 
 fn is_contended(e: &std::io::Error) -> bool {
-    e.kind() == ErrorKind::WouldBlock || e.raw_os_error() == fs2::lock_contended_error().raw_os_error()
+    e.kind() == ErrorKind::WouldBlock
+        || e.raw_os_error() == fs2::lock_contended_error().raw_os_error()
 }
 
 /// Create `dir` (and parents) if missing, with `mode` on the last component.

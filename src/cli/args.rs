@@ -29,7 +29,10 @@ impl Args {
             }
             items.push_back((token, after_dashes));
         }
-        Args { command: command.to_string(), items }
+        Args {
+            command: command.to_string(),
+            items,
+        }
     }
 
     /// The command these arguments belong to (for messages).
@@ -44,7 +47,8 @@ impl Args {
     /// Whether a boolean flag (`--json`, `-n`) is present; consumes it.
     pub fn flag(&mut self, names: &[&str]) -> bool {
         let before = self.items.len();
-        self.items.retain(|(t, lit)| *lit || !names.contains(&t.as_str()));
+        self.items
+            .retain(|(t, lit)| *lit || !names.contains(&t.as_str()));
         self.items.len() != before
     }
 
@@ -89,7 +93,10 @@ impl Args {
 
     /// The next positional argument, if any. Call after taking the flags.
     pub fn next(&mut self) -> Option<String> {
-        let idx = self.items.iter().position(|(t, lit)| !Self::is_flag(t, *lit))?;
+        let idx = self
+            .items
+            .iter()
+            .position(|(t, lit)| !Self::is_flag(t, *lit))?;
         self.items.remove(idx).map(|(t, _)| t)
     }
 

@@ -34,12 +34,19 @@ pub fn cmd_init(mut args: Args) -> Result<i32> {
     profile.ensure_layout()?;
 
     let mark = |new: bool| if new { "created" } else { "exists, left as is" };
-    println!("config:   {} ({})", profile.config.display(), mark(wrote_config));
+    println!(
+        "config:   {} ({})",
+        profile.config.display(),
+        mark(wrote_config)
+    );
     println!("data dir: {} ({})", profile.data.display(), mark(!had_data));
     println!();
     println!("Next:");
     println!("  1. looop demo                 # watch one loop run offline, no AI needed");
-    println!("  2. $EDITOR {}   # your priorities and guardrails", profile.playbook().display());
+    println!(
+        "  2. $EDITOR {}   # your priorities and guardrails",
+        profile.playbook().display()
+    );
     println!("  3. looop schedule cron --install   # a beat every few minutes");
     Ok(0)
 }

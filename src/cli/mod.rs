@@ -15,7 +15,7 @@ use anyhow::Result;
 use std::ffi::OsString;
 
 /// Hidden commands: internal modes looop runs itself; not in the manual.
-const HIDDEN: &[&str] = &["_supervise", "_complete"];
+const HIDDEN: &[&str] = &["_supervise", "_complete", "_demo_decide"];
 
 /// Run the command named by `raw[0]`; returns the exit status.
 pub fn run(raw: Vec<OsString>) -> Result<i32> {
@@ -38,6 +38,14 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
         return Ok(0);
     };
     let rest: Vec<String> = raw.collect();
+    let wants_help = rest
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--help" || a == "-h");
+    if let Some(h) = help::find(&command).filter(|_| wants_help) {
+        print!("{}", help::usage(h));
+        return Ok(0);
+    }
     match command.as_str() {
         "--help" | "-h" | "help" => return help_command(rest),
         "--version" | "-V" | "version" => {
@@ -56,12 +64,6 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
             None => "; see 'looop help'".to_string(),
         };
         return Err(exit::usage(format!("unknown command {command:?}{hint}")));
-    }
-    if rest.iter().take_while(|a| *a != "--").any(|a| a == "--help" || a == "-h") {
-        if let Some(h) = help::find(&command) {
-            print!("{}", help::usage(h));
-            return Ok(0);
-        }
     }
     dispatch(&command, Args::new(&command, rest))
 }
@@ -90,9 +92,12 @@ fn dispatch(command: &str, args: Args) -> Result<i32> {
         "_cost" => crate::ledger::cmd_record(args),
         "schedule" => crate::schedule::cmd_schedule(args),
         "demo" => crate::demo::cmd_demo(args),
+        "_demo_decide" => crate::demo::decider::cmd_demo_decide(args),
         "config" => crate::completions::cmd_config(args),
         "_complete" => crate::completions::cmd_complete(args),
-        other => Err(exit::usage(format!("unknown command {other:?}; see 'looop help'"))),
+        other => Err(exit::usage(format!(
+            "unknown command {other:?}; see 'looop help'"
+        ))),
     }
 }
 
@@ -102,7 +107,11 @@ fn help_command(rest: Vec<String>) -> Result<i32> {
         None => print!("{}", help::manual()),
         Some(name) => match help::find(&name) {
             Some(h) => print!("{}", help::usage(h)),
-            None => return Err(exit::usage(format!("no command {name:?}; see 'looop help'"))),
+            None => {
+                return Err(exit::usage(format!(
+                    "no command {name:?}; see 'looop help'"
+                )));
+            }
         },
     }
     args.finish()?;
@@ -112,7 +121,9 @@ fn help_command(rest: Vec<String>) -> Result<i32> {
 /// For commands whose issue has not landed yet: say so, status 1.
 #[allow(dead_code)]
 pub fn not_built(command: &str) -> anyhow::Error {
-    exit::refused(format!("'{command}' is not built yet in this version of looop"))
+    exit::refused(format!(
+        "'{command}' is not built yet in this version of looop"
+    ))
 }
 
 /// Resolve the profile and make sure its data dir exists with its layout.

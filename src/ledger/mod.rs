@@ -19,7 +19,13 @@ pub struct Spend {
 }
 
 /// Append one ledger entry (kind `tick`, `goal`, `session`, ...).
-pub fn record(_profile: &Profile, _kind: &str, _id: &str, _runner: &str, _spend: &Spend) -> Result<()> {
+pub fn record(
+    _profile: &Profile,
+    _kind: &str,
+    _id: &str,
+    _runner: &str,
+    _spend: &Spend,
+) -> Result<()> {
     Ok(())
 }
 
@@ -38,7 +44,10 @@ impl BudgetStatus {
 }
 
 pub fn budget_status(_profile: &Profile, config: &Config) -> Result<BudgetStatus> {
-    Ok(BudgetStatus { spent_today_usd: 0.0, budget_usd: config.daily_budget_usd })
+    Ok(BudgetStatus {
+        spent_today_usd: 0.0,
+        budget_usd: config.daily_budget_usd,
+    })
 }
 
 pub fn cmd_cost(_args: Args) -> Result<i32> {

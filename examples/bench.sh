@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# looop benchmark: every looop figure beside a baseline measured in the same
+# run on the same machine (a shell loop, tmux, dtach, a plain redirect).
+#
+#   bash examples/bench.sh            # full run (~3 minutes)
+#   QUICK=1 bash examples/bench.sh    # fewer repetitions, shorter idle window
+#
+# It builds looop in release mode, installs tmux and dtach from Debian when
+# they are missing (needs root/apt), and prints a table of medians with
+# min-max. Everything runs in a throwaway profile under $TMPDIR; nothing of
+# yours is touched, and every session it starts is killed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --quiet
+missing=()
+command -v tmux >/dev/null || missing+=(tmux)
+command -v dtach >/dev/null || missing+=(dtach)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bench: installing ${missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+exec python3 - "$PWD/target/release/looop" <<'PY'
+import json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+LOOOP = sys.argv[1]
+QUICK = os.environ.get("QUICK") == "1"
+REPS = 5 if QUICK else 15
+IDLE_WINDOW = 10 if QUICK else 30
+
+root = tempfile.mkdtemp(prefix="looop-bench-")
+data, config = os.path.join(root, "data"), os.path.join(root, "config.toml")
+ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1")
+TMUX = ["tmux", "-L", f"looop-bench-{os.getpid()}", "-f", "/dev/null"]
+rows = []
+
+def looop(*args, check=True, **kw):
+    r = subprocess.run([LOOOP, *args], env=ENV, capture_output=True, text=True, **kw)
+    if check and r.returncode != 0:
+        sys.exit(f"bench: looop {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r
+
+def timed(fn, reps=REPS):
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter(); fn(); out.append((time.perf_counter() - t) * 1000)
+    return out
+
+def fmt(xs, unit="ms"):
+    if not xs: return "n/a"
+    med = statistics.median(xs)
+    prec = 1 if med >= 10 else 2
+    return f"{med:.{prec}f} {unit} ({min(xs):.{prec}f}-{max(xs):.{prec}f})"
+
+def row(what, ours, base_name, base, unit="ms"):
+    rows.append((what, fmt(ours, unit), base_name, fmt(base, unit) if base is not None else "-"))
+    print(f"  {what}: looop {fmt(ours, unit)} | {base_name} {fmt(base, unit) if base is not None else '-'}", file=sys.stderr)
+
+def proc_mem(pid):
+    rss = pss = threads = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"): rss = int(line.split()[1])
+            if line.startswith("Threads:"): threads = int(line.split()[1])
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"): pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss / 1024, pss / 1024, threads
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+def supervisor_pids():
+    out = subprocess.run(["pgrep", "-f", f"{LOOOP} _supervise"], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+def write_config(extra=""):
+    with open(config, "w") as f:
+        f.write('runner = "bench"\nmax_workers = 1000\ngit_commit = false\n'
+                '[runners.bench]\ntick = "echo \'{\\"move\\":\\"noop\\",\\"journal\\":\\"bench\\"}\'"\n'
+                'interactive = "sleep 100000 # {{prompt_file}}"\n' + extra)
+
+def cleanup():
+    subprocess.run([*TMUX, "kill-server"], capture_output=True)
+    for s in json.loads(looop("ls", "--json", "--all", check=False).stdout or "[]"):
+        if s.get("alive"):
+            looop("kill", s["id"], "--grace", "1", check=False)
+    subprocess.run(["pkill", "-f", "dtach -n " + root], capture_output=True)
+
+try:
+    write_config()
+    looop("init")
+    for g in os.listdir(os.path.join(data, "goals")):
+        if g.endswith(".md"): os.remove(os.path.join(data, "goals", g))
+    sensors = os.path.join(data, "sensors")
+    for name in os.listdir(sensors): os.remove(os.path.join(sensors, name))
+    for i in range(5):
+        p = os.path.join(sensors, f"s{i}")
+        with open(p, "w") as f: f.write(f'#!/bin/sh\necho \'{{"signal":{i}}}\'\n')
+        os.chmod(p, 0o755)
+
+    print("bench: idle beat (5 trivial sensors, world unchanged)", file=sys.stderr)
+    looop("tick"); looop("tick")
+    ours = timed(lambda: looop("tick"))
+    loop = "for s in " + sensors + "/*; do \"$s\" >/dev/null; done"
+    base = timed(lambda: subprocess.run(["sh", "-c", loop], check=True))
+    row("idle beat, 5 sensors, unchanged", ours, "shell loop over the 5 sensors", base)
+
+    print("bench: start-session until running", file=sys.stderr)
+    n = [0]
+    def start():
+        n[0] += 1; looop("start-session", f"spawn{n[0]}", "bench")
+    ours = timed(start)
+    def tmux_new():
+        n[0] += 1; subprocess.run([*TMUX, "new-session", "-d", "-s", f"s{n[0]}", "sleep 100000"], check=True)
+    base_tmux = timed(tmux_new)
+    def dtach_new():
+        n[0] += 1; subprocess.run(["dtach", "-n", os.path.join(root, f"d{n[0]}"), "sleep", "100000"], check=True)
+    base_dtach = timed(dtach_new)
+    row("start-session until running", ours, "tmux new-session -d", base_tmux)
+    rows.append(("", "", "dtach -n", fmt(base_dtach)))
+    cleanup(); looop("prune", "--all")
+
+    print("bench: 20 idle supervisors: memory, threads, CPU", file=sys.stderr)
+    subprocess.run([*TMUX, "new-session", "-d", "-s", "base", "sleep 100000"], check=True)
+    tmux_pid = int(subprocess.run([*TMUX, "display", "-p", "#{pid}"], capture_output=True, text=True).stdout)
+    tmux_before = proc_mem(tmux_pid)
+    for i in range(20):
+        looop("start-session", f"idle{i}", "bench")
+        subprocess.run([*TMUX, "new-session", "-d", "-s", f"idle{i}", "sleep 100000"], check=True)
+        subprocess.run(["dtach", "-n", os.path.join(root, f"i{i}"), "sleep", "100000"], check=True)
+    time.sleep(1)
+    sups = supervisor_pids()
+    mems = [proc_mem(p) for p in sups]
+    dtach_pids = [int(p) for p in subprocess.run(["pgrep", "-f", "dtach -n " + root], capture_output=True, text=True).stdout.split()]
+    dmems = [proc_mem(p) for p in dtach_pids]
+    tmux_after = proc_mem(tmux_pid)
+    row("supervisor RSS per idle session", [m[0] for m in mems], "dtach per session", [m[0] for m in dmems], "MiB")
+    row("supervisor PSS per idle session", [m[1] for m in mems], "dtach per session", [m[1] for m in dmems], "MiB")
+    row("supervisor threads", [m[2] for m in mems], "dtach", [m[2] for m in dmems], "")
+    rows.append(("", "", "tmux server growth per session", f"{(tmux_after[0]-tmux_before[0])/20:.2f} MiB RSS"))
+    before = {p: cpu_ticks(p) for p in sups}
+    dbefore = {p: cpu_ticks(p) for p in dtach_pids}
+    time.sleep(IDLE_WINDOW)
+    hz = os.sysconf("SC_CLK_TCK")
+    used = sum(cpu_ticks(p) - before[p] for p in sups) * 1000 / hz
+    dused = sum(cpu_ticks(p) - dbefore[p] for p in dtach_pids) * 1000 / hz
+    row(f"CPU of 20 idle supervisors over {IDLE_WINDOW} s", [used], "20 idle dtach", [dused], "ms CPU")
+
+    print("bench: ls --json with 100 live sessions", file=sys.stderr)
+    for i in range(20, 100):
+        looop("start-session", f"idle{i}", "bench")
+        subprocess.run([*TMUX, "new-session", "-d", "-s", f"idle{i}", "sleep 100000"], check=True)
+    ours = timed(lambda: looop("ls", "--json"))
+    base = timed(lambda: subprocess.run([*TMUX, "ls"], capture_output=True, check=True))
+    row("ls --json, 100 live sessions", ours, "tmux ls, 100 sessions", base)
+    ours = timed(lambda: looop("tick"))
+    rows.append(("idle beat with 100 live workers", fmt(ours), "", ""))
+    cleanup(); looop("prune", "--all")
+
+    print("bench: 50 MB of output", file=sys.stderr)
+    gen = os.path.join(root, "gen.sh")
+    with open(gen, "w") as f:
+        f.write("#!/bin/sh\nyes 'looop benchmark line of sixty-four bytes, repeated many times...' | head -c 50000000\n")
+    os.chmod(gen, 0o755)
+    write_config(f'[runners.gen]\ntick = "true"\ninteractive = "{gen} # {{{{prompt_file}}}}"\n')
+    reps = 3
+    def ours_50mb():
+        n[0] += 1; sid = f"big{n[0]}"
+        looop("start-session", sid, "x", "gen")
+        while True:
+            s = [x for x in json.loads(looop("ls", "--json").stdout) if x["id"] == sid][0]
+            if not s["alive"]: break
+            time.sleep(0.005)
+        size = os.path.getsize(os.path.join(data, "sessions", "looop-" + sid, "output.log"))
+        assert size >= 50000000, f"log incomplete: {size}"
+    ours = timed(ours_50mb, reps)
+    def tmux_50mb():
+        n[0] += 1
+        subprocess.run([*TMUX, "new-session", "-d", "-s", f"big{n[0]}", f"{gen}; {TMUX[0]} -L {TMUX[2]} wait -S done{n[0]}"], check=True)
+        subprocess.run([*TMUX, "wait", f"done{n[0]}"], check=True)
+    base_tmux = timed(tmux_50mb, reps)
+    base_file = timed(lambda: subprocess.run(["sh", "-c", f"{gen} > {root}/plain.out"], check=True), reps)
+    row("50 MB of output until exited + logged", ours, "tmux", base_tmux)
+    rows.append(("", "", "plain redirect to a file", fmt(base_file)))
+    cleanup()
+
+    print("bench: cost over a 1,000,000-line ledger", file=sys.stderr)
+    with open(os.path.join(data, "cost.jsonl"), "w") as f:
+        line = '{"ts":"2026-11-%02dT10:00:00Z","kind":"tick","id":"run-%d","runner":"claude","cost_usd":0.0123,"input_tokens":1000,"output_tokens":200}\n'
+        f.writelines(line % (1 + i % 28, i) for i in range(1_000_000))
+    ours = timed(lambda: looop("cost"), 5)
+    base = timed(lambda: subprocess.run(["wc", "-l", os.path.join(data, "cost.jsonl")], capture_output=True), 5)
+    row("cost over 1,000,000 ledger lines", ours, "wc -l of the same file", base)
+finally:
+    cleanup()
+    shutil.rmtree(root, ignore_errors=True)
+
+cpu = ""
+with open("/proc/cpuinfo") as f:
+    for line in f:
+        if line.startswith("model name"): cpu = line.split(":", 1)[1].strip(); break
+print(f"\nlooop benchmark: {os.cpu_count()} cores, {cpu}, {time.strftime('%Y-%m-%d')}, {REPS} reps, median (min-max)\n")
+w = [max(len(r[i]) for r in rows + [("what", "looop", "baseline", "baseline figure")]) for i in range(4)]
+print(f"| {'what':<{w[0]}} | {'looop':<{w[1]}} | {'baseline':<{w[2]}} | {'figure':<{w[3]}} |")
+print(f"|{'-'*(w[0]+2)}|{'-'*(w[1]+2)}|{'-'*(w[2]+2)}|{'-'*(w[3]+2)}|")
+for r in rows:
+    print(f"| {r[0]:<{w[0]}} | {r[1]:<{w[1]}} | {r[2]:<{w[2]}} | {r[3]:<{w[3]}} |")
+PY

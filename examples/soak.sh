@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# looop soak: many chatty workers for minutes while beats run, then check
+# that nothing grew, nothing slowed and nothing was lost.
+#
+#   bash examples/soak.sh                          # 100 workers, 5 minutes
+#   WORKERS=20 DURATION=60 bash examples/soak.sh   # a quick version
+#
+# Each worker prints a line every 100 ms for DURATION seconds. Every 10 s the
+# script runs `looop tick` (a beat) and `looop ls --json`, timing both. At the
+# end it reports each supervisor's RSS first vs last, the slowest beat
+# against the unchanged-world figure measured before the load, the slowest
+# `ls`, and whether every worker's log holds all its lines. Exit 1 when a
+# check fails. Not part of `cargo test`: it takes minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+
+exec python3 - "$PWD/target/release/looop" <<'PY'
+import json, os, shutil, subprocess, sys, tempfile, time
+
+LOOOP = sys.argv[1]
+WORKERS = int(os.environ.get("WORKERS", "100"))
+DURATION = int(os.environ.get("DURATION", "300"))
+LINES = DURATION * 10
+root = tempfile.mkdtemp(prefix="looop-soak-")
+data, config = os.path.join(root, "data"), os.path.join(root, "config.toml")
+ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1")
+chatter = os.path.join(root, "chatter.sh")
+with open(chatter, "w") as f:
+    f.write(f"#!/bin/sh\ni=1\nwhile [ $i -le {LINES} ]; do echo \"soak line $i\"; i=$((i+1)); sleep 0.1; done\n")
+os.chmod(chatter, 0o755)
+with open(config, "w") as f:
+    f.write('runner = "soak"\nmax_workers = 1000\ngit_commit = false\n[runners.soak]\n'
+            'tick = "echo \'{\\"move\\":\\"noop\\",\\"journal\\":\\"soak\\"}\'"\n'
+            f'interactive = "{chatter} # {{{{prompt_file}}}}"\n')
+
+def looop(*args):
+    r = subprocess.run([LOOOP, *args], env=ENV, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"soak: looop {' '.join(args)} failed: {r.stderr.strip()}")
+    return r
+
+def timed(*args):
+    t = time.perf_counter(); r = looop(*args); return (time.perf_counter() - t) * 1000, r
+
+def rss(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"): return int(line.split()[1])
+    except OSError:
+        return None
+
+failures = []
+try:
+    looop("init")
+    for g in os.listdir(os.path.join(data, "goals")):
+        if g.endswith(".md"): os.remove(os.path.join(data, "goals", g))
+    looop("tick"); looop("tick")
+    idle = sorted(timed("tick")[0] for _ in range(10))[5]
+    print(f"soak: unchanged-world beat before load: {idle:.1f} ms; starting {WORKERS} workers for {DURATION} s", file=sys.stderr)
+    for i in range(WORKERS):
+        looop("start-session", f"soak{i}", "soak")
+    time.sleep(1)
+    sups = [int(p) for p in subprocess.run(["pgrep", "-f", f"{LOOOP} _supervise"], capture_output=True, text=True).stdout.split()]
+    first = {p: rss(p) for p in sups}
+    looop("tick")  # the new workers changed the world once
+    beats, lss = [], []
+    end = time.time() + DURATION
+    while time.time() < end:
+        time.sleep(min(10, max(0, end - time.time())))
+        beats.append(timed("tick")[0])
+        lss.append(timed("ls", "--json")[0])
+        print(f"soak: beat {beats[-1]:.1f} ms, ls {lss[-1]:.1f} ms", file=sys.stderr)
+    last = {p: rss(p) for p in sups}
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if not any(s["alive"] for s in json.loads(looop("ls", "--json").stdout)): break
+        time.sleep(1)
+    incomplete = 0
+    for i in range(WORKERS):
+        with open(os.path.join(data, "sessions", f"looop-soak{i}", "output.log"), "rb") as f:
+            text = f.read()
+        if f"soak line {LINES}".encode() not in text or text.count(b"soak line ") < LINES:
+            incomplete += 1
+    growth = [(last[p] or 0) - (first[p] or 0) for p in sups if first[p]]
+    print(f"\nlooop soak: {WORKERS} workers x {LINES} lines over {DURATION} s, {os.cpu_count()} cores")
+    print(f"  supervisor RSS first: median {sorted(first.values())[len(first)//2]/1024:.2f} MiB; last: median {sorted(v or 0 for v in last.values())[len(last)//2]/1024:.2f} MiB; max growth {max(growth)/1024:.2f} MiB")
+    print(f"  beats: {len(beats)}, slowest {max(beats):.1f} ms vs unchanged-world {idle:.1f} ms (limit x3 = {3*idle:.1f} ms)")
+    print(f"  ls --json: slowest {max(lss):.1f} ms (limit 100 ms)")
+    print(f"  logs complete: {WORKERS - incomplete}/{WORKERS}")
+    if max(growth) > 1024: failures.append("a supervisor's RSS grew by more than 1 MiB")
+    if max(beats) > 3 * idle: failures.append("a beat took longer than 3x the unchanged-world figure")
+    if max(lss) > 100: failures.append("ls took longer than 100 ms")
+    if incomplete: failures.append(f"{incomplete} logs incomplete")
+finally:
+    for s in json.loads(subprocess.run([LOOOP, "ls", "--json"], env=ENV, capture_output=True, text=True).stdout or "[]"):
+        if s.get("alive"):
+            subprocess.run([LOOOP, "kill", s["id"], "--grace", "1"], env=ENV, capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
+for f in failures: print(f"soak: FAILED: {f}")
+sys.exit(1 if failures else 0)
+PY

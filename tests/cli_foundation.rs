@@ -1,0 +1,405 @@
+//! The foundation from the outside: init, paths, config errors, help,
+//! dispatch errors and completions, all through the real binary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_looop");
+
+/// A temp profile: config path, data dir, and a HOME of its own.
+struct Profile {
+    tmp: tempfile::TempDir,
+}
+
+impl Profile {
+    fn new() -> Profile {
+        Profile {
+            tmp: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn config(&self) -> PathBuf {
+        self.tmp.path().join("config.toml")
+    }
+    fn data(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env("LOOOP_CONFIG", self.config())
+            .env("LOOOP_DATA_DIR", self.data())
+            .env("HOME", self.tmp.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_STATE_HOME")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[track_caller]
+fn assert_status(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "status\nstdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.push((p.clone(), Vec::new()));
+                stack.push(p);
+            } else {
+                out.push((p.clone(), fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn init_creates_config_and_layout_and_is_idempotent() {
+    let p = Profile::new();
+    let out = p.run(&["init"]);
+    assert_status(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&p.config().display().to_string()),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&p.data().display().to_string()), "{stdout}");
+    assert!(stdout.contains("Next:"), "{stdout}");
+    for d in [
+        "goals",
+        "goals/archive",
+        "sensors",
+        "claims",
+        "reports",
+        "snapshots",
+        "runs",
+        "prompts",
+        "sessions",
+    ] {
+        assert!(p.data().join(d).is_dir(), "missing {d}");
+    }
+    assert!(p.data().join("PLAYBOOK.md").is_file());
+    assert!(p.data().join("goals/setup.md").is_file());
+    assert!(p.data().join(".gitignore").is_file());
+    let sensor = p.data().join("sensors/heartbeat");
+    use std::os::unix::fs::PermissionsExt;
+    assert!(fs::metadata(&sensor).unwrap().permissions().mode() & 0o111 != 0);
+    let playbook = fs::read_to_string(p.data().join("PLAYBOOK.md")).unwrap();
+    assert!(playbook.contains("setup"));
+
+    // The user edits; a second init changes nothing at all.
+    fs::write(p.data().join("PLAYBOOK.md"), "my own playbook\n").unwrap();
+    let before = (snapshot(&p.data()), fs::read(p.config()).unwrap());
+    let out = p.run(&["init"]);
+    assert_status(&out, 0);
+    let after = (snapshot(&p.data()), fs::read(p.config()).unwrap());
+    assert_eq!(before, after);
+}
+
+#[test]
+fn init_writes_a_config_that_loads() {
+    let p = Profile::new();
+    assert_status(&p.run(&["init", "--runner", "pi"]), 0);
+    let config = fs::read_to_string(p.config()).unwrap();
+    assert!(config.contains("runner = \"pi\""), "{config}");
+    // Loading it again (init validates an existing config) succeeds.
+    assert_status(&p.run(&["init"]), 0);
+    let out = p.run(&["init", "--runner", "nope"]);
+    assert_status(&out, 2);
+}
+
+#[test]
+fn malformed_config_is_status_2_naming_file_and_line() {
+    let p = Profile::new();
+    fs::write(p.config(), "runner = \"claude\"\nintervall = 5\n").unwrap();
+    let out = p.run(&["init"]);
+    assert_status(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:2", p.config().display())),
+        "{err}"
+    );
+    assert!(err.contains("intervall"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+    assert!(!p.data().exists(), "a bad config must change nothing");
+
+    fs::write(p.config(), "interval = \"often\"\n").unwrap();
+    assert_status(&p.run(&["init"]), 2);
+    fs::write(p.config(), "runner = \"gpt-9\"\n").unwrap();
+    let out = p.run(&["init"]);
+    assert_status(&out, 2);
+    assert!(text(&out.stderr).contains("unknown runner"));
+    fs::write(p.config(), "[[[\n").unwrap();
+    assert_status(&p.run(&["init"]), 2);
+}
+
+#[test]
+fn config_that_is_a_directory_is_status_2() {
+    let p = Profile::new();
+    fs::create_dir_all(p.config()).unwrap();
+    let out = p.run(&["init"]);
+    assert_status(&out, 2);
+    assert!(text(&out.stderr).contains(&p.config().display().to_string()));
+}
+
+#[test]
+fn unwritable_data_dir_is_status_1_with_the_path() {
+    let p = Profile::new();
+    // A data dir under a regular file cannot be created, even by root.
+    let blocker = p.tmp.path().join("file");
+    fs::write(&blocker, "x").unwrap();
+    let data = blocker.join("data");
+    let out = p
+        .cmd(&["init"])
+        .env("LOOOP_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert_status(&out, 1);
+    assert!(
+        text(&out.stderr).contains(&data.display().to_string()),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn relative_data_dir_resolves_against_cwd_and_says_so() {
+    let p = Profile::new();
+    let out = p
+        .cmd(&["init"])
+        .env("LOOOP_DATA_DIR", "rel/data")
+        .current_dir(p.tmp.path())
+        .output()
+        .unwrap();
+    assert_status(&out, 0);
+    assert!(p.tmp.path().join("rel/data/PLAYBOOK.md").is_file());
+    assert!(
+        text(&out.stderr).contains("relative"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn empty_env_vars_mean_defaults() {
+    let p = Profile::new();
+    let out = p
+        .cmd(&["init"])
+        .env("LOOOP_DATA_DIR", "")
+        .env("LOOOP_CONFIG", "")
+        .output()
+        .unwrap();
+    assert_status(&out, 0);
+    // dirs: $HOME/.config and $HOME/.local/state on Linux.
+    assert!(p.tmp.path().join(".config/looop/config.toml").is_file());
+    assert!(
+        p.tmp
+            .path()
+            .join(".local/state/looop/PLAYBOOK.md")
+            .is_file()
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    let p = Profile::new();
+    let manual = p.run(&["help"]);
+    assert_status(&manual, 0);
+    let manual = text(&manual.stdout);
+    for word in [
+        "PLAYBOOK",
+        "sensors",
+        "journal",
+        "NEEDS YOU",
+        "tripwire",
+        "EXIT STATUS",
+    ] {
+        assert!(manual.contains(word), "manual lacks {word}");
+    }
+    assert_eq!(text(&p.run(&["--help"]).stdout), manual);
+    let commands = [
+        "init",
+        "tick",
+        "run",
+        "up",
+        "down",
+        "status",
+        "start-session",
+        "ls",
+        "attach",
+        "log",
+        "send",
+        "kill",
+        "flag",
+        "unflag",
+        "prune",
+        "claim",
+        "unclaim",
+        "cost",
+        "_cost",
+        "schedule",
+        "demo",
+        "config",
+        "help",
+        "version",
+    ];
+    for cmd in commands {
+        for flag in ["--help", "-h"] {
+            let out = p.run(&[cmd, flag]);
+            assert_status(&out, 0);
+            let usage = text(&out.stdout);
+            assert!(
+                usage.starts_with(&format!("usage: looop {cmd}")),
+                "{cmd}: {usage}"
+            );
+        }
+        assert!(
+            manual.contains(cmd) || cmd.starts_with('_'),
+            "manual lacks {cmd}"
+        );
+    }
+    // --help never touches the data dir.
+    assert!(!p.data().exists());
+}
+
+#[test]
+fn unknown_command_and_flag_are_status_2_with_a_hint() {
+    let p = Profile::new();
+    let out = p.run(&["attch"]);
+    assert_status(&out, 2);
+    let err = text(&out.stderr);
+    assert!(err.contains("attach"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1);
+
+    let out = p.run(&["init", "--frobnicate"]);
+    assert_status(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--frobnicate") && err.contains("looop init --help"),
+        "{err}"
+    );
+    assert!(!p.data().exists());
+
+    assert_status(&p.run(&["version", "extra"]), 2);
+}
+
+#[test]
+fn non_utf8_argument_is_an_error_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let p = Profile::new();
+    let bad = std::ffi::OsStr::from_bytes(b"ab\xffcd");
+    let out = p.cmd(&["flag"]).arg(bad).output().unwrap();
+    assert_status(&out, 2);
+    let err = text(&out.stderr);
+    assert!(err.contains("UTF-8") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    let out = Profile::new().run(&["version"]);
+    assert_status(&out, 0);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("looop {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let p = Profile::new();
+    // `head -c1` closes the pipe early; looop must die of SIGPIPE, not panic.
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("for i in 1 2 3 4 5 6 7 8 9 10; do {BIN} config fish; done | head -c1 >/dev/null; echo ${{PIPESTATUS[0]}}"))
+        .env("LOOOP_DATA_DIR", p.data())
+        .output()
+        .unwrap();
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn has(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn completion_scripts_parse_and_complete_ids() {
+    let p = Profile::new();
+    assert_status(&p.run(&["init"]), 0);
+    let checks: [(&str, &str, &[&str]); 3] = [
+        ("bash", "bash", &["-n"]),
+        ("zsh", "zsh", &["-n"]),
+        ("fish", "fish", &["--no-execute"]),
+    ];
+    let mut checked = 0;
+    for (shell, tool, flags) in checks {
+        let out = p.run(&["config", shell]);
+        assert_status(&out, 0);
+        let script = text(&out.stdout);
+        assert!(script.contains("start-session") && script.contains("_complete workers"));
+        if !has(tool) {
+            eprintln!("{tool} not installed: syntax of the {shell} script not checked");
+            continue;
+        }
+        let file = p.tmp.path().join(format!("looop.{shell}"));
+        fs::write(&file, &script).unwrap();
+        let out = Command::new(tool).args(flags).arg(&file).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        checked += 1;
+    }
+    assert!(checked >= 1, "bash at least must be present");
+    assert_status(&p.run(&["config", "tcsh"]), 2);
+
+    // Dynamic part: goal ids of this profile.
+    let out = p.run(&["_complete", "goals"]);
+    let goals = text(&out.stdout);
+    assert!(goals.lines().any(|l| l == "setup"), "{goals}");
+
+    // bash really completes a goal id through the script.
+    let script = p.data().join("../looop.bash");
+    let probe = format!(
+        "source {}; COMP_WORDS=(looop run se); COMP_CWORD=2; _looop; echo \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(probe)
+        .env("PATH", path)
+        .env("LOOOP_DATA_DIR", p.data())
+        .env("LOOOP_CONFIG", p.config())
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout).trim(), "setup", "{}", text(&out.stderr));
+}
