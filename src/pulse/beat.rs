@@ -95,7 +95,7 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     );
     let outcome = match decided.and_then(|mv| act_on(&mut b, &mv, &run_dir).map(|line| (mv, line)))
     {
-        Ok((mv, line)) => remember(&mut b, &mv, &line, &run_id, &sensed.readings)?,
+        Ok((mv, line)) => remember(&mut b, &mv, &line, &run_id, &world)?,
         Err(reason) => fail(&mut b, &reason, Some(&run_id)),
     };
     let sessions = crate::supervisor::list(profile).unwrap_or(sessions);
@@ -342,19 +342,12 @@ fn act_on(
     Ok(line)
 }
 
-/// Step 8: commit to git, and record the world (as it is after the move) as
-/// seen, so the loop does not wake itself with its own changes.
-fn remember(
-    b: &mut Beat,
-    mv: &Move,
-    line: &str,
-    run_id: &str,
-    readings: &std::collections::BTreeMap<String, serde_json::Value>,
-) -> Result<Outcome> {
+/// Step 8: commit to git, and record the world this beat saw as seen. The
+/// move's own changes (a new goal, a started worker) show up as WHAT CHANGED
+/// in the next beat, so the AI can take the next step.
+fn remember(b: &mut Beat, mv: &Move, line: &str, run_id: &str, seen: &World) -> Result<Outcome> {
     gitmem::commit(b.profile, b.config, line.trim_start_matches("- "));
-    let sessions = crate::supervisor::list(b.profile)?;
-    let after = gather(b.profile, readings, &sessions)?;
-    world::save_seen(b.profile, &after)?;
+    world::save_seen(b.profile, seen)?;
     b.state.last_failure = None;
     b.state.consecutive_failures = 0;
     b.state.last_beat = Some(record("acted", line, Some(run_id)));

@@ -82,24 +82,3 @@ pub fn check_goal(profile: &Profile, goal: &str) -> Result<()> {
         profile.goals_dir().display()
     )))
 }
-
-/// Quote `s` for a POSIX shell command line.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quoting() {
-        assert_eq!(super::shell_quote("/a/b"), "/a/b");
-        assert_eq!(super::shell_quote("it's here"), "'it'\\''s here'");
-        assert_eq!(super::shell_quote(""), "''");
-    }
-}

@@ -137,7 +137,7 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
     let command = if uses_file {
         req.tick.replace(
             PROMPT_FILE,
-            &super::shell_quote(&req.prompt_path.to_string_lossy()),
+            &crate::shell::quote(&req.prompt_path.to_string_lossy()),
         )
     } else {
         req.tick.to_string()

@@ -86,7 +86,7 @@ fn tmux_window(profile: &Profile, id: &str) {
     let Ok(exe) = paths::current_exe() else {
         return;
     };
-    let q = super::shell_quote;
+    let q = crate::shell::quote;
     let line = format!(
         "env LOOOP_DATA_DIR={} LOOOP_CONFIG={} {} attach {}",
         q(&profile.data.to_string_lossy()),

@@ -27,7 +27,7 @@ pub fn cmd_up(args: Args) -> Result<i32> {
     env.push(("LOOOP_SESSION_ID".to_string(), PULSE_SESSION.into()));
     let spec = LaunchSpec {
         session: PULSE_SESSION.to_string(),
-        command: format!("exec {} run", super::shell_quote(&exe.to_string_lossy())),
+        command: format!("exec {} run", crate::shell::quote(&exe.to_string_lossy())),
         cwd: profile.data.clone(),
         runner: String::new(),
         env,
