@@ -180,12 +180,12 @@ fn run_command(
         match rx.recv_timeout(wait) {
             Ok(status) => break Some(status.context("cannot wait for the command")?),
             Err(_) if signals::stop_requested() || Instant::now() >= deadline => {
-                super::sensors::kill_group(pid);
-                let reaped = rx
-                    .recv_timeout(Duration::from_secs(2))
-                    .ok()
-                    .and_then(|s| s.ok());
-                let _ = reaped;
+                super::group::end(pid);
+                // Give it the TERM grace and the KILL a moment to land; the
+                // waiter thread reaps it either way.
+                if rx.recv_timeout(Duration::from_secs(3)).is_err() {
+                    super::group::kill(pid);
+                }
                 break None;
             }
             Err(_) => {}

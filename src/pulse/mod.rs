@@ -7,6 +7,7 @@ mod act;
 pub mod beat;
 mod cadence;
 mod gitmem;
+mod group;
 mod housekeeping;
 mod journal;
 mod lock;

@@ -229,12 +229,13 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
                 timed_out = true;
             }
             if stopped || timed_out {
-                super::sensors::kill_group(pid);
+                super::group::end(pid);
                 drain_until = Some(now + DRAIN_GRACE);
             }
         }
         let limit = drain_until.unwrap_or(deadline);
         if drain_until.is_some() && now >= limit {
+            super::group::kill(pid);
             break;
         }
         // Wake at least every 100 ms to notice a signal.
@@ -267,15 +268,15 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
                 Ok(Some(_)) | Err(_) => break,
                 Ok(None) if Instant::now() >= deadline => {
                     timed_out = true;
-                    super::sensors::kill_group(pid);
+                    super::group::end(pid);
                     break;
                 }
                 Ok(None) if signals::stop_requested() => {
                     stopped = true;
-                    super::sensors::kill_group(pid);
+                    super::group::end(pid);
                     break;
                 }
-                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                Ok(None) => std::thread::sleep(Duration::from_millis(2)),
             }
         }
     }

@@ -12,8 +12,6 @@ use super::state::write_scratch;
 use crate::config::Config;
 use crate::paths::Profile;
 use anyhow::{Context, Result};
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -123,7 +121,7 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
                 for (i, pid) in pids.iter().enumerate() {
                     if let Some(pid) = pid {
                         timed_out[i] = true;
-                        kill_group(*pid);
+                        super::group::end(*pid);
                     }
                 }
                 drain_deadline = Some(Instant::now() + DRAIN_GRACE);
@@ -267,7 +265,7 @@ fn read_capped(stdout: &mut impl Read, max: usize, pid: i32) -> (Vec<u8>, bool) 
             Ok(0) => return (out, false),
             Ok(n) => {
                 if out.len() + n > max {
-                    kill_group(pid);
+                    super::group::kill(pid);
                     // Drain so the writer is not stuck on a full pipe.
                     let _ = std::io::copy(stdout, &mut std::io::sink());
                     return (Vec::new(), true);
@@ -278,11 +276,6 @@ fn read_capped(stdout: &mut impl Read, max: usize, pid: i32) -> (Vec<u8>, bool) 
             Err(_) => return (out, false),
         }
     }
-}
-
-pub fn kill_group(pid: i32) {
-    // ESRCH (already gone) is the common, harmless case.
-    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
 }
 
 /// Turn what a sensor did into its reading.

@@ -156,7 +156,7 @@ fn notify(profile: &Profile, config: &Config, id: &str, note: &str) {
                 return;
             }
             Ok(None) if Instant::now() >= deadline => {
-                super::sensors::kill_group(child.id() as i32);
+                super::group::kill(child.id() as i32);
                 // Reap it; it was just killed.
                 let _ = child.wait();
                 eprintln!(

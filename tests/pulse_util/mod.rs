@@ -48,6 +48,9 @@ impl Env {
             .env("LOOOP_DATA_DIR", &self.data)
             .env("LOOOP_CONFIG", &self.config)
             .env("LOOOP_TMUX_SURFACE", "0")
+            // A private HOME: `bash -lc` then reads no user profile (fast,
+            // hermetic), and git has no identity but looop's fallback.
+            .env("HOME", self.tmp.path())
             .env_remove("TMUX")
             .env_remove("LOOOP_SESSION_ID")
             .env("NO_COLOR", "1");
