@@ -36,28 +36,21 @@ fn git(profile: &Profile) -> Command {
 }
 
 fn try_commit(profile: &Profile, message: &str) -> Result<(), String> {
-    let paths: Vec<&str> = POLICY
+    let present: Vec<&str> = POLICY
         .iter()
         .copied()
         .filter(|p| profile.data.join(p).exists())
         .collect();
-    if paths.is_empty() {
-        return Ok(());
+    if !present.is_empty() {
+        run(git(profile).args(["add", "-A", "--"]).args(&present))?;
     }
-    let out = git(profile)
-        .args(["add", "-A", "--"])
-        .args(&paths)
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
-    }
-    let clean = git(profile)
-        .args(["diff", "--cached", "--quiet", "--"])
-        .args(&paths)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if clean.success() {
+    // Exactly the staged policy files (deletions included): git refuses a
+    // commit pathspec that matches nothing, e.g. an empty sensors/.
+    let staged = run(git(profile)
+        .args(["diff", "--cached", "--name-only", "-z", "--"])
+        .args(POLICY))?;
+    let files: Vec<&str> = staged.split('\0').filter(|f| !f.is_empty()).collect();
+    if files.is_empty() {
         return Ok(());
     }
     let mut commit = git(profile);
@@ -69,13 +62,17 @@ fn try_commit(profile: &Profile, message: &str) -> Result<(), String> {
     if !has_identity {
         commit.args(["-c", "user.name=looop", "-c", "user.email=looop@localhost"]);
     }
-    let out = commit
+    run(commit
         .args(["commit", "-q", "--no-verify", "-m", message, "--"])
-        .args(&paths)
-        .output()
-        .map_err(|e| e.to_string())?;
+        .args(&files))?;
+    Ok(())
+}
+
+/// Run git; its stdout, or its stderr as the error.
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| e.to_string())?;
     if out.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
         Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
     }
