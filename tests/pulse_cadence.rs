@@ -10,7 +10,12 @@ use std::time::Duration;
 
 /// Spawn `looop run` with its stdout lines arriving on a channel.
 fn spawn_run(env: &Env) -> (Child, mpsc::Receiver<String>) {
-    let mut child = env.cmd(&["run"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = env
+        .cmd(&["run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let out = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -42,7 +47,11 @@ fn expect_line(rx: &mpsc::Receiver<String>, want: &str, secs: u64) -> Vec<String
 }
 
 fn term(child: &Child) {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
 }
 
 fn wait_exit(mut child: Child, secs: u64) -> std::process::ExitStatus {
@@ -82,8 +91,14 @@ fn sigterm_during_a_runner_call_kills_the_runner_and_exits_zero() {
     let env = Env::new("interval = 3000");
     std::fs::write(env.ai.join("hold"), "").unwrap();
     let (child, _rx) = spawn_run(&env);
-    wait_for(20, "the runner to start", || env.calls() == 1 && env.ai.join("pid").exists());
-    let pid: i32 = std::fs::read_to_string(env.ai.join("pid")).unwrap().trim().parse().unwrap();
+    wait_for(20, "the runner to start", || {
+        env.calls() == 1 && env.ai.join("pid").exists()
+    });
+    let pid: i32 = std::fs::read_to_string(env.ai.join("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     term(&child);
     let status = wait_exit(child, 10);
     assert_eq!(status.code(), Some(0));
@@ -115,7 +130,10 @@ fn run_goal_is_focused_and_never_skipped() {
     let out = env.looop(&["run", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no goal \"nope\"") && err.contains("setup"), "{err}");
+    assert!(
+        err.contains("no goal \"nope\"") && err.contains("setup"),
+        "{err}"
+    );
 
     for bad in ["../x", "goals/setup", "/etc/passwd"] {
         let out = env.looop(&["run", bad]);

@@ -6,8 +6,18 @@ use pulse_util::*;
 use std::process::Command;
 
 fn git(env: &Env, args: &[&str]) -> String {
-    let out = Command::new("git").arg("-C").arg(&env.data).args(args).env("HOME", env.tmp.path()).output().unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(&env.data)
+        .args(args)
+        .env("HOME", env.tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -17,12 +27,28 @@ fn acting_beat_is_committed() {
     git(&env, &["init", "-q"]);
     env.answer(r##"{"move":"write_playbook","body":"# Rules v2\n","journal":"tighter rules"}"##);
     let out = env.looop(&["tick"]);
-    assert!(out.status.success() && out.stderr.is_empty(), "{}", show(&out));
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        show(&out)
+    );
     let log = git(&env, &["log", "--format=%s"]);
-    assert!(log.lines().next().unwrap().contains("write_playbook PLAYBOOK.md: tighter rules"), "{log}");
+    assert!(
+        log.lines()
+            .next()
+            .unwrap()
+            .contains("write_playbook PLAYBOOK.md: tighter rules"),
+        "{log}"
+    );
     let files = git(&env, &["show", "--name-only", "--format=", "HEAD"]);
-    assert!(files.contains("PLAYBOOK.md") && files.contains("journal.md"), "{files}");
-    assert!(!files.contains("snapshots/") && !files.contains("runs/"), "{files}");
+    assert!(
+        files.contains("PLAYBOOK.md") && files.contains("journal.md"),
+        "{files}"
+    );
+    assert!(
+        !files.contains("snapshots/") && !files.contains("runs/"),
+        "{files}"
+    );
     assert!(git(&env, &["log", "-p", "PLAYBOOK.md"]).contains("+# Rules v2"));
 
     // The next beat sees its own change (and acts: a commit); the one after
@@ -40,6 +66,11 @@ fn git_commit_false_turns_it_off() {
     git(&env, &["init", "-q"]);
     env.answer(&noop("x"));
     env.ok(&["tick"], 0);
-    let out = Command::new("git").arg("-C").arg(&env.data).args(["log"]).output().unwrap();
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(&env.data)
+        .args(["log"])
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "no commits expected");
 }

@@ -10,22 +10,40 @@ fn five_concurrent_ticks_one_runs_four_are_busy() {
     let env = Env::new("");
     env.answer(&noop("only one"));
     std::fs::write(env.ai.join("hold"), "").unwrap();
-    let first = env.cmd(&["tick"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let first = env
+        .cmd(&["tick"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_for(20, "the first beat to call the AI", || env.calls() == 1);
     let others: Vec<_> = (0..4)
-        .map(|_| env.cmd(&["tick"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        .map(|_| {
+            env.cmd(&["tick"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     for o in others {
         let out = o.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(75), "{}", show(&out));
-        assert!(out.stdout.is_empty(), "a busy beat prints nothing on stdout");
+        assert!(
+            out.stdout.is_empty(),
+            "a busy beat prints nothing on stdout"
+        );
     }
     std::fs::remove_file(env.ai.join("hold")).unwrap();
     let out = first.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(env.calls(), 1);
     assert_eq!(env.journal().len(), 1);
-    assert_eq!(env.events("tick_start").len(), 1, "busy beats touch nothing");
+    assert_eq!(
+        env.events("tick_start").len(),
+        1,
+        "busy beats touch nothing"
+    );
 }
 
 #[test]
@@ -36,7 +54,10 @@ fn failed_runner_fails_the_beat_and_is_asked_again() {
     let out = env.looop(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("runner exited with status 1"));
-    assert!(env.journal().is_empty(), "a failed runner's move is not executed");
+    assert!(
+        env.journal().is_empty(),
+        "a failed runner's move is not executed"
+    );
     // The world was not recorded as seen: the next beat asks again.
     env.ok(&["tick"], 0);
     assert_eq!(env.calls(), 2);
@@ -66,7 +87,11 @@ fn transient_failures_are_retried_within_the_beat() {
     let out = env.looop(&["tick"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(env.calls(), 3);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("gave up after 3 attempts"), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("gave up after 3 attempts"),
+        "{}",
+        show(&out)
+    );
 
     // A non-transient failure is not retried.
     let env = Env::new("");
@@ -86,29 +111,44 @@ fn runner_not_found_is_a_failed_beat_with_the_message() {
     let out = env.looop(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("runner not found (exit 127)") && err.contains("no-such-agent-cli"), "{err}");
+    assert!(
+        err.contains("runner not found (exit 127)") && err.contains("no-such-agent-cli"),
+        "{err}"
+    );
     assert_eq!(env.events("tick_failed").len(), 1);
 }
 
 #[test]
 fn hanging_runner_times_out_with_its_group() {
     let env = Env::new("");
-    let text = std::fs::read_to_string(&env.config).unwrap().replace("tick_timeout = 20", "tick_timeout = 1");
+    let text = std::fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("tick_timeout = 20", "tick_timeout = 1");
     std::fs::write(&env.config, text).unwrap();
     std::fs::write(env.ai.join("hold"), "").unwrap();
     let started = std::time::Instant::now();
     let out = env.looop(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("timed out after 1s"), "{}", show(&out));
-    let pid: i32 = std::fs::read_to_string(env.ai.join("pid")).unwrap().trim().parse().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("timed out after 1s"),
+        "{}",
+        show(&out)
+    );
+    let pid: i32 = std::fs::read_to_string(env.ai.join("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     wait_for(5, "the hung runner to die", || pid_dead(pid));
 }
 
 #[test]
 fn prompt_file_placeholder_and_live_gutter() {
     let env = Env::with_tables("", "");
-    let text = std::fs::read_to_string(&env.config).unwrap().replace("runner = \"fake\"", "runner = \"file\"")
+    let text = std::fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("runner = \"fake\"", "runner = \"file\"")
         + "\n[runners.file]\ntick = \"cp {{prompt_file}} \\\"$LOOOP_DATA_DIR/seen.md\\\"; echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"read the file\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n";
     std::fs::write(&env.config, text).unwrap();
     let out = env.ok(&["tick"], 0);

@@ -35,7 +35,12 @@ impl Env {
             script.display()
         );
         std::fs::write(&config, toml).unwrap();
-        let env = Env { tmp, data, config, ai };
+        let env = Env {
+            tmp,
+            data,
+            config,
+            ai,
+        };
         env.looop(&["init"]);
         // Start from a quiet world: no seed sensor whose date may roll over.
         let _ = std::fs::remove_file(env.data.join("sensors/heartbeat"));
@@ -64,7 +69,12 @@ impl Env {
     /// Run and insist on a status; returns stdout.
     pub fn ok(&self, args: &[&str], code: i32) -> String {
         let out = self.looop(args);
-        assert_eq!(out.status.code(), Some(code), "looop {args:?}\n{}", show(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "looop {args:?}\n{}",
+            show(&out)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -104,7 +114,10 @@ impl Env {
     }
 
     pub fn journal(&self) -> Vec<String> {
-        self.file("journal.md").lines().map(str::to_string).collect()
+        self.file("journal.md")
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     pub fn events(&self, name: &str) -> Vec<serde_json::Value> {
@@ -138,7 +151,10 @@ pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
 pub fn pid_dead(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
-        Ok(stat) => stat.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')),
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|r| r.trim_start().starts_with('Z')),
     }
 }
 
