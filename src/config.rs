@@ -108,8 +108,21 @@ struct FileRunner {
     interactive: Option<String>,
 }
 
-/// The built-in runner presets. Headless tick commands run without
-/// permission prompts and stream something looop can meter where the CLI can.
+/// The built-in runner presets, checked against each CLI's `--help`.
+///
+/// Tick commands are headless, never stop at a permission prompt, and take
+/// the prompt on stdin (no `{{prompt_file}}`), so a long prompt never meets
+/// the kernel's per-argument limit (128 KiB on Linux). Where the CLI can
+/// stream something looop meters (see `agent_stream`), the preset asks for
+/// it: claude's stream-json, pi's `--mode json`. codex and opencode print
+/// their final answer as plain text instead: their JSON streams carry no
+/// USD figure and would bury the move inside escaped event strings.
+///
+/// Worker commands start the CLI's interactive UI with the prompt file's
+/// text as the first message (`"$(cat {{prompt_file}})"`, the path already
+/// shell-quoted by looop) and with approvals turned off, since nobody is
+/// watching the PTY until the worker flags. The README lists each CLI's
+/// caveats.
 pub fn presets() -> BTreeMap<String, Runner> {
     let mut m = BTreeMap::new();
     let mut add = |name: &str, tick: &str, interactive: &str| {
@@ -128,20 +141,38 @@ pub fn presets() -> BTreeMap<String, Runner> {
     );
     add(
         "codex",
-        "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox -",
+        "codex exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral --color never -",
         "codex --dangerously-bypass-approvals-and-sandbox \"$(cat {{prompt_file}})\"",
     );
     add(
         "pi",
-        "pi -p --mode json --no-session \"$(cat {{prompt_file}})\"",
+        "pi -p --mode json --no-session",
         "pi \"$(cat {{prompt_file}})\"",
     );
     add(
         "opencode",
-        "opencode run \"$(cat {{prompt_file}})\"",
-        "opencode --prompt \"$(cat {{prompt_file}})\"",
+        "opencode run --auto",
+        "opencode --auto --prompt \"$(cat {{prompt_file}})\"",
     );
     m
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_takes_its_prompt_safely() {
+        let p = presets();
+        let names: Vec<&str> = p.keys().map(String::as_str).collect();
+        assert_eq!(names, ["claude", "codex", "opencode", "pi"]);
+        for (name, r) in &p {
+            assert!(!r.tick.contains(PROMPT_FILE), "{name}: tick reads stdin");
+            let quoted = format!("\"$(cat {PROMPT_FILE})\"");
+            assert!(r.interactive.contains(&quoted), "{name}: {}", r.interactive);
+            assert!(r.tick.starts_with(name.as_str()), "{name}: {}", r.tick);
+        }
+    }
 }
 
 impl Default for Config {

@@ -27,7 +27,10 @@ fn demo_runs_the_whole_loop_offline_and_cleans_up() {
     let out = run_demo(&[], tmp.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     for expected in [
         "started looop-hello",
         "NEEDS YOU",
@@ -37,7 +40,10 @@ fn demo_runs_the_whole_loop_offline_and_cleans_up() {
         "archive_goal",
         "demo finished",
     ] {
-        assert!(stdout.contains(expected), "demo output lacks {expected:?}:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "demo output lacks {expected:?}:\n{stdout}"
+        );
     }
     // The profile is gone and no supervisor of it survives.
     let left: Vec<_> = std::fs::read_dir(tmp.path())
@@ -53,13 +59,20 @@ fn demo_keep_leaves_the_profile_and_says_where() {
     let tmp = tempfile::tempdir().unwrap();
     let out = run_demo(&["--keep"], tmp.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let kept = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()
         .find(|e| e.file_name().to_string_lossy().starts_with("looop-demo-"))
         .expect("profile kept");
-    assert!(stdout.contains(&kept.path().display().to_string()), "{stdout}");
+    assert!(
+        stdout.contains(&kept.path().display().to_string()),
+        "{stdout}"
+    );
     let data = kept.path().join("data");
     assert!(data.join("reports/hello.md").is_file());
     assert!(data.join("goals/archive/hello.md").is_file());

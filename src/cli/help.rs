@@ -100,17 +100,17 @@ pub const COMMANDS: &[CommandHelp] = &[
     CommandHelp {
         name: "cost",
         usage: "looop cost [today|week|month|all] [--json] [--by kind|runner|id|day]",
-        about: "Report spend from the cost ledger in local time: total, number of calls, breakdowns, and today's spend against the daily budget.",
+        about: "Report spend from the cost ledger in local time (today; week = the last 7 days; month = since the 1st; all, the default): total, number of calls, a breakdown by kind and runner (or the one --by names; --by day draws a bar per day), and today's spend against the daily budget. Malformed ledger lines are skipped and counted.",
     },
     CommandHelp {
         name: "_cost",
-        usage: "looop _cost <kind> <id> <runner> <usd>",
-        about: "Append one entry to the cost ledger. Workers report their spend with `\"$LOOOP_BIN\" _cost session \"$LOOOP_SESSION_ID\" <runner> <usd>`.",
+        usage: "looop _cost <kind> <id> <runner> <usd> [--input-tokens N] [--output-tokens N]",
+        about: "Append one entry to the cost ledger. Workers report their spend with `\"$LOOOP_BIN\" _cost session \"$LOOOP_SESSION_ID\" <runner> <usd>`. The amount must be a finite number >= 0; anything else is refused with status 2 and nothing is written.",
     },
     CommandHelp {
         name: "schedule",
         usage: "looop schedule cron|launchd|systemd [--every SECS] [--install|--remove]",
-        about: "Print a crontab line, launchd plist or systemd user service+timer that runs `looop tick` for this profile. --install/--remove edit your crontab (cron only), idempotently.",
+        about: "Print a crontab line, launchd plist or systemd user service+timer that runs `looop tick` for this profile every --every seconds (default: the config's `interval`), with the absolute binary path, LOOOP_DATA_DIR, LOOOP_CONFIG and your current PATH spelled out, appending output to <data>/tick.log. cron counts whole minutes: under 60 s is refused, other values are rounded to one that divides the hour (or day), with a note. --install/--remove edit your crontab idempotently (cron only); other lines are kept.",
     },
     CommandHelp {
         name: "demo",

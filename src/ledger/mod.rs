@@ -1,14 +1,33 @@
-//! Money: the cost ledger, metering runner streams, reports, the budget.
-//! (Built by the money issue.)
+//! Money: the cost ledger (`cost.jsonl`), the `cost` report, the daily
+//! budget (CONTRACT §4 "Money", §6).
 //!
-//! API used by the pulse and `start-session` (signatures agreed; bodies
-//! arrive with the money issue): [`record`], [`budget_status`], and
-//! [`crate::agent_stream`] for metering a runner's output.
+//! Agents spend real money while nobody watches, so every AI call and every
+//! worker's report lands in an append-only ledger, and the pulse and
+//! `start-session` ask [`budget_status`] before they spend more. Metering a
+//! runner's own output is [`crate::agent_stream`]'s job; this module only
+//! stores and sums.
+//!
+//! - [`entry`]: the shape of one line, shared by writer and reader;
+//! - [`append`]: [`record`] and the `_cost` command;
+//! - [`scan`]: streaming over the file, skipping malformed lines;
+//! - [`days`]: local days of UTC timestamps;
+//! - [`report`]: the `cost` command;
+//! - [`budget`]: today's spend against `daily_budget_usd`.
 
-use crate::cli::{Args, not_built};
-use crate::config::Config;
-use crate::paths::Profile;
-use anyhow::Result;
+mod append;
+mod budget;
+mod days;
+mod entry;
+mod report;
+mod scan;
+
+// `record` and the budget are the pulse's and start-session's API; until
+// those land on this branch nothing here names them.
+#[allow(unused_imports)]
+pub use append::{cmd_record, record};
+#[allow(unused_imports)]
+pub use budget::{BudgetStatus, budget_status};
+pub use report::cmd_cost;
 
 /// What one AI call or worker spent.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16,44 +35,4 @@ pub struct Spend {
     pub cost_usd: f64,
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
-}
-
-/// Append one ledger entry (kind `tick`, `goal`, `session`, ...).
-pub fn record(
-    _profile: &Profile,
-    _kind: &str,
-    _id: &str,
-    _runner: &str,
-    _spend: &Spend,
-) -> Result<()> {
-    Ok(())
-}
-
-/// Today's spend (local day) against the daily budget.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BudgetStatus {
-    pub spent_today_usd: f64,
-    /// 0 = no budget.
-    pub budget_usd: f64,
-}
-
-impl BudgetStatus {
-    pub fn reached(&self) -> bool {
-        self.budget_usd > 0.0 && self.spent_today_usd >= self.budget_usd
-    }
-}
-
-pub fn budget_status(_profile: &Profile, config: &Config) -> Result<BudgetStatus> {
-    Ok(BudgetStatus {
-        spent_today_usd: 0.0,
-        budget_usd: config.daily_budget_usd,
-    })
-}
-
-pub fn cmd_cost(_args: Args) -> Result<i32> {
-    Err(not_built("cost"))
-}
-
-pub fn cmd_record(_args: Args) -> Result<i32> {
-    Err(not_built("_cost"))
 }

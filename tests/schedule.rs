@@ -1,0 +1,645 @@
+//! `looop schedule`: the artifacts it prints, and `--install`/`--remove`
+//! against a fake `crontab` on PATH (a script keeping the crontab in a file)
+//! and, where Debian's `crontab` is installed, against the real one.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const LOOOP: &str = env!("CARGO_BIN_EXE_looop");
+
+/// A temp profile plus a bin dir that goes first on PATH.
+struct Env {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    data: PathBuf,
+    config: PathBuf,
+    bin: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env::named("data")
+    }
+
+    fn named(data_name: &str) -> Env {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().to_path_buf();
+        let bin = root.join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        Env {
+            data: root.join(data_name),
+            config: root.join("config.toml"),
+            bin,
+            root,
+            _tmp: tmp,
+        }
+    }
+
+    /// A second profile sharing this one's bin dir (and so its fake crontab).
+    fn sibling(&self, data_name: &str) -> Env {
+        let mut other = Env::new();
+        other.bin = self.bin.clone();
+        other.data = self.root.join(data_name);
+        other
+    }
+
+    fn path_var(&self) -> String {
+        format!("{}:/usr/local/bin:/usr/bin:/bin", self.bin.display())
+    }
+
+    fn looop(&self, args: &[&str]) -> Output {
+        Command::new(LOOOP)
+            .args(args)
+            .env("LOOOP_DATA_DIR", &self.data)
+            .env("LOOOP_CONFIG", &self.config)
+            .env("PATH", self.path_var())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn script(&self, name: &str, body: &str) {
+        let p = self.bin.join(name);
+        std::fs::write(&p, body).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A `crontab` that keeps the crontab in `<root>/crontab.txt` and says
+    /// "no crontab for <user>" (status 1) while there is none, like cron's.
+    fn fake_crontab(&self) -> PathBuf {
+        let store = self.root.join("crontab.txt");
+        self.script(
+            "crontab",
+            &format!(
+                r#"#!/bin/sh
+f='{store}'
+case "$1" in
+  -l) if [ -f "$f" ]; then cat "$f"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$f.new" && mv "$f.new" "$f" ;;
+  *) echo "fake crontab: unexpected $*" >&2; exit 2 ;;
+esac
+"#,
+                store = store.display()
+            ),
+        );
+        store
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_status(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "status\nstdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+fn ours<'a>(crontab: &'a str, data: &Path) -> Vec<&'a str> {
+    let needle = format!("LOOOP_DATA_DIR={}", data.display());
+    crontab.lines().filter(|l| l.contains(&needle)).collect()
+}
+
+#[test]
+fn cron_line_has_everything_a_bare_cron_needs() {
+    let env = Env::new();
+    let o = env.looop(&["schedule", "cron"]);
+    assert_status(&o, 0);
+    let out = stdout(&o);
+    let line = out.trim_end();
+    assert_eq!(line.lines().count(), 1, "one line: {out}");
+    assert!(
+        line.starts_with("* * * * * "),
+        "default interval 60 s: {line}"
+    );
+    assert!(line.contains(&format!(" {LOOOP} tick >>")), "{line}");
+    assert!(
+        line.contains(&format!("PATH={} ", env.path_var())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("LOOOP_DATA_DIR={} ", env.data.display())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("LOOOP_CONFIG={} ", env.config.display())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!(">>{}/tick.log 2>&1", env.data.display())),
+        "{line}"
+    );
+    assert!(line.contains("# looop:"), "marker: {line}");
+    assert!(
+        stderr(&o).contains("does not exist yet"),
+        "warns that the log's dir is missing: {}",
+        stderr(&o)
+    );
+    assert!(!env.data.exists(), "printing creates nothing");
+}
+
+#[test]
+fn cron_interval_comes_from_config_or_every() {
+    let env = Env::new();
+    std::fs::write(&env.config, "interval = 300\n").unwrap();
+    let o = env.looop(&["schedule", "cron"]);
+    assert_status(&o, 0);
+    assert!(stdout(&o).starts_with("*/5 * * * * "), "{}", stdout(&o));
+
+    let o = env.looop(&["schedule", "cron", "--every", "7200"]);
+    assert_status(&o, 0);
+    assert!(stdout(&o).starts_with("0 */2 * * * "), "{}", stdout(&o));
+
+    let o = env.looop(&["schedule", "cron", "--every", "90"]);
+    assert_status(&o, 0);
+    assert!(stdout(&o).starts_with("*/2 * * * * "), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("every 2 minutes"),
+        "says what it did: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn cron_refuses_under_a_minute() {
+    let env = Env::new();
+    let o = env.looop(&["schedule", "cron", "--every", "30"]);
+    assert_status(&o, 2);
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(
+        err.contains("at least 60 seconds") && err.contains("30"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+
+    std::fs::write(&env.config, "interval = 20\n").unwrap();
+    let o = env.looop(&["schedule", "cron"]);
+    assert_status(&o, 2);
+    assert!(
+        stderr(&o).contains("interval"),
+        "names the source: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_usage_is_status_2() {
+    let env = Env::new();
+    for args in [
+        &["schedule"][..],
+        &["schedule", "anacron"],
+        &["schedule", "cron", "--every", "soon"],
+        &["schedule", "cron", "--every", "0"],
+        &["schedule", "systemd", "--every", "0"],
+        &["schedule", "launchd", "--every", "604801"],
+        &["schedule", "cron", "--every", "-5"],
+        &["schedule", "cron", "--install", "--remove"],
+        &["schedule", "cron", "extra"],
+        &["schedule", "cron", "--bogus"],
+        &["schedule", "launchd", "--install"],
+        &["schedule", "systemd", "--remove"],
+    ] {
+        let o = env.looop(args);
+        assert_status(&o, 2);
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+    }
+    let o = env.looop(&["schedule", "systemd", "--install"]);
+    assert!(
+        stderr(&o).contains("cron only") && stderr(&o).contains("systemctl"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!env.data.exists(), "bad usage wrote nothing");
+}
+
+#[test]
+fn bad_config_is_status_2() {
+    let env = Env::new();
+    std::fs::write(&env.config, "intervall = 5\n").unwrap();
+    let o = env.looop(&["schedule", "cron"]);
+    assert_status(&o, 2);
+    assert!(stderr(&o).contains("config.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn install_is_idempotent_and_keeps_other_lines() {
+    let env = Env::new();
+    let store = env.fake_crontab();
+    let mine = "MAILTO=me@example.org\n0 3 * * * /usr/local/bin/backup # nightly\n";
+    std::fs::write(&store, mine).unwrap();
+
+    let o = env.looop(&["schedule", "cron", "--install", "--every", "300"]);
+    assert_status(&o, 0);
+    let after = std::fs::read_to_string(&store).unwrap();
+    assert!(
+        after.starts_with(mine),
+        "user's lines first and untouched:\n{after}"
+    );
+    assert_eq!(ours(&after, &env.data).len(), 1, "{after}");
+    assert!(ours(&after, &env.data)[0].starts_with("*/5 "));
+    assert!(
+        env.data.join("PLAYBOOK.md").is_file(),
+        "install lays out the data dir for tick.log"
+    );
+
+    let o = env.looop(&["schedule", "cron", "--install", "--every", "300"]);
+    assert_status(&o, 0);
+    assert!(stdout(&o).contains("already"), "{}", stdout(&o));
+    assert_eq!(
+        std::fs::read_to_string(&store).unwrap(),
+        after,
+        "second install changed nothing"
+    );
+
+    // A new interval replaces the line instead of adding one.
+    let o = env.looop(&["schedule", "cron", "--install", "--every", "600"]);
+    assert_status(&o, 0);
+    let after = std::fs::read_to_string(&store).unwrap();
+    let lines = ours(&after, &env.data);
+    assert_eq!(lines.len(), 1, "{after}");
+    assert!(lines[0].starts_with("*/10 "), "{after}");
+    assert!(after.starts_with(mine));
+}
+
+#[test]
+fn two_profiles_keep_two_lines_and_remove_only_their_own() {
+    let a = Env::new();
+    let store = a.fake_crontab();
+    let b = a.sibling("other data");
+
+    assert_status(&a.looop(&["schedule", "cron", "--install"]), 0);
+    assert_status(
+        &b.looop(&["schedule", "cron", "--install", "--every", "3600"]),
+        0,
+    );
+    let both = std::fs::read_to_string(&store).unwrap();
+    assert_eq!(both.lines().count(), 2, "{both}");
+    assert_eq!(ours(&both, &a.data).len(), 1);
+    assert!(
+        both.contains("LOOOP_DATA_DIR='"),
+        "b's path is quoted: {both}"
+    );
+
+    let o = a.looop(&["schedule", "cron", "--remove"]);
+    assert_status(&o, 0);
+    let left = std::fs::read_to_string(&store).unwrap();
+    assert_eq!(left.lines().count(), 1, "{left}");
+    assert!(ours(&left, &a.data).is_empty());
+    assert!(
+        left.starts_with("0 * * * * "),
+        "b's hourly line stays: {left}"
+    );
+
+    // Removing again is a no-op with status 0 and does not rewrite anything.
+    let before = std::fs::metadata(&store).unwrap().modified().unwrap();
+    let o = a.looop(&["schedule", "cron", "--remove"]);
+    assert_status(&o, 0);
+    assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&store).unwrap(), left);
+    assert_eq!(
+        std::fs::metadata(&store).unwrap().modified().unwrap(),
+        before
+    );
+}
+
+#[test]
+fn remove_with_no_crontab_at_all_is_a_noop() {
+    let env = Env::new();
+    let store = env.fake_crontab();
+    let o = env.looop(&["schedule", "cron", "--remove"]);
+    assert_status(&o, 0);
+    assert!(!store.exists(), "nothing written");
+}
+
+#[test]
+fn failing_or_missing_crontab_changes_nothing() {
+    let env = Env::new();
+    env.script(
+        "crontab",
+        "#!/bin/sh\necho 'crontab: cannot open spool' >&2\nexit 1\n",
+    );
+    let o = env.looop(&["schedule", "cron", "--install"]);
+    assert_status(&o, 1);
+    assert!(stderr(&o).contains("cannot open spool"), "{}", stderr(&o));
+
+    // No crontab anywhere on PATH.
+    let o = Command::new(LOOOP)
+        .args(["schedule", "cron", "--install"])
+        .env("LOOOP_DATA_DIR", &env.data)
+        .env("LOOOP_CONFIG", &env.config)
+        .env("PATH", env.root.join("nowhere"))
+        .output()
+        .unwrap();
+    assert_status(&o, 1);
+    assert!(stderr(&o).contains("crontab"), "{}", stderr(&o));
+}
+
+/// Run the cron line's command the way cron would: `/bin/sh -c` with an
+/// almost empty environment, after cron's own `\%` → `%` step. The data dir
+/// has a space, a quote and a percent sign to prove the quoting.
+#[test]
+fn cron_line_runs_under_a_bare_environment() {
+    let env = Env::named("it's 100% data");
+    std::fs::write(
+        &env.config,
+        "runner = \"fake\"\n[runners.fake]\ntick = \"echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"scheduled\\\"}'\"\ninteractive = \"bash {{prompt_file}}\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(&env.data).unwrap();
+    let o = env.looop(&["schedule", "cron"]);
+    assert_status(&o, 0);
+    let line = stdout(&o);
+    let command: String = line
+        .trim_end()
+        .splitn(6, ' ')
+        .nth(5)
+        .unwrap()
+        .replace(r"\%", "%");
+    let run = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&command)
+        .env_clear()
+        .env("HOME", &env.root)
+        .current_dir(&env.root)
+        .output()
+        .unwrap();
+    // The beat's own outcome is the pulse's business; what matters here is
+    // that the quoted command found the binary and the right log file.
+    assert!(run.status.code().is_some(), "{run:?}");
+    let log = std::fs::read_to_string(env.data.join("tick.log")).unwrap_or_default();
+    assert!(
+        !log.is_empty(),
+        "the beat wrote to tick.log (command: {command})"
+    );
+    assert!(
+        !env.root.join("it's 100").exists(),
+        "no stray file from a broken quote"
+    );
+}
+
+#[test]
+fn launchd_plist_is_valid_and_complete() {
+    let env = Env::named("a&b <data>");
+    let o = env.looop(&["schedule", "launchd", "--every", "120"]);
+    assert_status(&o, 0);
+    let plist = stdout(&o);
+    assert!(
+        plist.contains("<key>StartInterval</key>\n  <integer>120</integer>"),
+        "{plist}"
+    );
+    assert!(
+        plist.contains(&format!("<string>{LOOOP}</string>")),
+        "{plist}"
+    );
+    assert!(
+        plist.contains("<string>a&amp;b &lt;data&gt;") || plist.contains("a&amp;b &lt;data&gt;")
+    );
+    for key in [
+        "Label",
+        "ProgramArguments",
+        "EnvironmentVariables",
+        "StandardOutPath",
+        "StandardErrorPath",
+    ] {
+        assert!(
+            plist.contains(&format!("<key>{key}</key>")),
+            "{key}: {plist}"
+        );
+    }
+    // Parse it for real where Python's plistlib is at hand.
+    if !have("python3") {
+        println!("skipped the plistlib parse: python3 is not installed");
+        return;
+    }
+    let file = env.root.join("job.plist");
+    std::fs::write(&file, &plist).unwrap();
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import plistlib,sys\n\
+             p=plistlib.load(open(sys.argv[1],'rb'))\n\
+             e=p['EnvironmentVariables']\n\
+             print(p['ProgramArguments'][1], p['StartInterval'], e['LOOOP_DATA_DIR'], p['StandardOutPath'], sep='\\n')",
+        )
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_status(&check, 0);
+    let data = env.data.display().to_string();
+    assert_eq!(
+        stdout(&check),
+        format!("tick\n120\n{data}\n{data}/tick.log\n"),
+        "plistlib read back the values"
+    );
+}
+
+#[test]
+fn systemd_units_are_complete_and_verify_clean() {
+    let env = Env::named("sys data");
+    let o = env.looop(&["schedule", "systemd", "--every", "300"]);
+    assert_status(&o, 0);
+    let text = stdout(&o);
+    for want in [
+        "Type=oneshot",
+        &format!("ExecStart={LOOOP} tick\n"),
+        &format!("Environment=\"LOOOP_DATA_DIR={}\"\n", env.data.display()),
+        &format!("Environment=LOOOP_CONFIG={}\n", env.config.display()),
+        &format!("Environment=PATH={}\n", env.path_var()),
+        &format!("StandardOutput=append:{}/tick.log", env.data.display()),
+        "OnUnitActiveSec=300",
+        "OnBootSec=",
+        "KillMode=process",
+        "WantedBy=timers.target",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // Split at the `# file:` headers into real unit files.
+    let dir = env.root.join("units");
+    std::fs::create_dir(&dir).unwrap();
+    let mut files = Vec::new();
+    let mut current: Option<(PathBuf, String)> = None;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("# file: ~/.config/systemd/user/") {
+            if let Some((p, body)) = current.take() {
+                std::fs::write(&p, body).unwrap();
+                files.push(p);
+            }
+            current = Some((dir.join(name), String::new()));
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    let (p, body) = current.unwrap();
+    std::fs::write(&p, body).unwrap();
+    files.push(p);
+    assert_eq!(files.len(), 2);
+    assert!(files[0].to_string_lossy().ends_with(".service"));
+    assert!(files[1].to_string_lossy().ends_with(".timer"));
+    if !have("systemd-analyze") {
+        println!("skipped systemd-analyze verify: not installed");
+        return;
+    }
+    let v = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let complaints: Vec<String> = stderr(&v)
+        .lines()
+        .filter(|l| l.contains(&*dir.to_string_lossy()))
+        .map(str::to_string)
+        .collect();
+    assert!(complaints.is_empty(), "systemd-analyze: {complaints:#?}");
+}
+
+/// The files under examples/schedule/ are exactly what `looop schedule`
+/// prints for the example paths they show.
+#[test]
+fn example_artifacts_match_the_command() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schedule");
+    let data = "/home/you/.local/state/looop";
+    let config = "/home/you/.config/looop/config.toml";
+    let exe = "/home/you/.cargo/bin/looop";
+    let path = "/home/you/.cargo/bin:/usr/local/bin:/usr/bin:/bin";
+    for (kind, file) in [
+        ("cron", "crontab.txt"),
+        ("launchd", "looop.tick.plist"),
+        ("systemd", "looop-tick.units.txt"),
+    ] {
+        let o = Command::new(LOOOP)
+            .args(["schedule", kind, "--every", "300"])
+            .env("LOOOP_DATA_DIR", data)
+            .env("LOOOP_CONFIG", config)
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        assert_status(&o, 0);
+        let printed = stdout(&o).replace(LOOOP, exe);
+        let want = std::fs::read_to_string(examples.join(file)).unwrap();
+        assert_eq!(
+            printed, want,
+            "examples/schedule/{file} is stale: regenerate it"
+        );
+    }
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program} >/dev/null"))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Puts the user's real crontab back whatever happens in the test.
+struct RestoreCrontab(Option<String>);
+
+impl Drop for RestoreCrontab {
+    fn drop(&mut self) {
+        let ok = match &self.0 {
+            Some(text) => {
+                let mut child = Command::new("crontab")
+                    .arg("-")
+                    .stdin(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                std::io::Write::write_all(child.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
+                drop(child.stdin.take());
+                child.wait().unwrap().success()
+            }
+            None => Command::new("crontab")
+                .arg("-r")
+                .status()
+                .unwrap()
+                .success(),
+        };
+        assert!(
+            ok || std::thread::panicking(),
+            "could not restore the crontab"
+        );
+    }
+}
+
+/// Against Debian's real `crontab`: the user's crontab is saved first and
+/// restored afterwards (even when an assertion fails).
+#[test]
+fn real_crontab_install_and_remove() {
+    if !have("crontab") {
+        println!("skipped: `crontab` is not installed (CI installs Debian's cron)");
+        return;
+    }
+    let saved = Command::new("crontab").arg("-l").output().unwrap();
+    let original = if saved.status.success() {
+        Some(String::from_utf8(saved.stdout).unwrap())
+    } else if stderr(&saved).contains("no crontab") {
+        None
+    } else {
+        println!(
+            "skipped: `crontab -l` is not usable here: {}",
+            stderr(&saved).trim()
+        );
+        return;
+    };
+    let _restore = RestoreCrontab(original.clone());
+
+    // A line of the user's own, to prove it survives.
+    let own = "17 4 * * * /bin/true # looop-test: the user's own line\n";
+    let mut child = Command::new("crontab")
+        .arg("-")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), own.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+
+    let real = |env: &Env, args: &[&str]| {
+        Command::new(LOOOP)
+            .args(args)
+            .env("LOOOP_DATA_DIR", &env.data)
+            .env("LOOOP_CONFIG", &env.config)
+            .output()
+            .unwrap()
+    };
+    let list =
+        || String::from_utf8(Command::new("crontab").arg("-l").output().unwrap().stdout).unwrap();
+
+    let env = Env::named("real 100% data");
+    assert_status(
+        &real(&env, &["schedule", "cron", "--install", "--every", "600"]),
+        0,
+    );
+    assert_status(
+        &real(&env, &["schedule", "cron", "--install", "--every", "600"]),
+        0,
+    );
+    let text = list();
+    assert_eq!(
+        ours(&text, &env.data).len(),
+        0,
+        "the % is escaped in the crontab"
+    );
+    assert_eq!(text.matches("# looop:").count(), 1, "{text}");
+    assert!(text.contains(own.trim_end()), "{text}");
+    assert!(text.contains(r"real 100\% data"), "{text}");
+
+    assert_status(&real(&env, &["schedule", "cron", "--remove"]), 0);
+    assert_status(&real(&env, &["schedule", "cron", "--remove"]), 0);
+    let text = list();
+    assert!(!text.contains("# looop:"), "{text}");
+    assert!(text.contains(own.trim_end()), "{text}");
+}
