@@ -291,7 +291,10 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
         ))
     } else {
         match (status.code(), status.signal()) {
-            (Some(0), _) => Ok(reader.final_text()),
+            (Some(0), _) => match reader.error() {
+                Some(why) => Err(format!("the runner reported a failure: {why}")),
+                None => Ok(reader.final_text()),
+            },
             (Some(127), _) => Err(format!(
                 "runner not found (exit 127): {}",
                 if last_err_line.is_empty() {
