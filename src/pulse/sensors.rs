@@ -12,15 +12,16 @@ use super::state::write_scratch;
 use crate::config::Config;
 use crate::paths::Profile;
 use anyhow::{Context, Result};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 /// This beat's readings.
@@ -38,14 +39,6 @@ struct Sensor {
     path: PathBuf,
 }
 
-/// What one reader thread reports.
-struct Done {
-    index: usize,
-    output: Vec<u8>,
-    oversize: bool,
-    status: std::io::Result<std::process::ExitStatus>,
-}
-
 /// How long a killed sensor's pipes may take to close before the beat stops
 /// waiting for them (a grandchild that left the group could hold them open).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
@@ -58,87 +51,50 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
     for (name, reading) in reused {
         sensed.readings.insert(name, reading);
     }
-
     let timeout = Duration::from_secs(config.sensors.timeout_secs);
-    let max_bytes = config.sensors.max_bytes;
-    let (tx, rx) = mpsc::channel::<Done>();
-    let mut pids: Vec<Option<i32>> = Vec::with_capacity(due.len());
+    let timed_out_reading = || {
+        error_reading(
+            &format!(
+                "timed out after {}s (killed with its process group)",
+                timeout.as_secs()
+            ),
+            None,
+        )
+    };
     let mut results: Vec<Option<Value>> = vec![None; due.len()];
-    let mut pending = 0usize;
+    let mut running = Vec::with_capacity(due.len());
     for (index, sensor) in due.iter().enumerate() {
         match spawn(sensor, profile, &snapshots, env) {
             Ok(mut child) => {
-                let pid = child.id() as i32;
-                pids.push(Some(pid));
-                pending += 1;
-                let tx = tx.clone();
-                let mut stdout = child.stdout.take().expect("stdout is piped");
-                std::thread::spawn(move || {
-                    let (output, oversize) = read_capped(&mut stdout, max_bytes, pid);
-                    let status = child.wait();
-                    // The beat may have stopped listening (drain grace over).
-                    let _ = tx.send(Done {
-                        index,
-                        output,
-                        oversize,
-                        status,
-                    });
+                let stdout = child.stdout.take().expect("stdout is piped");
+                running.push(Running {
+                    index,
+                    child,
+                    stdout: Some(stdout),
+                    output: Vec::new(),
+                    oversize: false,
+                    timed_out: false,
                 });
             }
-            Err(e) => {
-                pids.push(None);
-                results[index] = Some(error_reading(&format!("cannot start: {e}"), None));
-            }
+            Err(e) => results[index] = Some(error_reading(&format!("cannot start: {e:#}"), None)),
         }
     }
-    drop(tx);
-
-    let deadline = Instant::now() + timeout;
-    let mut timed_out = vec![false; due.len()];
-    let mut drain_deadline = None;
-    while pending > 0 {
-        let limit = drain_deadline.unwrap_or(deadline);
-        let wait = limit.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(wait) {
-            Ok(done) => {
-                pending -= 1;
-                let index = done.index;
-                pids[index] = None;
-                let err_path = err_file(&snapshots, &due[index].name);
-                results[index] = Some(if timed_out[index] {
-                    error_reading(
-                        &format!(
-                            "timed out after {}s (killed with its process group)",
-                            timeout.as_secs()
-                        ),
-                        None,
-                    )
-                } else {
-                    interpret(done, max_bytes, &err_path)
-                });
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) if drain_deadline.is_none() => {
-                for (i, pid) in pids.iter().enumerate() {
-                    if let Some(pid) = pid {
-                        timed_out[i] = true;
-                        super::group::end(*pid);
-                    }
-                }
-                drain_deadline = Some(Instant::now() + DRAIN_GRACE);
-            }
-            Err(_) => break,
-        }
+    collect(
+        &mut running,
+        Instant::now() + timeout,
+        config.sensors.max_bytes,
+    );
+    for r in running {
+        let index = r.index;
+        let err_path = err_file(&snapshots, &due[index].name);
+        results[index] = Some(if r.timed_out {
+            timed_out_reading()
+        } else {
+            interpret(r, config.sensors.max_bytes, &err_path)
+        });
     }
     for (i, sensor) in due.iter().enumerate() {
-        let reading = results[i].take().unwrap_or_else(|| {
-            error_reading(
-                &format!(
-                    "timed out after {}s (killed with its process group)",
-                    timeout.as_secs()
-                ),
-                None,
-            )
-        });
+        let reading = results[i].take().unwrap_or_else(timed_out_reading);
         let mut text = serde_json::to_vec(&reading)?;
         text.push(b'\n');
         write_scratch(&snapshots.join(format!("{}.json", sensor.name)), &text)?;
@@ -146,6 +102,123 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
     }
     remove_orphans(&snapshots, &sensed.readings);
     Ok(sensed)
+}
+
+/// One sensor in flight.
+struct Running {
+    index: usize,
+    child: std::process::Child,
+    /// `None` once it reached EOF.
+    stdout: Option<std::process::ChildStdout>,
+    output: Vec<u8>,
+    oversize: bool,
+    timed_out: bool,
+}
+
+/// Read every sensor's stdout in this one thread with poll(2) until all
+/// reach EOF or the deadline passes; at the deadline end the groups of those
+/// still running. Then reap them all.
+fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
+    let mut drain_until: Option<Instant> = None;
+    let mut buf = [0u8; 8192];
+    loop {
+        let open: Vec<usize> = (0..running.len())
+            .filter(|&i| running[i].stdout.is_some())
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        let now = Instant::now();
+        if drain_until.is_none() && now >= deadline {
+            for &i in &open {
+                running[i].timed_out = true;
+                super::group::end(running[i].child.id() as i32);
+            }
+            drain_until = Some(now + DRAIN_GRACE);
+            continue;
+        }
+        if let Some(until) = drain_until
+            && now >= until
+        {
+            // A grandchild that left the group holds the pipe: stop waiting.
+            for &i in &open {
+                running[i].stdout = None;
+            }
+            break;
+        }
+        let limit = drain_until.unwrap_or(deadline);
+        let ms = limit
+            .saturating_duration_since(now)
+            .as_millis()
+            .clamp(1, i32::MAX as u128) as i32;
+        let ready: Vec<usize> = {
+            let mut fds: Vec<PollFd> = open
+                .iter()
+                .map(|&i| {
+                    PollFd::new(
+                        running[i].stdout.as_ref().expect("open").as_fd(),
+                        PollFlags::POLLIN,
+                    )
+                })
+                .collect();
+            match poll(
+                &mut fds,
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+            ) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+            }
+            open.iter()
+                .zip(&fds)
+                .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
+                .map(|(&i, _)| i)
+                .collect()
+        };
+        for i in ready {
+            let r = &mut running[i];
+            let Some(stdout) = r.stdout.as_mut() else {
+                continue;
+            };
+            match stdout.read(&mut buf) {
+                Ok(0) => r.stdout = None,
+                // Draining a sensor that was already cut off.
+                Ok(_) if r.oversize => {}
+                Ok(n) => {
+                    if r.output.len() + n > max_bytes {
+                        r.oversize = true;
+                        r.output = Vec::new();
+                        super::group::kill(r.child.id() as i32);
+                    } else {
+                        r.output.extend_from_slice(&buf[..n]);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => r.stdout = None,
+            }
+        }
+    }
+    for r in running.iter_mut() {
+        reap(r, deadline);
+    }
+}
+
+/// Wait for a sensor whose stdout is closed: usually it has exited already;
+/// one that lingers is given until the deadline, then its group is killed.
+fn reap(r: &mut Running, deadline: Instant) {
+    loop {
+        match r.child.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) if r.timed_out || Instant::now() >= deadline => {
+                r.timed_out = true;
+                super::group::kill(r.child.id() as i32);
+                // Reaps the zombie; SIGKILL cannot be ignored.
+                let _ = r.child.wait();
+                return;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
 }
 
 /// Sensors to run now, and reused fresh readings (name, reading).
@@ -255,39 +328,17 @@ fn spawn(
         .map_err(anyhow::Error::from)
 }
 
-/// Read stdout up to `max` bytes; past that, kill the sensor's group (its
-/// output is useless now) and report oversize.
-fn read_capped(stdout: &mut impl Read, max: usize, pid: i32) -> (Vec<u8>, bool) {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match stdout.read(&mut buf) {
-            Ok(0) => return (out, false),
-            Ok(n) => {
-                if out.len() + n > max {
-                    super::group::kill(pid);
-                    // Drain so the writer is not stuck on a full pipe.
-                    let _ = std::io::copy(stdout, &mut std::io::sink());
-                    return (Vec::new(), true);
-                }
-                out.extend_from_slice(&buf[..n]);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return (out, false),
-        }
-    }
-}
-
 /// Turn what a sensor did into its reading.
-fn interpret(done: Done, max_bytes: usize, err_path: &Path) -> Value {
+fn interpret(mut done: Running, max_bytes: usize, err_path: &Path) -> Value {
     if done.oversize {
         return error_reading(
             &format!("output exceeded {max_bytes} bytes (sensors.max_bytes)"),
             None,
         );
     }
-    let status = match done.status {
-        Ok(s) => s,
+    let status = match done.child.try_wait() {
+        Ok(Some(s)) => s,
+        Ok(None) => return error_reading("still running after its output closed", None),
         Err(e) => return error_reading(&format!("cannot wait for it: {e}"), None),
     };
     if !status.success() {
