@@ -129,6 +129,21 @@ impl Env {
     }
 }
 
+impl Drop for Env {
+    /// Leave no worker or pulse behind, even when a test fails half-way.
+    fn drop(&mut self) {
+        let Ok(out) = self.cmd(&["ls", "--json", "--all"]).output() else {
+            return;
+        };
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        for r in rows.iter().filter(|r| r["alive"] == true) {
+            let id = r["id"].as_str().unwrap_or_default();
+            // Best effort cleanup; the test result is already decided.
+            let _ = self.cmd(&["kill", id, "--grace", "0"]).output();
+        }
+    }
+}
+
 pub fn show(out: &Output) -> String {
     format!(
         "status: {:?}\nstdout:\n{}\nstderr:\n{}",
