@@ -9,10 +9,10 @@
 //! of racing claimers exactly one links first. Takeovers, releases and reaping
 //! run under `claims/.lock` so they cannot interleave.
 //!
-//! Owner liveness: the owner's supervisor lives (`supervisor::is_alive`). A
-//! claim taken from outside any live session (a script or a person passing
-//! `--session`) also records the claiming shell's pid and lives while that
-//! process does.
+//! Owner liveness is the owner session's supervisor (`supervisor::is_alive`),
+//! nothing else: a claim made for a session that is not running (by hand, or
+//! with `--session` from a script) can be taken over by the next claimer.
+//! Racing claimers are live workers, so of them exactly one wins.
 
 use crate::cli::Args;
 use crate::paths::Profile;
@@ -29,9 +29,6 @@ pub struct Claim {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_at: Option<String>,
-    /// The claiming shell, when the claimer was not a live session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pid: Option<u32>,
 }
 
 /// What `claim` did.
@@ -60,19 +57,10 @@ fn session_name(s: &str) -> String {
     }
 }
 
-fn pid_alive(pid: u32) -> bool {
-    use nix::errno::Errno;
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None) {
-        Ok(()) => true,
-        Err(e) => e == Errno::EPERM,
-    }
-}
-
 /// Whether the claim's owner still lives.
 pub fn owner_alive(profile: &Profile, claim: &Claim) -> bool {
     supervisor::is_alive(profile, &session_name(&claim.session))
         || supervisor::is_alive(profile, &claim.session)
-        || claim.pid.is_some_and(pid_alive)
 }
 
 /// Read one claim; `Ok(None)` when absent.
@@ -83,13 +71,10 @@ fn read(profile: &Profile, name: &str) -> Result<Option<Claim>> {
 /// Take `name` for `session`. Status 1 naming the owner when it is held.
 pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
     ids::check("claim name", name)?;
-    let pid = (!supervisor::is_alive(profile, &session_name(session)))
-        .then(|| nix::unistd::getppid().as_raw() as u32);
     let claim = Claim {
         session: session.to_string(),
         name: name.to_string(),
         claimed_at: Some(events::now_rfc3339()),
-        pid,
     };
     let dir = profile.claims_dir();
     store::ensure_dir(&dir, 0o755)?;
