@@ -1,11 +1,249 @@
-//! `looop start-session`: the worker contract, prompt files and the launch.
-//! (Built by the pulse issue on top of the supervisor.)
+//! `looop start-session`: start a worker agent detached under its own
+//! supervisor, with the WORKER CONTRACT in front of its prompt.
+//!
+//! The checks (one live session per name, the `max_workers` cap, a known
+//! runner, the daily budget) and the launch run under one short profile
+//! lock, so two racing starts cannot both squeeze under the cap.
 
-use crate::cli::{Args, not_built};
-use anyhow::Result;
+use crate::cli::{self, Args};
+use crate::config::{self, Config};
+use crate::ids::{self, WorkerId};
+use crate::paths::{self, Profile};
+use crate::supervisor::{self, LaunchSpec, SessionView};
+use crate::{exit, store};
+use anyhow::{Context, Result};
+use std::io::Read;
 
-pub fn cmd_start_session(_args: Args) -> Result<i32> {
-    Err(not_built("start-session"))
+/// The rules every worker gets before its task. `{id}`, `{session}` and
+/// `{runner}` are filled in.
+const WORKER_CONTRACT: &str = r#"# WORKER CONTRACT (looop)
+
+You are worker `{id}`, running as session `{session}` with runner `{runner}`,
+started by looop, a control loop that a person runs unattended. A human may
+attach to this terminal at any time. Follow these rules for the whole task:
+
+1. Never send OS or desktop notifications yourself. When you need a human
+   (a decision, a permission, a credential, an unclear goal), raise a flag and
+   wait for the answer in this terminal:
+       "$LOOOP_BIN" flag "$LOOOP_SESSION_ID" "<your question, one line>"
+   Once you have the answer, lower it:
+       "$LOOOP_BIN" unflag "$LOOOP_SESSION_ID"
+2. Before working on something shared, take a lease on it, and give it back
+   when done (a lease you hold dies with your session):
+       "$LOOOP_BIN" claim <name>
+       "$LOOOP_BIN" unclaim <name>
+   If the claim is refused, someone else owns that work: do not touch it.
+3. Do not edit PLAYBOOK.md, goals/ or sensors/ in the data dir. Propose the
+   change in reports/{id}.md and raise a flag instead. The only exception: a
+   task that is explicitly a meta task, after the human approved the diff.
+4. For code, make your own git worktree (or clone); never work inside
+   someone else's checkout.
+5. Write what the human should read (results, findings, proposals) under
+   reports/ in the data dir ($LOOOP_DATA_DIR/reports/).
+6. Report what you spent, in US dollars, before you finish:
+       "$LOOOP_BIN" _cost session "$LOOOP_SESSION_ID" {runner} <usd>
+7. When the task is done (or cannot be done), end your own session:
+       "$LOOOP_BIN" kill "$LOOOP_SESSION_ID"
+
+# YOUR TASK
+
+"#;
+
+/// Start worker `id` on `prompt`. Refused (status 1, nothing started) when
+/// a live session of that name exists, when `max_workers` workers are live
+/// (the pulse never counts), when the runner is unknown, or when the daily
+/// budget is reached unless `force`.
+pub fn start(
+    profile: &Profile,
+    config: &Config,
+    id: &WorkerId,
+    prompt: &str,
+    runner: Option<&str>,
+    force: bool,
+) -> Result<SessionView> {
+    if id.is_pulse() {
+        return Err(exit::refused(format!(
+            "id {:?} is reserved for the pulse session",
+            ids::PULSE_ID
+        )));
+    }
+    let runner_name = runner.unwrap_or(&config.runner);
+    let runner = config.runner(runner_name)?;
+    let session = id.session();
+    store::ensure_dir(&profile.sessions_dir(), 0o700)?;
+    let _guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
+    if supervisor::is_alive(profile, &session) {
+        return Err(exit::refused(format!(
+            "session {session} is already running"
+        )));
+    }
+    let live = supervisor::list(profile)?
+        .iter()
+        .filter(|s| s.alive && s.session != ids::PULSE_SESSION)
+        .count();
+    if live >= config.max_workers {
+        return Err(exit::refused(format!(
+            "{live} workers are live and max_workers is {}; not starting {session}",
+            config.max_workers
+        )));
+    }
+    if !force {
+        let budget = crate::ledger::budget_status(profile, config)?;
+        if budget.reached() {
+            return Err(exit::refused(format!(
+                "the daily budget is reached (${:.2} of ${:.2}); not starting {session} (use --force to start anyway)",
+                budget.spent_today_usd, budget.budget_usd
+            )));
+        }
+    }
+    store::ensure_dir(&profile.prompts_dir(), 0o755)?;
+    let prompt_file = profile.prompts_dir().join(format!("{session}.md"));
+    let text = WORKER_CONTRACT
+        .replace("{id}", id.as_str())
+        .replace("{session}", &session)
+        .replace("{runner}", runner_name)
+        + prompt
+        + if prompt.ends_with('\n') { "" } else { "\n" };
+    store::write_atomic_mode(&prompt_file, text.as_bytes(), 0o600)?;
+    let quoted = shell_quote(&prompt_file.to_string_lossy());
+    let command = exec_if_simple(&runner.interactive.replace(config::PROMPT_FILE, &quoted));
+    let mut env = paths::child_env(profile)?;
+    env.push(("LOOOP_SESSION_ID".to_string(), session.clone().into()));
+    let spec = LaunchSpec {
+        session,
+        command,
+        cwd: profile.data.clone(),
+        runner: runner_name.to_string(),
+        env,
+        size: None,
+    };
+    supervisor::launch(profile, config, &spec)
+}
+
+/// Quote `s` for bash: one single-quoted word.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Prefix `exec` to a plain command so bash becomes the agent instead of
+/// idling as its parent. Anything with shell structure (lists, pipes,
+/// background jobs, groups, keywords, leading assignments) is left as is.
+pub fn exec_if_simple(command: &str) -> String {
+    let trimmed = command.trim_start();
+    let first = trimmed.split_whitespace().next().unwrap_or("");
+    // Keywords and builtins: `exec` cannot replace the shell with these.
+    let keywords = [
+        "exec", "if", "for", "while", "until", "case", "function", "select", "time", "!", "{", "(",
+        "((", "[[", "eval", "source", ".", "cd", "export", "set", "unset", "trap", "ulimit",
+        "umask", "alias", "builtin", "command", "exit", "return", "true", "false", ":",
+    ];
+    if first.is_empty()
+        || keywords.contains(&first)
+        || first.contains('=')
+        || first.starts_with('(')
+    {
+        return command.to_string();
+    }
+    let (mut single, mut double, mut escaped, mut subst) = (false, false, false, 0usize);
+    let bytes = trimmed.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match b {
+            b'\\' if !single => escaped = true,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'(' if !single && i > 0 && bytes[i - 1] == b'$' => subst += 1,
+            b')' if !single && subst > 0 => subst -= 1,
+            b'#' if !single
+                && !double
+                && subst == 0
+                && (i == 0 || bytes[i - 1].is_ascii_whitespace()) =>
+            {
+                break;
+            }
+            b';' | b'&' | b'|' | b'\n' | b'(' | b')' | b'{' | b'}' | b'<' | b'>'
+                if !single && !double && subst == 0 =>
+            {
+                // Redirections would apply to `exec` itself, changing the
+                // shell's own fds: leave those commands alone too.
+                return command.to_string();
+            }
+            _ => {}
+        }
+    }
+    format!("exec {trimmed}")
+}
+
+pub fn cmd_start_session(mut args: Args) -> Result<i32> {
+    let force = args.flag(&["--force"]);
+    let id = WorkerId::parse(&args.required("id")?)?;
+    let prompt_arg = args.required("prompt|-")?;
+    let runner = args.next();
+    args.finish()?;
+    if let Some(r) = &runner {
+        ids::check("runner", r)?;
+    }
+    let prompt = if prompt_arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the prompt from stdin")?;
+        s
+    } else {
+        prompt_arg
+    };
+    if prompt.trim().is_empty() {
+        return Err(exit::usage("start-session: the prompt is empty"));
+    }
+    let profile = cli::profile_with_layout()?;
+    let config = Config::load(&profile.config)?;
+    let view = start(&profile, &config, &id, &prompt, runner.as_deref(), force)?;
+    println!("started {}", view.session);
+    println!(
+        "  attach: looop attach {}   (detach: Ctrl-\\ Ctrl-\\)",
+        view.id
+    );
+    println!("  output: looop log {} --follow", view.id);
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_quotes() {
+        assert_eq!(shell_quote("/a b/it's.md"), r"'/a b/it'\''s.md'");
+    }
+
+    #[test]
+    fn exec_only_for_simple_commands() {
+        let cases = [
+            (
+                "bash --norc -i # '/p/x.md'",
+                "exec bash --norc -i # '/p/x.md'",
+            ),
+            (
+                r#"claude --dangerously-skip-permissions "$(cat '/p/x.md')""#,
+                r#"exec claude --dangerously-skip-permissions "$(cat '/p/x.md')""#,
+            ),
+            ("pi \"$(cat '/a;b.md')\"", "exec pi \"$(cat '/a;b.md')\""),
+            ("cd x && claude", "cd x && claude"),
+            ("claude | tee log", "claude | tee log"),
+            ("FOO=1 claude", "FOO=1 claude"),
+            ("exec claude", "exec claude"),
+            ("claude > out", "claude > out"),
+            ("if true; then x; fi", "if true; then x; fi"),
+            ("a; b", "a; b"),
+            ("eval \"$(tail -n 1 x)\"", "eval \"$(tail -n 1 x)\""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(exec_if_simple(input), want, "{input}");
+        }
+    }
 }
 
 /// Start a worker (the `start_worker` move and `start-session`).

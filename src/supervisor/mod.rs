@@ -1,18 +1,41 @@
 //! The in-process supervisor: detached PTY workers and the commands that
-//! talk to them. (Built by the supervisor issue.)
+//! talk to them.
 //!
-//! The functions below are the API the rest of looop (the pulse,
-//! `start-session`, `up`/`down`, claims) uses; their signatures are agreed,
-//! their bodies arrive with the supervisor issue.
+//! Each session runs under its own supervisor process (`looop _supervise`,
+//! see [`serve`]); this module is the API the rest of looop uses (the pulse,
+//! `start-session`, `up`/`down`, claims). The pieces:
+//! [`spawn`] launches, [`session`] is the on-disk state and liveness,
+//! [`protocol`]/[`client`] the control socket, [`control`] kill/send/flag/
+//! prune, [`attach`]/[`tty`]/[`detach_keys`] the interactive side,
+//! [`log`]/[`ansi`] reading output, [`commands`] the CLI handlers.
 
-use crate::cli::{Args, not_built};
+mod ansi;
+mod attach;
+mod client;
+mod commands;
+mod control;
+mod detach_keys;
+mod log;
+mod procs;
+mod protocol;
+mod serve;
+mod session;
+mod signals;
+mod spawn;
+mod tty;
+
 use crate::config::Config;
 use crate::paths::Profile;
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
+
+pub use commands::{
+    cmd_attach, cmd_flag, cmd_kill, cmd_log, cmd_ls, cmd_prune, cmd_send, cmd_unflag,
+};
+pub use serve::cmd_supervise;
 
 /// What to run in a new session and how.
 #[derive(Debug, Clone)]
@@ -31,7 +54,7 @@ pub struct LaunchSpec {
 }
 
 /// A session's lifecycle state as users see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     /// Launching: the supervisor is starting the child.
@@ -69,71 +92,48 @@ pub struct SessionView {
 
 /// Start a session detached under a new supervisor; returns once the child
 /// runs, or a status-1 error when the launch failed (session left `failed`).
-pub fn launch(_profile: &Profile, _config: &Config, _spec: &LaunchSpec) -> Result<SessionView> {
-    Err(not_built("start-session"))
+/// Refused (status 1) when a live session of that name exists; a finished
+/// one is replaced. Emits `session_started`.
+pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<SessionView> {
+    spawn::launch(profile, config, spec)
 }
 
 /// Every session on disk (workers and the pulse), sorted by session name.
-pub fn list(_profile: &Profile) -> Result<Vec<SessionView>> {
-    Ok(Vec::new())
+/// Cheap: per session one lock test and two small file reads.
+pub fn list(profile: &Profile) -> Result<Vec<SessionView>> {
+    session::list(profile)
 }
 
-/// One session by name, `None` when it is not on disk.
-pub fn get(_profile: &Profile, _session: &str) -> Result<Option<SessionView>> {
-    Ok(None)
+/// One session by name, `None` when it is not on disk (or not a valid name).
+pub fn get(profile: &Profile, session: &str) -> Result<Option<SessionView>> {
+    session::view(profile, session)
 }
 
 /// Whether the session's supervisor lives (cheap: one lock test).
-pub fn is_alive(_profile: &Profile, _session: &str) -> bool {
-    false
+pub fn is_alive(profile: &Profile, session: &str) -> bool {
+    session::is_session_name(session) && session::alive(&session::dir(profile, session))
 }
 
 /// End a session (TERM to the group, KILL after `grace`), wait for the end,
-/// drop its claims. Returns the exit code when known.
-pub fn kill(_profile: &Profile, _session: &str, _grace: Duration) -> Result<Option<i32>> {
-    Err(not_built("kill"))
+/// drop its claims. Returns the exit code when known. Works on a `lost`
+/// session; a session that already ended just has its claims dropped.
+/// Unknown session: status 1.
+pub fn kill(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
+    control::kill(profile, session, grace)
 }
 
 /// Raise (`Some(note)`) or clear (`None`) a session's flag; emits the event.
-pub fn set_flag(_profile: &Profile, _session: &str, _note: Option<String>) -> Result<()> {
-    Err(not_built("flag"))
+pub fn set_flag(profile: &Profile, session: &str, note: Option<String>) -> Result<()> {
+    control::set_flag(profile, session, note)
 }
 
 /// Type bytes into a session's terminal.
-pub fn send(_profile: &Profile, _session: &str, _bytes: &[u8]) -> Result<()> {
-    Err(not_built("send"))
+pub fn send(profile: &Profile, session: &str, bytes: &[u8]) -> Result<()> {
+    control::send(profile, session, bytes)
 }
 
 /// Delete finished and lost sessions older than `older_than` (all when
 /// `None`); returns how many.
-pub fn prune(_profile: &Profile, _older_than: Option<Duration>) -> Result<usize> {
-    Ok(0)
-}
-
-pub fn cmd_ls(_args: Args) -> Result<i32> {
-    Err(not_built("ls"))
-}
-pub fn cmd_attach(_args: Args) -> Result<i32> {
-    Err(not_built("attach"))
-}
-pub fn cmd_log(_args: Args) -> Result<i32> {
-    Err(not_built("log"))
-}
-pub fn cmd_send(_args: Args) -> Result<i32> {
-    Err(not_built("send"))
-}
-pub fn cmd_kill(_args: Args) -> Result<i32> {
-    Err(not_built("kill"))
-}
-pub fn cmd_flag(_args: Args) -> Result<i32> {
-    Err(not_built("flag"))
-}
-pub fn cmd_unflag(_args: Args) -> Result<i32> {
-    Err(not_built("unflag"))
-}
-pub fn cmd_prune(_args: Args) -> Result<i32> {
-    Err(not_built("prune"))
-}
-pub fn cmd_supervise(_args: Args) -> Result<i32> {
-    Err(not_built("_supervise"))
+pub fn prune(profile: &Profile, older_than: Option<Duration>) -> Result<usize> {
+    control::prune(profile, older_than)
 }

@@ -1,0 +1,265 @@
+//! Acting on a session from outside: kill, send, flag, prune.
+//!
+//! A live session is asked through its socket (its supervisor does the
+//! signalling and records the end). A `lost` session has no supervisor, so
+//! `kill` signals its orphaned process group directly, after checking the
+//! recorded pid still names the same process (pid reuse), and records the
+//! end itself under the session lock.
+
+use super::client;
+use super::procs;
+use super::protocol::{Reply, Request};
+use super::session;
+use super::{SessionView, State};
+use crate::paths::Profile;
+use crate::{events, exit};
+use anyhow::{Context, Result, anyhow};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Extra time, beyond the grace, for a kill to be confirmed.
+const CONFIRM_WITHIN: Duration = Duration::from_secs(15);
+
+fn must_exist(profile: &Profile, session: &str) -> Result<SessionView> {
+    session::view(profile, session)?.ok_or_else(|| exit::refused(format!("no session {session}")))
+}
+
+pub fn kill(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
+    let view = must_exist(profile, session)?;
+    let code = if view.alive {
+        kill_live(profile, session, grace)?
+    } else if view.state == State::Lost {
+        kill_lost(profile, session, grace)?
+    } else {
+        view.exit_code
+    };
+    crate::claims::release_all(profile, session)
+        .with_context(|| format!("session {session}: cannot drop its claims"))?;
+    Ok(code)
+}
+
+fn kill_live(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
+    let dir = session::dir(profile, session);
+    let grace_ms = u32::try_from(grace.as_millis()).unwrap_or(u32::MAX);
+    match client::connect(profile, session) {
+        Ok(mut conn) => {
+            conn.stream.set_read_timeout(Some(grace + CONFIRM_WITHIN))?;
+            conn.send(&Request::Kill { grace_ms })?;
+            // Replies until Exit or hang-up; either way the child is ending.
+            while let Some(reply) = conn.recv()? {
+                if let Reply::Exit { .. } = reply {
+                    break;
+                }
+            }
+        }
+        Err(e) => {
+            // A supervisor that is alive but will not talk: its child can
+            // still be ended directly; the supervisor then records the end.
+            if !session::alive(&dir) {
+                return kill_lost(profile, session, grace);
+            }
+            eprintln!("looop: warning: {e:#}; signalling the worker directly");
+            let record = session::read_record(&dir)?
+                .ok_or_else(|| anyhow!("session {session} has no record"))?;
+            if let Some(pid) = record.pid {
+                end_group(pid, record.pid_start, grace);
+            }
+        }
+    }
+    let deadline = Instant::now() + CONFIRM_WITHIN;
+    while session::alive(&dir) {
+        if Instant::now() >= deadline {
+            return Err(exit::refused(format!(
+                "session {session}: the supervisor did not finish after the kill"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(must_exist(profile, session)?.exit_code)
+}
+
+/// End a session whose supervisor died: signal what is left of its group
+/// and record it as killed.
+fn kill_lost(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
+    let dir = session::dir(profile, session);
+    let Some(_lock) = session::try_lock(&dir)? else {
+        // Someone relaunched it meanwhile: that one is not ours to end.
+        return Err(exit::refused(format!(
+            "session {session} was restarted meanwhile; run kill again"
+        )));
+    };
+    let mut record =
+        session::read_record(&dir)?.ok_or_else(|| anyhow!("session {session} has no record"))?;
+    if let Some(pid) = record.pid {
+        end_group(pid, record.pid_start, grace);
+    }
+    record.state = State::Killed;
+    record.ended_at = Some(events::now_rfc3339());
+    session::write_record(&dir, &record)?;
+    events::emit(
+        profile,
+        "session_exited",
+        &serde_json::json!({"id": id_of(session), "session": session, "state": State::Killed, "exit_code": null}),
+    );
+    Ok(None)
+}
+
+/// TERM the group, KILL it after `grace`, and wait until no live member is
+/// left. Does nothing when `pid` now names another process.
+fn end_group(pid: u32, start: Option<u64>, grace: Duration) {
+    if procs::same_process(pid, start) == Some(false) && procs::start_time(pid).is_some() {
+        // The pid was reused by an unrelated process, so the old group (whose
+        // id it was) cannot exist any more: nothing of ours to signal.
+        return;
+    }
+    let group = Pid::from_raw(pid as i32);
+    if !procs::group_alive(pid) {
+        return;
+    }
+    // ESRCH means it just went away, which is the goal.
+    let _ = killpg(group, Signal::SIGTERM);
+    if wait_gone(pid, grace) {
+        return;
+    }
+    let _ = killpg(group, Signal::SIGKILL);
+    wait_gone(pid, Duration::from_secs(5));
+}
+
+fn wait_gone(pgid: u32, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if !procs::group_alive(pgid) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+pub fn send(profile: &Profile, session: &str, bytes: &[u8]) -> Result<()> {
+    let view = must_exist(profile, session)?;
+    if !view.alive {
+        return Err(exit::refused(format!(
+            "session {session} is not running ({}); nothing sent",
+            state_name(view.state)
+        )));
+    }
+    let mut conn = client::connect(profile, session)?;
+    for chunk in bytes.chunks(super::protocol::MAX_FRAME) {
+        conn.send(&Request::Input(chunk.to_vec()))?;
+        match conn.recv()? {
+            Some(Reply::Ok) => {}
+            Some(Reply::Error(m)) => return Err(anyhow!("session {session}: {m}")),
+            _ => {
+                return Err(exit::refused(format!(
+                    "session {session} ended before the text was typed"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn set_flag(profile: &Profile, session: &str, note: Option<String>) -> Result<()> {
+    must_exist(profile, session)?;
+    let dir = session::dir(profile, session);
+    let path = session::flag_path(&dir);
+    match note {
+        Some(note) => {
+            let note = note.replace(['\n', '\r'], " ");
+            let flag = session::Flag {
+                note: note.clone(),
+                flagged_at: events::now_rfc3339(),
+            };
+            let mut text = serde_json::to_string_pretty(&flag)?;
+            text.push('\n');
+            crate::store::write_atomic_mode(&path, text.as_bytes(), 0o600)?;
+            events::emit(
+                profile,
+                "flagged",
+                &serde_json::json!({"id": id_of(session), "session": session, "note": note}),
+            );
+        }
+        None => match std::fs::remove_file(&path) {
+            Ok(()) => events::emit(
+                profile,
+                "unflagged",
+                &serde_json::json!({"id": id_of(session), "session": session}),
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        },
+    }
+    Ok(())
+}
+
+pub fn prune(profile: &Profile, older_than: Option<Duration>) -> Result<usize> {
+    let mut count = 0;
+    for view in session::list(profile)? {
+        if view.alive || matches!(view.state, State::Starting | State::Running) {
+            continue;
+        }
+        let dir = session::dir(profile, &view.session);
+        if let Some(limit) = older_than
+            && age_of(&view, &dir).is_none_or(|age| age < limit)
+        {
+            continue;
+        }
+        // Hold the lock while deleting so a launch cannot start in between.
+        let Some(_lock) = session::try_lock(&dir)? else {
+            continue;
+        };
+        if let Ok(Some(record)) = session::read_record(&dir)
+            && let Some(sock) = record.socket
+        {
+            // Only a lost supervisor leaves its socket behind; usually gone.
+            let _ = std::fs::remove_file(sock);
+        }
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("cannot remove {}", dir.display()))?;
+        let prompt = profile.prompts_dir().join(format!("{}.md", view.session));
+        // The prompt file may never have existed (the pulse has none).
+        let _ = std::fs::remove_file(prompt);
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Time since the session ended (or, for a lost one, since its record
+/// last changed).
+fn age_of(view: &SessionView, dir: &std::path::Path) -> Option<Duration> {
+    if let Some(t) = view
+        .ended_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    {
+        let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+            .num_seconds()
+            .max(0);
+        return Some(Duration::from_secs(secs as u64));
+    }
+    let meta = std::fs::metadata(session::record_path(dir))
+        .or_else(|_| std::fs::metadata(dir))
+        .ok()?;
+    SystemTime::now().duration_since(meta.modified().ok()?).ok()
+}
+
+pub fn id_of(session: &str) -> &str {
+    session
+        .strip_prefix(crate::ids::SESSION_PREFIX)
+        .unwrap_or(session)
+}
+
+pub fn state_name(state: State) -> &'static str {
+    match state {
+        State::Starting => "starting",
+        State::Running => "running",
+        State::Exited => "exited",
+        State::Killed => "killed",
+        State::Lost => "lost",
+        State::Failed => "failed",
+    }
+}
