@@ -245,15 +245,3 @@ mod tests {
         }
     }
 }
-
-/// Start a worker (the `start_worker` move and `start-session`).
-pub fn start(
-    _profile: &crate::paths::Profile,
-    _config: &crate::config::Config,
-    _id: &crate::ids::WorkerId,
-    _prompt: &str,
-    _runner: Option<&str>,
-    _force: bool,
-) -> Result<crate::supervisor::SessionView> {
-    Err(not_built("start-session"))
-}
