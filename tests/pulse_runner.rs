@@ -172,3 +172,20 @@ fn only_the_newest_fifty_runs_are_kept() {
     assert_eq!(runs.len(), 50);
     assert!(!runs.iter().any(|r| r == "20000101T000000.000Z-1"));
 }
+
+#[test]
+fn runner_that_ignores_a_big_prompt_on_stdin_is_fine() {
+    let env = Env::with_tables("", "");
+    let text = std::fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("runner = \"fake\"", "runner = \"deaf\"")
+        + "\n[runners.deaf]\ntick = \"echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"did not read\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n";
+    std::fs::write(&env.config, text).unwrap();
+    // A prompt far beyond a pipe's buffer.
+    for i in 0..40 {
+        env.write(&format!("goals/g{i}.md"), &"words ".repeat(700));
+    }
+    let out = env.looop(&["tick"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(env.journal()[0].contains("noop: did not read"));
+}

@@ -13,6 +13,7 @@ use crate::agent_stream::StreamReader;
 use crate::config::{Config, PROMPT_FILE};
 use crate::ledger::Spend;
 use anyhow::{Context, Result};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -171,8 +172,16 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
     if let Some(mut stdin) = child.stdin.take() {
         let prompt = req.prompt.to_string();
         std::thread::spawn(move || {
-            // A runner that does not read its stdin closes the pipe: fine.
-            let _ = stdin.write_all(prompt.as_bytes());
+            // A runner that never reads its stdin closes the pipe. Block
+            // SIGPIPE in this thread only (main restores its default, which
+            // would kill looop), so the write just fails with EPIPE; the
+            // signal left pending on this thread dies with it.
+            let mut pipe = SigSet::empty();
+            pipe.add(Signal::SIGPIPE);
+            if pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&pipe), None).is_ok() {
+                // EPIPE is the runner's choice not to read the prompt.
+                let _ = stdin.write_all(prompt.as_bytes());
+            }
         });
     }
     let (tx, rx) = mpsc::channel::<Msg>();
