@@ -13,7 +13,21 @@ use crate::claims::Claim;
 use crate::supervisor::SessionView;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt::Write;
+
+/// Append formatted text to a `String` (which cannot fail, unlike `write!`).
+macro_rules! out {
+    ($dst:expr, $($arg:tt)*) => {
+        $dst.push_str(&format!($($arg)*))
+    };
+}
+
+/// [`out!`] plus a newline.
+macro_rules! outln {
+    ($dst:expr, $($arg:tt)*) => {{
+        $dst.push_str(&format!($($arg)*));
+        $dst.push('\n');
+    }};
+}
 
 pub const PLAYBOOK_CAP: usize = 16 * 1024;
 pub const GOAL_CAP: usize = 4 * 1024;
@@ -40,11 +54,11 @@ pub struct Facts<'a> {
 pub fn build(f: &Facts) -> String {
     let mut p = String::with_capacity(16 * 1024);
     p.push_str(INSTRUCTIONS);
-    let _ = writeln!(p, "\nIt is now {} (local time).\n", f.now_local);
+    outln!(p, "\nIt is now {} (local time).\n", f.now_local);
 
     if let Some(goal) = f.focus {
         section(&mut p, "FOCUS");
-        let _ = writeln!(
+        outln!(
             p,
             "The human asked for one move on goal `{goal}` right now (`looop run {goal}`). Choose the best single move for that goal.\n"
         );
@@ -55,13 +69,13 @@ pub fn build(f: &Facts) -> String {
         p.push_str("Nothing since the last beat (this beat was requested by hand).\n");
     }
     for c in f.changes {
-        let _ = writeln!(p, "- {}", defuse(&cap(c, NOTE_CAP, "change")));
+        outln!(p, "- {}", defuse(&cap(c, NOTE_CAP, "change")));
     }
     p.push('\n');
 
     if let Some(fail) = f.last_failure {
         section(&mut p, "LAST FAILURE");
-        let _ = writeln!(
+        outln!(
             p,
             "The previous beat ({}) failed and executed nothing:\n{}\nAvoid repeating the same mistake.\n",
             fail.at,
@@ -86,7 +100,7 @@ pub fn build(f: &Facts) -> String {
         p.push_str("(no goals in goals/)\n");
     }
     for (id, body) in &f.world.goals {
-        let _ = writeln!(p, "### goal `{id}` (goals/{id}.md)");
+        outln!(p, "### goal `{id}` (goals/{id}.md)");
         p.push_str(&defuse(&cap(body, GOAL_CAP, &format!("goals/{id}.md"))));
         p.push_str("\n\n");
     }
@@ -98,7 +112,7 @@ pub fn build(f: &Facts) -> String {
     }
     for (name, reading) in f.readings {
         let text = serde_json::to_string(reading).unwrap_or_default();
-        let _ = writeln!(
+        outln!(
             p,
             "- {name}: {}",
             defuse(&cap(&text, READING_CAP, &format!("snapshots/{name}.json")))
@@ -113,7 +127,7 @@ pub fn build(f: &Facts) -> String {
         .filter(|s| s.session != crate::ids::PULSE_SESSION)
         .collect();
     let live = workers.iter().filter(|s| s.alive).count();
-    let _ = writeln!(p, "{live} live of max_workers = {}.", f.max_workers);
+    outln!(p, "{live} live of max_workers = {}.", f.max_workers);
     for s in workers {
         let state = serde_json::to_value(s.state)
             .ok()
@@ -121,19 +135,19 @@ pub fn build(f: &Facts) -> String {
             .unwrap_or_default();
         let mut line = format!("- {} [{}]", s.id, state);
         if let Some(code) = s.exit_code {
-            let _ = write!(line, " exit {code}");
+            out!(line, " exit {code}");
         }
         if let Some(idle) = idle_for(s.last_output_at.as_deref()) {
-            let _ = write!(line, ", idle {idle}");
+            out!(line, ", idle {idle}");
         }
         if !s.runner.is_empty() {
-            let _ = write!(line, ", runner {}", s.runner);
+            out!(line, ", runner {}", s.runner);
         }
         if s.flagged {
             let note = s.note.as_deref().unwrap_or("");
-            let _ = write!(line, " ⚑ {}", cap(note, NOTE_CAP, "note"));
+            out!(line, " ⚑ {}", cap(note, NOTE_CAP, "note"));
         }
-        let _ = writeln!(p, "{}", defuse(&line));
+        outln!(p, "{}", defuse(&line));
     }
     p.push('\n');
 
@@ -142,7 +156,7 @@ pub fn build(f: &Facts) -> String {
         p.push_str("(none)\n");
     }
     for c in f.claims {
-        let _ = writeln!(
+        outln!(
             p,
             "- {} held by {}",
             c.name,
@@ -154,7 +168,7 @@ pub fn build(f: &Facts) -> String {
     if !f.asks.is_empty() {
         section(&mut p, "OPEN QUESTIONS TO THE HUMAN");
         for a in f.asks {
-            let _ = writeln!(
+            outln!(
                 p,
                 "- ({}) {}",
                 a.at,
@@ -178,7 +192,7 @@ pub fn build(f: &Facts) -> String {
 }
 
 fn section(p: &mut String, name: &str) {
-    let _ = writeln!(p, "## {name}");
+    outln!(p, "## {name}");
 }
 
 /// At most `max` bytes (on a char boundary), with a note naming what was cut.
