@@ -180,12 +180,10 @@ fn run_command(
         match rx.recv_timeout(wait) {
             Ok(status) => break Some(status.context("cannot wait for the command")?),
             Err(_) if signals::stop_requested() || Instant::now() >= deadline => {
-                super::group::end(pid);
-                // Give it the TERM grace and the KILL a moment to land; the
-                // waiter thread reaps it either way.
-                if rx.recv_timeout(Duration::from_secs(3)).is_err() {
-                    super::group::kill(pid);
-                }
+                let termed_at = super::group::end(pid);
+                super::group::finish(pid, termed_at);
+                // The waiter thread reaps the leader; KILL cannot be ignored.
+                let _reaped = rx.recv_timeout(Duration::from_secs(2));
                 break None;
             }
             Err(_) => {}

@@ -228,6 +228,7 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
     let mut open = 2;
     let (mut timed_out, mut stopped) = (false, false);
     let mut drain_until: Option<Instant> = None;
+    let mut termed_at: Option<Instant> = None;
     let stdout = std::io::stdout();
     while open > 0 {
         let now = Instant::now();
@@ -238,7 +239,7 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
                 timed_out = true;
             }
             if stopped || timed_out {
-                super::group::end(pid);
+                termed_at = Some(super::group::end(pid));
                 drain_until = Some(now + DRAIN_GRACE);
             }
         }
@@ -277,17 +278,20 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
                 Ok(Some(_)) | Err(_) => break,
                 Ok(None) if Instant::now() >= deadline => {
                     timed_out = true;
-                    super::group::end(pid);
+                    termed_at = Some(super::group::end(pid));
                     break;
                 }
                 Ok(None) if signals::stop_requested() => {
                     stopped = true;
-                    super::group::end(pid);
+                    termed_at = Some(super::group::end(pid));
                     break;
                 }
                 Ok(None) => std::thread::sleep(Duration::from_millis(2)),
             }
         }
+    }
+    if let Some(at) = termed_at {
+        super::group::finish(pid, at);
     }
     let status = child.wait().context("cannot wait for the runner")?;
     let spend = reader.spend();

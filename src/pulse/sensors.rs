@@ -120,6 +120,7 @@ struct Running {
 /// still running. Then reap them all.
 fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
     let mut drain_until: Option<Instant> = None;
+    let mut termed_at: Option<Instant> = None;
     let mut buf = [0u8; 8192];
     loop {
         let open: Vec<usize> = (0..running.len())
@@ -132,7 +133,7 @@ fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
         if drain_until.is_none() && now >= deadline {
             for &i in &open {
                 running[i].timed_out = true;
-                super::group::end(running[i].child.id() as i32);
+                termed_at = Some(super::group::end(running[i].child.id() as i32));
             }
             drain_until = Some(now + DRAIN_GRACE);
             continue;
@@ -196,6 +197,11 @@ fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => r.stdout = None,
             }
+        }
+    }
+    if let Some(at) = termed_at {
+        for r in running.iter().filter(|r| r.timed_out) {
+            super::group::finish(r.child.id() as i32, at);
         }
     }
     for r in running.iter_mut() {
