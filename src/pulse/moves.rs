@@ -88,14 +88,21 @@ impl Action {
         match self {
             Action::StartWorker { id, .. }
             | Action::WriteGoal { id, .. }
-            | Action::ArchiveGoal { id }
-            | Action::KillWorker { id } => id.clone(),
+            | Action::ArchiveGoal { id } => id.clone(),
+            Action::KillWorker { id } => bare_worker_id(id).to_string(),
             Action::WriteSensor { name, .. } => name.clone(),
             Action::WritePlaybook { .. } => "PLAYBOOK.md".into(),
             Action::Run { command } => command.chars().take(60).collect(),
             Action::Noop | Action::AskHuman { .. } => String::new(),
         }
     }
+}
+
+/// A worker id as the AI may write it (`fix` or `looop-fix`), bare.
+fn bare_worker_id(id: &str) -> &str {
+    id.strip_prefix(ids::SESSION_PREFIX)
+        .filter(|r| ids::is_valid(r))
+        .unwrap_or(id)
 }
 
 /// Find, parse and validate the move in the AI's final text.
@@ -203,13 +210,8 @@ fn validate(action: &Action) -> Result<(), String> {
             id_ok("id", id)?;
             nonempty("body", body)
         }
-        Action::ArchiveGoal { id } | Action::KillWorker { id } => {
-            let bare = id
-                .strip_prefix(ids::SESSION_PREFIX)
-                .filter(|r| ids::is_valid(r))
-                .unwrap_or(id);
-            id_ok("id", bare)
-        }
+        Action::ArchiveGoal { id } => id_ok("id", id),
+        Action::KillWorker { id } => id_ok("id", bare_worker_id(id)),
         Action::WriteSensor { name, script } => {
             id_ok("name", name)?;
             nonempty("script", script)
