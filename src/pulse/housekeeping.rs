@@ -43,10 +43,13 @@ pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
                     idle,
                 )
             {
-                let mins = silent_secs(s.last_output_at.as_deref().or(s.started_at.as_deref()))
-                    .unwrap_or(0)
-                    / 60;
-                let note = format!("idle {mins}m — stuck?");
+                let secs = silent_secs(s.last_output_at.as_deref().or(s.started_at.as_deref()))
+                    .unwrap_or(0);
+                let note = if secs < 60 {
+                    format!("idle {secs}s — stuck?")
+                } else {
+                    format!("idle {}m — stuck?", secs / 60)
+                };
                 match supervisor::set_flag(profile, &s.session, Some(note)) {
                     Ok(()) => relist = true,
                     Err(e) => eprintln!("looop: warning: cannot flag idle {}: {e:#}", s.id),
