@@ -295,3 +295,32 @@ fn twenty_live_workers_race_for_one_claim_and_one_wins() {
     env.ok(&["kill", &owner, "--grace", "0"], 0);
     assert!(!env.data.join("claims/deploy.json").exists());
 }
+
+#[test]
+fn a_worker_whose_supervisor_died_reads_lost_and_loses_its_claims() {
+    let env = env_with("");
+    env.answer(&noop("x"));
+    start(&env, "doomed", "\"$LOOOP_BIN\" claim db && sleep 300");
+    wait_for(30, "the claim", || env.data.join("claims/db.json").exists());
+    env.ok(&["tick"], 0);
+    let state: serde_json::Value =
+        serde_json::from_str(&env.file("sessions/looop-doomed/state.json")).unwrap();
+    let sup = state["supervisor_pid"].as_u64().unwrap() as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sup),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    wait_for(10, "the supervisor to die", || pid_dead(sup));
+    let out = env.ok(&["tick"], 0);
+    assert!(out.contains("claim db dropped"), "{out}");
+    assert!(!env.data.join("claims/db.json").exists());
+    assert_eq!(row(&env, "doomed").unwrap()["state"], "lost");
+    assert!(
+        env.prompt(2).contains("worker doomed: running -> lost"),
+        "{}",
+        env.prompt(2)
+    );
+    // Leave no orphan behind.
+    env.ok(&["kill", "doomed", "--grace", "0"], 0);
+}
