@@ -53,7 +53,7 @@ fn unchanged_world_calls_no_ai_and_detail_changes_do_not_count() {
 
 #[test]
 fn sensor_failures_become_error_readings() {
-    let env = Env::with_tables("", "").reconfigure_sensors(1, 100);
+    let env = Env::with_tables("", "").reconfigure_sensors(3, 100);
     env.answer(&noop("saw errors"));
     env.sensor("good", "#!/bin/sh\necho '{\"signal\": 1}'\n");
     env.sensor("notjson", "#!/bin/sh\necho 'hello world'\n");
@@ -76,7 +76,7 @@ fn sensor_failures_become_error_readings() {
         ("twovalues", "not one JSON value"),
         ("exits", "exited with status 3"),
         ("big", "exceeded 100 bytes"),
-        ("hangs", "timed out after 1s"),
+        ("hangs", "timed out after 3s"),
         ("empty", "printed nothing"),
     ] {
         let r = reading(&env, name);
