@@ -324,3 +324,21 @@ fn a_worker_whose_supervisor_died_reads_lost_and_loses_its_claims() {
     // Leave no orphan behind.
     env.ok(&["kill", "doomed", "--grace", "0"], 0);
 }
+
+#[test]
+fn housekeeping_prunes_finished_sessions_past_the_retention() {
+    let env = env_with("retention_hours = 0");
+    env.answer(&noop("x"));
+    start(&env, "brief", "exit 3");
+    start(&env, "stays", "sleep 300");
+    wait_for(30, "the brief worker to end", || {
+        row(&env, "brief").is_some_and(|r| r["alive"] == false)
+    });
+    env.ok(&["tick"], 0);
+    assert!(row(&env, "brief").is_none(), "finished session pruned");
+    assert_eq!(
+        row(&env, "stays").unwrap()["alive"],
+        true,
+        "live sessions are never pruned"
+    );
+}
