@@ -141,3 +141,31 @@ fn run_goal_is_focused_and_never_skipped() {
     }
     assert_eq!(env.calls(), 2);
 }
+
+#[test]
+fn sigterm_while_sensing_ends_the_sensors_and_exits_zero() {
+    let env = Env::new("interval = 3000");
+    let pidfile = env.tmp.path().join("sensor.pid");
+    env.sensor(
+        "slow",
+        &format!("#!/bin/sh\necho $$ > {}\nsleep 300\n", pidfile.display()),
+    );
+    let (child, _rx) = spawn_run(&env);
+    wait_for(20, "the sensor to start", || {
+        pidfile.exists() && !std::fs::read_to_string(&pidfile).unwrap().is_empty()
+    });
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let started = std::time::Instant::now();
+    term(&child);
+    assert_eq!(wait_exit(child, 10).code(), Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "did not wait for the sensor timeout"
+    );
+    assert!(pid_dead(pid), "the sensor outlived the pulse");
+    assert_eq!(env.calls(), 0, "an interrupted beat asks no AI");
+}

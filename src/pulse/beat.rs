@@ -71,6 +71,11 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     events::emit(profile, "tick_start", &json!({ "goal": goal_of(mode) }));
     let sessions = housekeeping::run(profile, config)?;
     let sensed = sense(&b)?;
+    if super::signals::stop_requested() {
+        let outcome = fail(&mut b, "interrupted by a signal while sensing", None);
+        state::save(profile, &b.state)?;
+        return Ok(outcome);
+    }
     let world = gather(profile, &sensed.readings, &sessions)?;
     let seen = world::load_seen(profile);
     if mode == Mode::Tick && seen.as_ref().is_some_and(|(hash, _)| *hash == world.hash()) {

@@ -130,7 +130,7 @@ fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
             break;
         }
         let now = Instant::now();
-        if drain_until.is_none() && now >= deadline {
+        if drain_until.is_none() && (now >= deadline || super::signals::stop_requested()) {
             for &i in &open {
                 running[i].timed_out = true;
                 termed_at = Some(super::group::end(running[i].child.id() as i32));
@@ -162,6 +162,13 @@ fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
                     )
                 })
                 .collect();
+            // Wake on SIGINT/SIGTERM too (until the groups were ended; the
+            // pipe stays readable after that).
+            if drain_until.is_none()
+                && let Some(wake) = super::signals::wake_fd()
+            {
+                fds.push(PollFd::new(wake, PollFlags::POLLIN));
+            }
             match poll(
                 &mut fds,
                 PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),

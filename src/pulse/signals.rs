@@ -66,6 +66,12 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
 }
 
+/// The self-pipe's read end, readable once SIGINT/SIGTERM arrived: add it to
+/// a poll(2) set to wake on a signal. `None` before [`install`].
+pub fn wake_fd() -> Option<BorrowedFd<'static>> {
+    READ_END.get().map(|fd| fd.as_fd())
+}
+
 /// Sleep up to `d`, waking at once on a signal. Returns true when stopped.
 pub fn sleep_or_stop(d: Duration) -> bool {
     if stop_requested() {
@@ -82,10 +88,10 @@ pub fn sleep_or_stop(d: Duration) -> bool {
             return stop_requested();
         }
         let ms = left.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: the fd lives in a static OnceLock for the whole process.
-        let fd: BorrowedFd =
-            unsafe { BorrowedFd::borrow_raw(std::os::fd::AsRawFd::as_raw_fd(read)) };
-        let mut fds = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
+        let mut fds = [nix::poll::PollFd::new(
+            read.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
         let timeout = nix::poll::PollTimeout::try_from(ms).unwrap_or(nix::poll::PollTimeout::MAX);
         // EINTR just loops; the flag decides.
         let _ = nix::poll::poll(&mut fds, timeout);
