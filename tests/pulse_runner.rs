@@ -189,3 +189,23 @@ fn runner_that_ignores_a_big_prompt_on_stdin_is_fine() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert!(env.journal()[0].contains("noop: did not read"));
 }
+
+#[test]
+fn a_crashed_beat_leaves_no_stale_lock() {
+    let env = Env::new("");
+    env.answer(&noop("after the crash"));
+    std::fs::write(env.ai.join("hold"), "").unwrap();
+    let mut first = env
+        .cmd(&["tick"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(20, "the first beat to call the AI", || env.calls() == 1);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // Release the orphaned fake AI, then beat again: not busy.
+    std::fs::remove_file(env.ai.join("hold")).unwrap();
+    env.ok(&["tick"], 0);
+    assert_eq!(env.journal().len(), 1);
+}
