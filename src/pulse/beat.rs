@@ -61,6 +61,7 @@ struct Beat<'a> {
 /// beat of this profile holds the lock.
 pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     let _lock = lock::take(profile)?;
+    let _groups = super::orphans::reap(profile);
     let mut b = Beat {
         profile,
         config,
@@ -289,6 +290,7 @@ fn decide(
     );
     println!("asking {runner_name} (run {run_id})");
     let called = runner::call(&runner::Request {
+        profile: b.profile,
         config: b.config,
         tick: &tick,
         cwd: &b.profile.data,

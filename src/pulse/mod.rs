@@ -12,6 +12,7 @@ mod housekeeping;
 mod journal;
 mod lock;
 mod moves;
+mod orphans;
 mod prompt;
 mod runner;
 mod sensors;

@@ -31,6 +31,7 @@ pub struct Called {
 }
 
 pub struct Request<'a> {
+    pub profile: &'a crate::paths::Profile,
     pub config: &'a Config,
     pub tick: &'a str,
     pub cwd: &'a Path,
@@ -169,6 +170,7 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
         }
     };
     let pid = child.id() as i32;
+    super::orphans::record(req.profile, child.id());
     if let Some(mut stdin) = child.stdin.take() {
         let prompt = req.prompt.to_string();
         std::thread::spawn(move || {

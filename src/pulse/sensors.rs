@@ -66,6 +66,7 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
     for (index, sensor) in due.iter().enumerate() {
         match spawn(sensor, profile, &snapshots, env) {
             Ok(mut child) => {
+                super::orphans::record(profile, child.id());
                 let stdout = child.stdout.take().expect("stdout is piped");
                 running.push(Running {
                     index,

@@ -16,7 +16,7 @@ mod commands;
 mod control;
 mod detach_keys;
 mod log;
-mod procs;
+pub mod procs;
 mod protocol;
 mod serve;
 mod session;
