@@ -42,15 +42,17 @@ pub struct Guard<'a>(&'a Profile);
 
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
-        match std::fs::remove_file(path(self.0)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                eprintln!(
-                    "looop: warning: cannot remove {}: {e}",
-                    path(self.0).display()
-                );
-            }
-            _ => {}
+        clear(self.0);
+    }
+}
+
+fn clear(profile: &Profile) {
+    let p = path(profile);
+    match std::fs::remove_file(&p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            eprintln!("looop: warning: cannot remove {}: {e}", p.display());
         }
+        _ => {}
     }
 }
 
@@ -72,6 +74,8 @@ pub fn reap(profile: &Profile) -> Guard<'_> {
     for &g in &groups {
         signal(g, Signal::SIGKILL);
     }
+    // This beat's record starts empty, or crash after crash would pile up.
+    clear(profile);
     if !groups.is_empty() {
         println!(
             "ended {} process group(s) left by a beat that was killed",
