@@ -244,6 +244,51 @@ fn sigkilled_beat_mid_stream_leaves_nothing_broken() {
     assert_intact(&env.data);
 }
 
+/// Fault 1, widened: beats SIGKILLed at staggered moments (sensing,
+/// deciding, acting, journalling, recording) never leave a torn file or a
+/// stale lock, and a clean beat follows.
+#[test]
+fn beats_killed_at_any_moment_tear_nothing() {
+    let env = script_env("");
+    // A world that changes every beat, so every beat goes all the way.
+    env.sensor(
+        "clock",
+        "#!/bin/sh\necho \"{\\\"signal\\\":\\\"$(date +%s%N)\\\"}\"\n",
+    );
+    // One clean beat first, to learn how long a whole beat takes here.
+    let started = Instant::now();
+    env.ok(&["tick"], 0);
+    let whole = started.elapsed();
+    for i in 0..16u32 {
+        let mut beat = env
+            .cmd(&["tick"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The fault itself: a kill after a delay that sweeps the beat's
+        // steps, from its start to twice a whole beat (not a wait for a
+        // condition).
+        std::thread::sleep(whole * i / 8);
+        // The beat may have finished already; either way it is reaped.
+        let _ = beat.kill();
+        wait_child(&mut beat, 10, "a killed beat");
+        assert_intact(&env.data);
+    }
+    // The crash record (src/pulse/orphans.rs) names one beat's groups at
+    // most (one sensor, one runner), however many beats were killed.
+    let record = env.file("runs/.groups");
+    assert!(record.lines().count() <= 2, "{record}");
+    let before = env.journal().len();
+    let swept = before - 1;
+    eprintln!("{swept} of 16 killed beats got as far as the journal");
+    assert!(swept < 16, "no beat was killed before its journal line");
+    let out = env.ok(&["tick"], 0);
+    assert!(!out.contains("world unchanged"), "{out}");
+    assert_eq!(env.journal().len(), before + 1);
+    assert_intact(&env.data);
+}
+
 /// Fault 2: a SIGKILLed supervisor: the session reads `lost`, its claims are
 /// reaped by the next beat, and `kill` still ends every process of the
 /// orphaned group (which ignores the PTY hang-up).
