@@ -15,6 +15,7 @@ mod client;
 mod commands;
 mod control;
 mod detach_keys;
+mod escapees;
 mod log;
 pub mod procs;
 mod protocol;
