@@ -427,16 +427,17 @@ fn hung_sensor_family_dies_after_the_timeout() {
     );
 }
 
-/// Fault 6: a worker that leaves a disowned background job (`nohup … & disown`,
-/// same process group): `kill` ends it with the group. A `setsid` daemon
-/// leaves the group and the session: looop does not follow it (documented
-/// limit), and this test shows it, then cleans it up itself.
+/// Fault 6: a worker that daemonizes: a disowned background job
+/// (`nohup … & disown`, same process group), a `setsid` child (own session
+/// and group) and a double-forked `setsid` daemon (orphaned at once). `kill`
+/// ends the group, and the supervisor, a Linux child subreaper, ends the
+/// escapees it adopted (src/supervisor/escapees.rs).
 #[test]
-fn worker_background_job_dies_with_the_session() {
+fn worker_daemons_die_with_the_session() {
     let env = script_env("");
     let pids = env.tmp.path().join("daemon-pids");
     let code = format!(
-        "nohup sleep 1000 >/dev/null 2>&1 & echo $! >> '{p}'; disown; setsid sleep 1001 >/dev/null 2>&1 < /dev/null & echo $! >> '{p}'; echo $$ >> '{p}'; sleep 1000",
+        "p='{p}'; nohup sleep 1000 >/dev/null 2>&1 & echo $! >> $p; disown; setsid sleep 1001 >/dev/null 2>&1 < /dev/null & echo $! >> $p; ( setsid sh -c 'sleep 1002 & echo $! >> '$p < /dev/null > /dev/null 2>&1 & ); echo $$ >> $p; sleep 1000",
         p = pids.display()
     );
     let out = env
@@ -446,32 +447,30 @@ fn worker_background_job_dies_with_the_session() {
         .unwrap();
     assert!(out.status.success(), "{}", show(&out));
     wait_for(30, "the worker's pids", || {
-        std::fs::read_to_string(&pids).is_ok_and(|t| t.lines().count() == 3)
+        std::fs::read_to_string(&pids).is_ok_and(|t| t.lines().count() == 4)
     });
     let listed: Vec<i32> = std::fs::read_to_string(&pids)
         .unwrap()
         .lines()
         .map(|l| l.trim().parse().unwrap())
         .collect();
-    let (disowned, escaped, shell) = (listed[0], listed[1], listed[2]);
-    // The setsid'd sleep may still be between fork and setsid: wait for it.
-    wait_for(10, "the setsid daemon to lead its own group", || {
-        pgid_of(escaped) == Some(escaped)
+    let group = pgid_of(listed[0]).unwrap();
+    let mut guard = GroupGuard(vec![group]);
+    // The setsid child may still be between fork and setsid: wait.
+    wait_for(10, "two daemons outside the worker's group", || {
+        listed
+            .iter()
+            .filter(|&&p| pgid_of(p).is_some_and(|g| g != group))
+            .count()
+            == 2
     });
-    let group = pgid_of(shell).unwrap();
-    let _guard = GroupGuard(vec![group, escaped]);
-    assert_eq!(pgid_of(disowned), Some(group));
+    guard.0.extend(listed.iter().filter_map(|&p| pgid_of(p)));
 
     env.ok(&["kill", "daemon", "--grace", "1"], 0);
-    assert!(pid_dead(shell), "the worker survived");
-    assert!(pid_dead(disowned), "the disowned job survived the kill");
+    for p in &listed {
+        assert!(pid_dead(*p), "process {p} of the worker survived the kill");
+    }
     assert!(group_members(group).is_empty());
-    // The documented limit: a process that called setsid() is in neither
-    // the group nor the session that looop signals.
-    assert!(
-        !pid_dead(escaped),
-        "the setsid daemon died: looop now reaps escapees; update the README"
-    );
 }
 
 /// Makes a directory read-only with a read-only bind mount over itself and
