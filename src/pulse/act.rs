@@ -167,7 +167,7 @@ fn run_command(
         .spawn()
         .context("cannot start bash")?;
     let pid = child.id() as i32;
-    super::orphans::record(profile, child.id());
+    super::orphans::record(profile, &[child.id()]);
     let deadline = Instant::now() + Duration::from_secs(config.tick_timeout_secs);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -21,16 +21,24 @@ fn path(profile: &Profile) -> PathBuf {
     profile.runs_dir().join(".groups")
 }
 
-/// Write down a group this beat just started (leader pid = group id), with
-/// the leader's start time where known, to tell it from a reused pid.
-pub fn record(profile: &Profile, pgid: u32) {
-    let start = procs::start_time(pgid).map_or("-".to_string(), |t| t.to_string());
+/// Write down groups this beat just started (leader pid = group id), with
+/// each leader's start time where known, to tell it from a reused pid. One
+/// write for all of them: sensors start together on every beat.
+pub fn record(profile: &Profile, groups: &[u32]) {
+    if groups.is_empty() {
+        return;
+    }
+    let mut lines = String::new();
+    for &pgid in groups {
+        let start = procs::start_time(pgid).map_or("-".to_string(), |t| t.to_string());
+        lines.push_str(&format!("{pgid} {start}\n"));
+    }
     let p = path(profile);
     let written = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&p)
-        .and_then(|mut f| f.write_all(format!("{pgid} {start}\n").as_bytes()));
+        .and_then(|mut f| f.write_all(lines.as_bytes()));
     if let Err(e) = written {
         // The beat still ends its own groups; only a crash would leak them.
         eprintln!("looop: warning: cannot write {}: {e}", p.display());

@@ -170,7 +170,7 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
         }
     };
     let pid = child.id() as i32;
-    super::orphans::record(req.profile, child.id());
+    super::orphans::record(req.profile, &[child.id()]);
     if let Some(mut stdin) = child.stdin.take() {
         let prompt = req.prompt.to_string();
         std::thread::spawn(move || {

@@ -66,7 +66,6 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
     for (index, sensor) in due.iter().enumerate() {
         match spawn(sensor, profile, &snapshots, env) {
             Ok(mut child) => {
-                super::orphans::record(profile, child.id());
                 let stdout = child.stdout.take().expect("stdout is piped");
                 running.push(Running {
                     index,
@@ -80,6 +79,8 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
             Err(e) => results[index] = Some(error_reading(&format!("cannot start: {e:#}"), None)),
         }
     }
+    let groups: Vec<u32> = running.iter().map(|r| r.child.id()).collect();
+    super::orphans::record(profile, &groups);
     collect(
         &mut running,
         Instant::now() + timeout,
