@@ -427,6 +427,50 @@ fn hung_sensor_family_dies_after_the_timeout() {
     );
 }
 
+/// Fault 5, with fault 1: a beat SIGKILLed while a sensor hangs leaves the
+/// sensor's family without its timeout; the next beat ends all of it.
+#[test]
+fn sigkilled_beat_while_sensing_leaves_no_sensor_behind() {
+    let env = script_env("");
+    let pids = env.tmp.path().join("sensor-pids");
+    let hang = env.tmp.path().join("hang");
+    env.sensor(
+        "sticky",
+        &format!(
+            "#!/bin/bash\nif [ -e '{h}' ]; then echo $$ >> '{p}'; sleep 1000 & echo $! >> '{p}'; wait; fi\necho '{{\"signal\":1}}'\n",
+            h = hang.display(),
+            p = pids.display()
+        ),
+    );
+    std::fs::write(&hang, "").unwrap();
+    let mut beat = env
+        .cmd(&["tick"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(20, "the sensor and its child", || {
+        std::fs::read_to_string(&pids).is_ok_and(|t| t.lines().count() == 2)
+    });
+    let listed: Vec<i32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    let _guard = GroupGuard(vec![listed[0]]);
+    sigkill(beat.id() as i32);
+    wait_child(&mut beat, 10, "the killed beat");
+    assert!(listed.iter().all(|&p| !pid_dead(p)), "orphaned, not ended");
+
+    std::fs::remove_file(&hang).unwrap();
+    let out = env.ok(&["tick"], 0);
+    assert!(out.contains("ended 1 process group"), "{out}");
+    wait_for(5, "the old sensor's family to be gone", || {
+        listed.iter().all(|&p| pid_dead(p))
+    });
+    assert_intact(&env.data);
+}
+
 /// Fault 6: a worker that daemonizes: a disowned background job
 /// (`nohup … & disown`, same process group), a `setsid` child (own session
 /// and group) and a double-forked `setsid` daemon (orphaned at once). `kill`
