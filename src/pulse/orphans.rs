@@ -5,6 +5,9 @@
 //! `runs/.groups` while the beat runs, the file is removed when the beat
 //! ends normally, and the next beat (holding the lock, so the writer is
 //! surely gone) ends every group a leftover file still names.
+//!
+//! On Linux a leader's start time tells a reused pid apart; elsewhere a
+//! leftover group id is trusted as long as a group of that id exists.
 
 use crate::paths::Profile;
 use crate::supervisor::procs;
@@ -100,7 +103,10 @@ fn still_ours(line: &str) -> Option<u32> {
     let mut parts = line.split_whitespace();
     let pgid: u32 = parts.next()?.parse().ok()?;
     // Never our own group, init's, or "every process" from a damaged file.
-    if pgid <= 1 || pgid as i32 == nix::unistd::getpgrp().as_raw() {
+    let Ok(raw) = i32::try_from(pgid) else {
+        return None;
+    };
+    if raw <= 1 || raw == nix::unistd::getpgrp().as_raw() {
         return None;
     }
     let start: Option<u64> = parts.next().and_then(|s| s.parse().ok());
