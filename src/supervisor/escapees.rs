@@ -4,7 +4,10 @@
 //! killing the group cannot reach it. On Linux the supervisor makes itself a
 //! *child subreaper*: whatever is orphaned below it is re-parented to it
 //! instead of to init, so when a killed worker is gone, every process still
-//! adopted by the supervisor is a leftover of that worker and is ended too.
+//! adopted by the supervisor is a leftover of that worker and is ended too,
+//! except other supervisors: a session started from inside this one (the
+//! pulse's `start_worker`, a worker starting a helper) has a supervisor that
+//! is orphaned at once by design and adopted here, and must outlive it.
 //!
 //! Limits: elsewhere (no subreapers) escapees survive; a daemon whose parent
 //! is still alive is not adopted yet; and once the supervisor itself is
@@ -61,7 +64,8 @@ fn reap_any() {
     }
 }
 
-/// Live (non-zombie) children of `parent`, with their process groups.
+/// Live (non-zombie) children of `parent`, with their process groups,
+/// leaving out looop supervisors (sessions of their own).
 #[cfg(target_os = "linux")]
 fn children_of(parent: u32) -> Vec<(i32, i32)> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -75,10 +79,20 @@ fn children_of(parent: u32) -> Vec<(i32, i32)> {
             // comm may contain spaces and parentheses: split after the last ')'.
             let f: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
             let live = !matches!(f.first(), Some(&"Z") | Some(&"X"));
-            (live && f.get(1) == Some(&want.as_str()))
-                .then(|| Some((pid, f.get(2)?.parse().ok()?)))?
+            if !live || f.get(1) != Some(&want.as_str()) || is_supervisor(pid) {
+                return None;
+            }
+            Some((pid, f.get(2)?.parse().ok()?))
         })
         .collect()
+}
+
+/// Whether `pid` runs `looop _supervise …`: its argv[1], whatever the
+/// binary is called.
+#[cfg(target_os = "linux")]
+fn is_supervisor(pid: i32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| c.split(|&b| b == 0).nth(1) == Some(b"_supervise".as_slice()))
 }
 
 #[cfg(not(target_os = "linux"))]
