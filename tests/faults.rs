@@ -517,6 +517,40 @@ fn worker_daemons_die_with_the_session() {
     assert!(group_members(group).is_empty());
 }
 
+/// Fault 6, the other side: sessions started from inside a worker (as the
+/// pulse's `start_worker` does from inside `looop-pulse`) have supervisors
+/// that are orphaned at once and adopted by the parent's supervisor; they
+/// are not escapees and must outlive the parent's kill (`looop down` keeps
+/// workers running).
+#[test]
+fn sessions_started_by_a_killed_worker_keep_running() {
+    let env = script_env("");
+    let code = "LOOOP_T_CMD='echo inner-up; sleep 1000' \"$LOOOP_BIN\" start-session inner task w && sleep 1000";
+    let out = env
+        .cmd(&["start-session", "outer", "work", "w"])
+        .env("LOOOP_T_CMD", code)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let alive = |id: &str| {
+        let rows: Vec<serde_json::Value> =
+            serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap();
+        rows.iter().any(|r| r["id"] == id && r["alive"] == true)
+    };
+    wait_for(30, "the inner session's output", || {
+        env.looop(&["log", "inner"]).stdout.starts_with(b"inner-up")
+    });
+    let state: serde_json::Value =
+        serde_json::from_str(&env.file("sessions/looop-inner/state.json")).unwrap();
+    let inner_sup = state["supervisor_pid"].as_i64().unwrap() as i32;
+
+    env.ok(&["kill", "outer", "--grace", "1"], 0);
+    assert!(!alive("outer"));
+    assert!(!pid_dead(inner_sup), "the inner supervisor was killed");
+    assert!(alive("inner"), "the inner session died with the outer one");
+    env.ok(&["kill", "inner", "--grace", "0"], 0);
+}
+
 /// Makes a directory read-only with a read-only bind mount over itself and
 /// undoes it on drop.
 struct ReadOnly(PathBuf);
