@@ -86,10 +86,10 @@ impl Action {
     /// characters of a command, or nothing.
     pub fn target(&self) -> String {
         match self {
-            Action::StartWorker { id, .. }
-            | Action::WriteGoal { id, .. }
-            | Action::ArchiveGoal { id } => id.clone(),
-            Action::KillWorker { id } => bare_worker_id(id).to_string(),
+            Action::WriteGoal { id, .. } | Action::ArchiveGoal { id } => id.clone(),
+            Action::StartWorker { id, .. } | Action::KillWorker { id } => {
+                bare_worker_id(id).to_string()
+            }
             Action::WriteSensor { name, .. } => name.clone(),
             Action::WritePlaybook { .. } => "PLAYBOOK.md".into(),
             Action::Run { command } => command.chars().take(60).collect(),
@@ -410,6 +410,8 @@ mod tests {
         ] {
             assert_eq!(parse(text).unwrap().action.target(), "ship", "{text}");
         }
+        let start = r#"{"move":"start_worker","id":"looop-fix","prompt":"p","journal":"j"}"#;
+        assert_eq!(parse(start).unwrap().action.target(), "fix");
         let empty = parse(r#"{"move":"noop","journal":" "}"#).unwrap_err();
         assert!(empty.contains("`journal` is empty"), "{empty}");
     }
