@@ -650,3 +650,19 @@ fn ls_json_has_the_contract_fields_and_types() {
     // The pulse is listed only with --all.
     assert!(rows.iter().all(|r| r["id"] != "pulse"));
 }
+
+#[test]
+fn alive_means_running_in_every_read_of_ls() {
+    let env = env_with("");
+    for n in 0..5 {
+        let id = format!("brief{n}");
+        start(&env, &id, "echo done; exit 5");
+        wait_for(10, "the worker to end", || {
+            let r = row(&env, &id).unwrap();
+            let running = matches!(r["state"].as_str(), Some("running" | "starting"));
+            assert_eq!(r["alive"].as_bool(), Some(running), "{r}");
+            r["state"] == "exited"
+        });
+        assert_eq!(row(&env, &id).unwrap()["exit_code"], 5);
+    }
+}
