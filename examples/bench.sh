@@ -86,8 +86,17 @@ def write_config(extra=""):
                 '[runners.bench]\ntick = "echo \'{\\"move\\":\\"noop\\",\\"journal\\":\\"bench\\"}\'"\n'
                 'interactive = "sleep 100000 # {{prompt_file}}"\n' + extra)
 
-def cleanup():
+def tmux_reset():
+    # A new-session racing a dying server fails with "server exited
+    # unexpectedly": wait until the old server is really gone.
     subprocess.run([*TMUX, "kill-server"], capture_output=True)
+    for _ in range(100):
+        if subprocess.run([*TMUX, "ls"], capture_output=True).returncode != 0: break
+        time.sleep(0.02)
+    time.sleep(0.1)
+
+def cleanup():
+    tmux_reset()
     for s in json.loads(looop("ls", "--json", "--all", check=False).stdout or "[]"):
         if s.get("alive"):
             looop("kill", s["id"], "--grace", "1", check=False)

@@ -35,11 +35,6 @@ impl Args {
         }
     }
 
-    /// The command these arguments belong to (for messages).
-    pub fn command(&self) -> &str {
-        &self.command
-    }
-
     fn is_flag(token: &str, literal: bool) -> bool {
         !literal && token.starts_with('-') && token != "-"
     }

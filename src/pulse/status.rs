@@ -147,11 +147,15 @@ fn print_human(s: &Status) {
     }
     if s.daily_budget_usd > 0.0 {
         println!(
-            "cost today: ${:.2} of ${:.2} daily budget",
-            s.cost_today_usd, s.daily_budget_usd
+            "cost today: {} of {} daily budget",
+            ledger::usd(s.cost_today_usd),
+            ledger::usd(s.daily_budget_usd)
         );
     } else {
-        println!("cost today: ${:.2} (no daily budget)", s.cost_today_usd);
+        println!(
+            "cost today: {} (no daily budget)",
+            ledger::usd(s.cost_today_usd)
+        );
     }
     if !s.needs_you.is_empty() {
         println!("{}", color::bold(&color::yellow("NEEDS YOU")));

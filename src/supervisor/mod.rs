@@ -128,11 +128,6 @@ pub fn set_flag(profile: &Profile, session: &str, note: Option<String>) -> Resul
     control::set_flag(profile, session, note)
 }
 
-/// Type bytes into a session's terminal.
-pub fn send(profile: &Profile, session: &str, bytes: &[u8]) -> Result<()> {
-    control::send(profile, session, bytes)
-}
-
 /// Delete finished and lost sessions older than `older_than` (all when
 /// `None`); returns how many.
 pub fn prune(profile: &Profile, older_than: Option<Duration>) -> Result<usize> {
