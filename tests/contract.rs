@@ -666,3 +666,20 @@ fn alive_means_running_in_every_read_of_ls() {
         assert_eq!(row(&env, &id).unwrap()["exit_code"], 5);
     }
 }
+
+#[test]
+fn hidden_modes_answer_help_without_doing_anything() {
+    let env = Env::new("");
+    for mode in ["_supervise", "_complete", "_demo_decide", "_cost"] {
+        let out = env.looop(&[mode, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", show(&out));
+        assert!(!out.stdout.is_empty(), "{mode}");
+    }
+    assert!(!env.data.join("cost.jsonl").exists());
+    assert_eq!(
+        std::fs::read_dir(env.data.join("sessions"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
