@@ -683,3 +683,40 @@ fn hidden_modes_answer_help_without_doing_anything() {
         0
     );
 }
+
+#[test]
+fn two_profiles_with_the_same_worker_id_never_meet() {
+    let (a, b) = (env_with(""), env_with(""));
+    for env in [&a, &b] {
+        start(
+            env,
+            "same",
+            "while read line; do echo \"heard:$line\"; done",
+        );
+    }
+    a.ok(&["send", "same", "for-a"], 0);
+    b.ok(&["send", "same", "for-b"], 0);
+    wait_for(10, "both workers to echo", || {
+        a.ok(&["log", "same"], 0).contains("heard:for-a")
+            && b.ok(&["log", "same"], 0).contains("heard:for-b")
+    });
+    assert!(!a.ok(&["log", "same"], 0).contains("for-b"));
+    assert!(!b.ok(&["log", "same"], 0).contains("for-a"));
+    a.ok(&["claim", "job", "--session", "same"], 0);
+    b.ok(&["claim", "job", "--session", "same"], 0);
+
+    a.ok(&["kill", "same", "--grace", "1"], 0);
+    assert_eq!(row(&a, "same").unwrap()["alive"], false);
+    assert_eq!(
+        row(&b, "same").unwrap()["alive"],
+        true,
+        "B's worker lives on"
+    );
+    assert!(b.data.join("claims/job.json").exists(), "B's claim stays");
+    b.ok(&["send", "same", "still-here"], 0);
+    wait_for(10, "B to answer after A's kill", || {
+        b.ok(&["log", "same"], 0).contains("heard:still-here")
+    });
+    assert_eq!(ls(&a).len(), 1);
+    assert_eq!(ls(&b).len(), 1);
+}
