@@ -15,7 +15,8 @@ use anyhow::{Context, Result};
 use std::io::Read;
 
 /// The rules every worker gets before its task. `{id}`, `{session}` and
-/// `{runner}` are filled in.
+/// `{runner}` are filled in, and every line becomes a `#` comment (see
+/// [`as_shell_comments`]).
 const WORKER_CONTRACT: &str = r#"# WORKER CONTRACT (looop)
 
 You are worker `{id}`, running as session `{session}` with runner `{runner}`,
@@ -48,6 +49,20 @@ attach to this terminal at any time. Follow these rules for the whole task:
 # YOUR TASK
 
 "#;
+
+/// Every line as a shell comment (`#`, `# text`), so a prompt file run as a
+/// script (`bash {{prompt_file}}`, a scripted stand-in for an agent) executes
+/// only the task after the contract, never the commands the contract quotes.
+/// An agent reads the same rules either way.
+fn as_shell_comments(text: &str) -> String {
+    text.lines()
+        .map(|l| match l {
+            "" => "#\n".to_string(),
+            l if l.starts_with('#') => format!("{l}\n"),
+            l => format!("# {l}\n"),
+        })
+        .collect()
+}
 
 /// Start worker `id` on `prompt`. Refused (status 1, nothing started) when
 /// a live session of that name exists, when `max_workers` workers are live
@@ -98,12 +113,12 @@ pub fn start(
     }
     store::ensure_dir(&profile.prompts_dir(), 0o755)?;
     let prompt_file = profile.prompts_dir().join(format!("{session}.md"));
-    let text = WORKER_CONTRACT
+    let contract = WORKER_CONTRACT
         .replace("{id}", id.as_str())
         .replace("{session}", &session)
-        .replace("{runner}", runner_name)
-        + prompt
-        + if prompt.ends_with('\n') { "" } else { "\n" };
+        .replace("{runner}", runner_name);
+    let text =
+        as_shell_comments(&contract) + prompt + if prompt.ends_with('\n') { "" } else { "\n" };
     store::write_atomic_mode(&prompt_file, text.as_bytes(), 0o600)?;
     let quoted = shell_quote(&prompt_file.to_string_lossy());
     let command = exec_if_simple(&runner.interactive.replace(config::PROMPT_FILE, &quoted));

@@ -720,3 +720,42 @@ fn two_profiles_with_the_same_worker_id_never_meet() {
     assert_eq!(ls(&a).len(), 1);
     assert_eq!(ls(&b).len(), 1);
 }
+
+#[test]
+fn a_prompt_file_run_as_a_script_runs_only_the_task() {
+    let tables = "[runners.bashfile]\ntick = \"cat\"\ninteractive = \"bash {{prompt_file}}\"\n\n[runners.shfile]\ntick = \"cat\"\ninteractive = \"sh {{prompt_file}}\"\n";
+    let env = Env::with_tables("", tables);
+    for runner in ["bashfile", "shfile"] {
+        let id = format!("s-{runner}");
+        let out = env.looop(&[
+            "start-session",
+            &id,
+            "echo \"ran:$LOOOP_SESSION_ID\"; exit 7",
+            runner,
+        ]);
+        assert!(out.status.success(), "{}", show(&out));
+        wait_for(10, "the scripted worker to end", || {
+            row(&env, &id).is_some_and(|r| r["alive"] == false)
+        });
+        let r = row(&env, &id).unwrap();
+        assert_eq!(
+            (r["state"].as_str(), r["exit_code"].as_i64()),
+            (Some("exited"), Some(7)),
+            "the task ran to its own exit, the contract text ran nothing: {r}"
+        );
+        assert_eq!(
+            r["flagged"], false,
+            "the contract's flag command did not run"
+        );
+        let log = env.ok(&["log", &id], 0);
+        assert!(log.contains(&format!("ran:looop-{id}")), "{log}");
+        assert!(!log.to_lowercase().contains("syntax error"), "{log}");
+        assert!(!log.contains("not found"), "{log}");
+    }
+    let text = env.file("prompts/looop-s-bashfile.md");
+    assert!(text.contains("WORKER CONTRACT"), "{text}");
+    assert!(
+        text.contains("\"$LOOOP_BIN\" flag \"$LOOOP_SESSION_ID\""),
+        "{text}"
+    );
+}
