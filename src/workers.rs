@@ -50,6 +50,27 @@ attach to this terminal at any time. Follow these rules for the whole task:
 
 "#;
 
+/// Whether a session that holds its supervisor lock has in fact ended (its
+/// supervisor only flushing the last output to attachers) and lets go
+/// within a few seconds, so a finished session is replaced, not refused.
+fn lets_go_after_its_end(profile: &Profile, session: &str) -> Result<bool> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        // `alive` is false once the end is recorded, lock or not.
+        let ended = supervisor::get(profile, session)?.is_some_and(|v| !v.alive);
+        if !ended {
+            return Ok(false);
+        }
+        if !supervisor::is_alive(profile, session) {
+            return Ok(true);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// Every line as a shell comment (`#`, `# text`), so a prompt file run as a
 /// script (`bash {{prompt_file}}`, a scripted stand-in for an agent) executes
 /// only the task after the contract, never the commands the contract quotes.
@@ -87,7 +108,7 @@ pub fn start(
     let session = id.session();
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let _guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
-    if supervisor::is_alive(profile, &session) {
+    if supervisor::is_alive(profile, &session) && !lets_go_after_its_end(profile, &session)? {
         return Err(exit::refused(format!(
             "session {session} is already running"
         )));

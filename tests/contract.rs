@@ -759,3 +759,48 @@ fn a_prompt_file_run_as_a_script_runs_only_the_task() {
         "{text}"
     );
 }
+
+#[test]
+fn a_finished_session_is_replaced_as_soon_as_it_reads_finished() {
+    let env = env_with("");
+    let gate = env.tmp.path().join("gate");
+    start(
+        &env,
+        "again",
+        &format!(
+            "while [ ! -e '{}' ]; do sleep 0.02; done; exit 3",
+            gate.display()
+        ),
+    );
+    // Hold the events log: the supervisor records the end, then stalls on
+    // its session_exited event, still holding its lock.
+    let events = std::fs::OpenOptions::new()
+        .append(true)
+        .open(env.data.join("events.jsonl"))
+        .unwrap();
+    events.lock().unwrap();
+    std::fs::write(&gate, "").unwrap();
+    wait_for(10, "the worker to read exited", || {
+        row(&env, "again").is_some_and(|r| r["state"] == "exited")
+    });
+    let again = env
+        .cmd(&["start-session", "again", "work", "w"])
+        .env("LOOOP_T_CMD", "echo second; sleep 300")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let the restart find the lingering supervisor, then let that go.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(events);
+    let out = again.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "a finished session is replaced: {}",
+        show(&out)
+    );
+    wait_for(10, "the second run", || {
+        env.ok(&["log", "again"], 0).contains("second")
+    });
+    assert_eq!(row(&env, "again").unwrap()["alive"], true);
+}
