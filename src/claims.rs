@@ -207,7 +207,8 @@ pub fn reap(profile: &Profile) -> Result<Vec<Claim>> {
     Ok(reaped)
 }
 
-/// The session a claim command acts for: `--session S`, else `$LOOOP_SESSION_ID`.
+/// The session a claim command acts for: `--session S`, else
+/// `$LOOOP_SESSION_ID`, as a session name (`looop-<id>`).
 fn session_arg(args: &mut Args) -> Result<String> {
     let session = match args.value("--session")? {
         Some(s) => s,
@@ -218,8 +219,9 @@ fn session_arg(args: &mut Args) -> Result<String> {
             "needs a session: run it inside a worker ($LOOOP_SESSION_ID) or pass --session S",
         ));
     }
-    ids::check("session", &session)?;
-    Ok(session)
+    // `<id>` or `looop-<id>`, as everywhere; a 64-character id makes a
+    // 70-character session name, so check the id, not the name.
+    Ok(ids::WorkerId::parse(&session)?.session())
 }
 
 pub fn cmd_claim(mut args: Args) -> Result<i32> {

@@ -112,12 +112,19 @@ fn write_playbook(profile: &Profile, body: &str) -> Result<()> {
         let history = profile.playbook_history_dir();
         store::ensure_dir(&history, 0o755)?;
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
-        let mut keep = history.join(format!("{stamp}.md"));
-        let mut n = 1;
-        while keep.exists() {
-            n += 1;
-            keep = history.join(format!("{stamp}-{n}.md"));
-        }
+        // Within one second, number on from the highest copy of that second
+        // (not the first free name: pruning frees the oldest names).
+        let last = std::fs::read_dir(&history)
+            .with_context(|| format!("cannot read {}", history.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| history_order(&e.path()))
+            .filter(|(s, _)| *s == stamp)
+            .map(|(_, n)| n)
+            .max();
+        let keep = match last {
+            None => history.join(format!("{stamp}.md")),
+            Some(n) => history.join(format!("{stamp}-{}.md", n + 1)),
+        };
         std::fs::copy(&current, &keep)
             .with_context(|| format!("cannot keep the old PLAYBOOK as {}", keep.display()))?;
         prune_history(&history)?;
@@ -132,12 +139,31 @@ fn prune_history(dir: &Path) -> Result<()> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .collect();
-    names.sort();
+    names.sort_by_key(|p| history_order(p));
     let excess = names.len().saturating_sub(PLAYBOOK_HISTORY);
     for old in &names[..excess] {
         std::fs::remove_file(old).with_context(|| format!("cannot remove {}", old.display()))?;
     }
     Ok(())
+}
+
+/// Oldest first: by the `YYYYMMDD-HHMMSS` stamp, then by the `-N` suffix a
+/// rewrite within the same second gets (plain name sorting would put `-10`
+/// before `-2`, and the unsuffixed first copy after both).
+fn history_order(path: &Path) -> (String, u64) {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    const STAMP_LEN: usize = "YYYYMMDD-HHMMSS".len();
+    match (stem.get(..STAMP_LEN), stem.get(STAMP_LEN..)) {
+        (Some(stamp), Some("")) => (stamp.to_string(), 1),
+        (Some(stamp), Some(rest)) => match rest.strip_prefix('-').and_then(|n| n.parse().ok()) {
+            Some(n) => (stamp.to_string(), n),
+            None => (stem, 0),
+        },
+        _ => (stem, 0),
+    }
 }
 
 /// `bash -c <command>` in the data dir, output to `run.log`, bounded by

@@ -86,10 +86,10 @@ impl Action {
     /// characters of a command, or nothing.
     pub fn target(&self) -> String {
         match self {
-            Action::StartWorker { id, .. }
-            | Action::WriteGoal { id, .. }
-            | Action::ArchiveGoal { id } => id.clone(),
-            Action::KillWorker { id } => bare_worker_id(id).to_string(),
+            Action::WriteGoal { id, .. } | Action::ArchiveGoal { id } => id.clone(),
+            Action::StartWorker { id, .. } | Action::KillWorker { id } => {
+                bare_worker_id(id).to_string()
+            }
             Action::WriteSensor { name, .. } => name.clone(),
             Action::WritePlaybook { .. } => "PLAYBOOK.md".into(),
             Action::Run { command } => command.chars().take(60).collect(),
@@ -121,13 +121,19 @@ fn from_value(value: Value) -> Result<Move, String> {
     let kind = value.get("move").cloned().unwrap_or(Value::Null);
     let common: Common =
         serde_json::from_value(value.clone()).map_err(|e| format!("invalid move: {e}"))?;
-    let action: Action = serde_json::from_value(value).map_err(|e| match kind.as_str() {
+    let mut action: Action = serde_json::from_value(value).map_err(|e| match kind.as_str() {
         Some(k) => format!("invalid {k} move: {e}"),
         None => format!("invalid move: \"move\" must be a string, not {kind}"),
     })?;
     let journal = match common.journal {
         Some(Value::String(s)) if !s.trim().is_empty() => s,
-        Some(Value::String(_)) | None => {
+        Some(Value::String(_)) => {
+            return Err(format!(
+                "invalid {} move: `journal` is empty",
+                action.kind()
+            ));
+        }
+        None => {
             return Err(format!(
                 "invalid {} move: missing field `journal`",
                 action.kind()
@@ -140,6 +146,13 @@ fn from_value(value: Value) -> Result<Move, String> {
             ));
         }
     };
+    // A goal is named as `run <goal>` names it: `ship.md` is goal `ship`,
+    // not goals/ship.md.md.
+    if let Action::WriteGoal { id, .. } | Action::ArchiveGoal { id } = &mut action
+        && let Some(stem) = id.strip_suffix(".md").filter(|s| ids::is_valid(s))
+    {
+        *id = stem.to_string();
+    }
     validate(&action)?;
     let mut notes = Vec::new();
     let next_interval = common.next_interval.and_then(|v| match clamp_interval(&v) {
@@ -387,5 +400,19 @@ mod tests {
             Action::WritePlaybook { body: "b".into() }.target(),
             "PLAYBOOK.md"
         );
+    }
+
+    #[test]
+    fn goal_ids_drop_a_md_suffix() {
+        for text in [
+            r#"{"move":"write_goal","id":"ship.md","body":"b","journal":"j"}"#,
+            r#"{"move":"archive_goal","id":"ship.md","journal":"j"}"#,
+        ] {
+            assert_eq!(parse(text).unwrap().action.target(), "ship", "{text}");
+        }
+        let start = r#"{"move":"start_worker","id":"looop-fix","prompt":"p","journal":"j"}"#;
+        assert_eq!(parse(start).unwrap().action.target(), "fix");
+        let empty = parse(r#"{"move":"noop","journal":" "}"#).unwrap_err();
+        assert!(empty.contains("`journal` is empty"), "{empty}");
     }
 }

@@ -77,7 +77,8 @@ pub struct SessionView {
     /// `looop-<id>`.
     pub session: String,
     pub state: State,
-    /// True only while the supervisor really lives.
+    /// True only while the supervisor really lives and the child has not
+    /// ended (a supervisor lingers briefly after recording the end).
     pub alive: bool,
     /// The child's pid (process group leader).
     pub pid: Option<u32>,

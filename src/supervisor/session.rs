@@ -200,6 +200,9 @@ fn make_view(
         State::Starting | State::Running if !alive => State::Lost,
         s => s,
     };
+    // A supervisor lingers a moment after recording the end (flushing its
+    // attachers); to users the worker is no longer alive once it has ended.
+    let alive = alive && matches!(state, State::Starting | State::Running);
     SessionView {
         id,
         session: session.to_string(),
