@@ -31,7 +31,11 @@ IDLE_WINDOW = 10 if QUICK else 30
 
 root = tempfile.mkdtemp(prefix="looop-bench-")
 data, config = os.path.join(root, "data"), os.path.join(root, "config.toml")
-ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1")
+# HOME points into the throwaway dir so `bash -lc` (how looop starts runners
+# and workers) reads no login scripts of yours: the figures measure looop,
+# not a slow ~/.bashrc. tmux and dtach get the same environment.
+ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1", HOME=root)
+os.environ["HOME"] = root
 TMUX = ["tmux", "-L", f"looop-bench-{os.getpid()}", "-f", "/dev/null"]
 rows = []
 
