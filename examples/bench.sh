@@ -31,7 +31,11 @@ IDLE_WINDOW = 10 if QUICK else 30
 
 root = tempfile.mkdtemp(prefix="looop-bench-")
 data, config = os.path.join(root, "data"), os.path.join(root, "config.toml")
-ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1")
+# HOME points into the throwaway dir so `bash -lc` (how looop starts runners
+# and workers) reads no login scripts of yours: the figures measure looop,
+# not a slow ~/.bashrc. tmux and dtach get the same environment.
+ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1", HOME=root)
+os.environ["HOME"] = root
 TMUX = ["tmux", "-L", f"looop-bench-{os.getpid()}", "-f", "/dev/null"]
 rows = []
 
@@ -86,8 +90,17 @@ def write_config(extra=""):
                 '[runners.bench]\ntick = "echo \'{\\"move\\":\\"noop\\",\\"journal\\":\\"bench\\"}\'"\n'
                 'interactive = "sleep 100000 # {{prompt_file}}"\n' + extra)
 
-def cleanup():
+def tmux_reset():
+    # A new-session racing a dying server fails with "server exited
+    # unexpectedly": wait until the old server is really gone.
     subprocess.run([*TMUX, "kill-server"], capture_output=True)
+    for _ in range(100):
+        if subprocess.run([*TMUX, "ls"], capture_output=True).returncode != 0: break
+        time.sleep(0.02)
+    time.sleep(0.1)
+
+def cleanup():
+    tmux_reset()
     for s in json.loads(looop("ls", "--json", "--all", check=False).stdout or "[]"):
         if s.get("alive"):
             looop("kill", s["id"], "--grace", "1", check=False)

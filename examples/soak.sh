@@ -24,7 +24,8 @@ DURATION = int(os.environ.get("DURATION", "300"))
 LINES = DURATION * 10
 root = tempfile.mkdtemp(prefix="looop-soak-")
 data, config = os.path.join(root, "data"), os.path.join(root, "config.toml")
-ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1")
+# HOME in the throwaway dir: `bash -lc` then reads no login scripts of yours.
+ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1", HOME=root)
 chatter = os.path.join(root, "chatter.sh")
 with open(chatter, "w") as f:
     f.write(f"#!/bin/sh\ni=1\nwhile [ $i -le {LINES} ]; do echo \"soak line $i\"; i=$((i+1)); sleep 0.1; done\n")

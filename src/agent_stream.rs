@@ -189,6 +189,7 @@ impl StreamReader {
     }
 
     /// Whether stdout outgrew the kept 1 MiB (the fallback text is its end).
+    #[cfg(test)]
     pub fn truncated(&self) -> bool {
         self.truncated
     }

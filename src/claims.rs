@@ -1,19 +1,255 @@
-//! Leases: `claims/<name>.json` says which worker session owns a task.
-//! (Built by the pulse issue.)
+//! Leases: `claims/<name>.json` says which worker session owns a task, so two
+//! workers never do the same job. A lease dies with its owner: a claim whose
+//! session is not alive is taken over by the next claimer and dropped by the
+//! beat's housekeeping.
+//!
+//! Taking is atomic without a lock on the happy path: the full claim is
+//! written to a temp file and hard-linked into place (`link` fails if the
+//! name exists), so readers never see a half-written claim and of any number
+//! of racing claimers exactly one links first. Takeovers, releases and reaping
+//! run under `claims/.lock` so they cannot interleave.
+//!
+//! Owner liveness is the owner session's supervisor (`supervisor::is_alive`),
+//! nothing else: a claim made for a session that is not running (by hand, or
+//! with `--session` from a script) can be taken over by the next claimer.
+//! Racing claimers are live workers, so of them exactly one wins.
 
-use crate::cli::{Args, not_built};
+use crate::cli::Args;
 use crate::paths::Profile;
-use anyhow::Result;
+use crate::store::{self, Lock};
+use crate::{events, exit, ids, supervisor};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// One lease as stored. Hand-written files need only `session` and `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub session: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<String>,
+}
+
+/// What `claim` did.
+#[derive(Debug, PartialEq)]
+pub enum Taken {
+    New,
+    AlreadyYours,
+    /// Taken over from this (dead) session.
+    TookOver(String),
+}
+
+fn claim_path(profile: &Profile, name: &str) -> PathBuf {
+    profile.claims_dir().join(format!("{name}.json"))
+}
+
+fn lock(profile: &Profile) -> Result<Lock> {
+    Lock::acquire(&profile.claims_dir().join(".lock"))
+}
+
+/// `looop-<id>` for a bare id; session names stay as they are.
+fn session_name(s: &str) -> String {
+    if s.starts_with(ids::SESSION_PREFIX) {
+        s.to_string()
+    } else {
+        format!("{}{s}", ids::SESSION_PREFIX)
+    }
+}
+
+/// Whether the claim's owner still lives.
+pub fn owner_alive(profile: &Profile, claim: &Claim) -> bool {
+    supervisor::is_alive(profile, &session_name(&claim.session))
+        || supervisor::is_alive(profile, &claim.session)
+}
+
+/// Read one claim; `Ok(None)` when absent.
+fn read(profile: &Profile, name: &str) -> Result<Option<Claim>> {
+    store::read_json::<Claim>(&claim_path(profile, name))
+}
+
+/// Take `name` for `session`. Status 1 naming the owner when it is held.
+pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
+    ids::check("claim name", name)?;
+    let claim = Claim {
+        session: session.to_string(),
+        name: name.to_string(),
+        claimed_at: Some(events::now_rfc3339()),
+    };
+    let dir = profile.claims_dir();
+    store::ensure_dir(&dir, 0o755)?;
+    let path = claim_path(profile, name);
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut text = serde_json::to_vec_pretty(&claim)?;
+    text.push(b'\n');
+    std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let linked = std::fs::hard_link(&tmp, &path);
+    let result = match linked {
+        Ok(()) => Ok(Taken::New),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _guard = lock(profile)?;
+            match read(profile, name) {
+                Ok(Some(owner)) if session_name(&owner.session) == session_name(session) => {
+                    Ok(Taken::AlreadyYours)
+                }
+                Ok(Some(owner)) if owner_alive(profile, &owner) => Err(exit::refused(format!(
+                    "claim {name} is held by {} (alive)",
+                    owner.session
+                ))),
+                Ok(owner) => {
+                    let previous = owner.map(|o| o.session).unwrap_or_else(|| "nobody".into());
+                    std::fs::rename(&tmp, &path)
+                        .with_context(|| format!("cannot replace {}", path.display()))?;
+                    Ok(Taken::TookOver(previous))
+                }
+                Err(_) => {
+                    // Unreadable (hand-edited garbage): nobody can own it.
+                    std::fs::rename(&tmp, &path)
+                        .with_context(|| format!("cannot replace {}", path.display()))?;
+                    Ok(Taken::TookOver("an unreadable claim".into()))
+                }
+            }
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
+    };
+    // Gone already after a takeover rename; otherwise a leftover temp file.
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// Release `name` if `session` holds it. `Ok(false)` when it was not claimed.
+pub fn release(profile: &Profile, name: &str, session: &str) -> Result<bool> {
+    ids::check("claim name", name)?;
+    let _guard = lock(profile)?;
+    let Some(owner) = read(profile, name).ok().flatten() else {
+        let path = claim_path(profile, name);
+        if path.exists() {
+            remove(&path)?;
+            return Ok(true);
+        }
+        return Ok(false);
+    };
+    if session_name(&owner.session) != session_name(session) {
+        return Err(exit::refused(format!(
+            "claim {name} is held by {}, not {session}",
+            owner.session
+        )));
+    }
+    remove(&claim_path(profile, name))?;
+    Ok(true)
+}
+
+fn remove(path: &std::path::Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
+}
+
+/// Every readable claim, sorted by name (unreadable files are skipped).
+pub fn list(profile: &Profile) -> Result<Vec<Claim>> {
+    let dir = profile.claims_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let mut claims: Vec<Claim> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let file = e.file_name().into_string().ok()?;
+            let name = file
+                .strip_suffix(".json")
+                .filter(|n| ids::is_valid(n))?
+                .to_string();
+            let mut c = store::read_json::<Claim>(&e.path()).ok().flatten()?;
+            c.name = name;
+            Some(c)
+        })
+        .collect();
+    claims.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(claims)
+}
 
 /// Drop every claim held by `session` (called by `kill`). Returns how many.
-pub fn release_all(_profile: &Profile, _session: &str) -> Result<usize> {
+pub fn release_all(profile: &Profile, session: &str) -> Result<usize> {
+    let _guard = lock(profile)?;
+    let mut n = 0;
+    for c in list(profile)? {
+        if session_name(&c.session) == session_name(session) {
+            remove(&claim_path(profile, &c.name))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Housekeeping: drop claims whose owner is not alive (`claim_reaped`).
+pub fn reap(profile: &Profile) -> Result<Vec<Claim>> {
+    let claims = list(profile)?;
+    if claims.is_empty() {
+        return Ok(claims);
+    }
+    let _guard = lock(profile)?;
+    let mut reaped = Vec::new();
+    for c in list(profile)? {
+        if !owner_alive(profile, &c) {
+            remove(&claim_path(profile, &c.name))?;
+            events::emit(
+                profile,
+                "claim_reaped",
+                &serde_json::json!({"name": c.name, "session": c.session}),
+            );
+            reaped.push(c);
+        }
+    }
+    Ok(reaped)
+}
+
+/// The session a claim command acts for: `--session S`, else
+/// `$LOOOP_SESSION_ID`, as a session name (`looop-<id>`).
+fn session_arg(args: &mut Args) -> Result<String> {
+    let session = match args.value("--session")? {
+        Some(s) => s,
+        None => std::env::var("LOOOP_SESSION_ID").unwrap_or_default(),
+    };
+    if session.is_empty() {
+        return Err(args.usage_error(
+            "needs a session: run it inside a worker ($LOOOP_SESSION_ID) or pass --session S",
+        ));
+    }
+    // `<id>` or `looop-<id>`, as everywhere; a 64-character id makes a
+    // 70-character session name, so check the id, not the name.
+    Ok(ids::WorkerId::parse(&session)?.session())
+}
+
+pub fn cmd_claim(mut args: Args) -> Result<i32> {
+    let session = session_arg(&mut args)?;
+    let name = args.required("name")?;
+    args.finish()?;
+    ids::check("claim name", &name)?;
+    let profile = crate::cli::profile_with_layout()?;
+    match take(&profile, &name, &session)? {
+        Taken::New => println!("claimed {name} for {session}"),
+        Taken::AlreadyYours => println!("{name} is already claimed by {session}"),
+        Taken::TookOver(prev) => {
+            println!("claimed {name} for {session} (taken over from {prev}, not alive)")
+        }
+    }
     Ok(0)
 }
 
-pub fn cmd_claim(_args: Args) -> Result<i32> {
-    Err(not_built("claim"))
-}
-
-pub fn cmd_unclaim(_args: Args) -> Result<i32> {
-    Err(not_built("unclaim"))
+pub fn cmd_unclaim(mut args: Args) -> Result<i32> {
+    let session = session_arg(&mut args)?;
+    let name = args.required("name")?;
+    args.finish()?;
+    ids::check("claim name", &name)?;
+    let profile = crate::cli::profile_with_layout()?;
+    if release(&profile, &name, &session)? {
+        println!("released {name}");
+    } else {
+        println!("{name} was not claimed");
+    }
+    Ok(0)
 }

@@ -15,6 +15,12 @@ use toml::Spanned;
 /// The placeholder a runner command uses to receive the prompt file's path.
 pub const PROMPT_FILE: &str = "{{prompt_file}}";
 
+/// The longest interval or timeout in seconds a config may set (a week).
+pub const MAX_SECS: u64 = 7 * 24 * 3600;
+
+/// The longest first retry backoff (it doubles from there).
+const MAX_BACKOFF_SECS: u64 = 3600;
+
 /// How to run one agent CLI: headless for the tick AI, interactive for workers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Runner {
@@ -97,7 +103,7 @@ struct FileSensors {
 #[serde(deny_unknown_fields)]
 struct FileRetry {
     attempts: Option<u32>,
-    backoff_secs: Option<u64>,
+    backoff_secs: Option<Spanned<u64>>,
     transient: Option<Vec<String>>,
 }
 
@@ -247,11 +253,20 @@ impl Config {
             span: Some(span.start),
             message,
         };
-        if let Some(v) = file.interval {
-            if *v.get_ref() == 0 {
-                return Err(bad(v.span(), "interval must be at least 1 second".into()));
+        // Seconds are bounded above too: a huge value would overflow the
+        // clock arithmetic of a deadline instead of meaning "never".
+        let secs = |v: Spanned<u64>, key: &str| {
+            if (1..=MAX_SECS).contains(v.get_ref()) {
+                Ok(v.into_inner())
+            } else {
+                Err(bad(
+                    v.span(),
+                    format!("{key} must be 1..={MAX_SECS} seconds (a week)"),
+                ))
             }
-            c.interval_secs = v.into_inner();
+        };
+        if let Some(v) = file.interval {
+            c.interval_secs = secs(v, "interval")?;
         }
         if let Some(v) = file.max_workers {
             c.max_workers = v;
@@ -267,13 +282,7 @@ impl Config {
             c.daily_budget_usd = usd;
         }
         if let Some(v) = file.tick_timeout {
-            if *v.get_ref() == 0 {
-                return Err(bad(
-                    v.span(),
-                    "tick_timeout must be at least 1 second".into(),
-                ));
-            }
-            c.tick_timeout_secs = v.into_inner();
+            c.tick_timeout_secs = secs(v, "tick_timeout")?;
         }
         c.idle_flag_secs = file.idle_flag_secs.filter(|s| *s > 0);
         c.notify = file.notify.filter(|s| !s.trim().is_empty());
@@ -291,13 +300,7 @@ impl Config {
         }
         if let Some(s) = file.sensors {
             if let Some(v) = s.timeout {
-                if *v.get_ref() == 0 {
-                    return Err(bad(
-                        v.span(),
-                        "sensors.timeout must be at least 1 second".into(),
-                    ));
-                }
-                c.sensors.timeout_secs = v.into_inner();
+                c.sensors.timeout_secs = secs(v, "sensors.timeout")?;
             }
             if let Some(v) = s.max_bytes {
                 c.sensors.max_bytes = v;
@@ -308,7 +311,13 @@ impl Config {
                 c.retry.attempts = v;
             }
             if let Some(v) = r.backoff_secs {
-                c.retry.backoff_secs = v;
+                if *v.get_ref() > MAX_BACKOFF_SECS {
+                    return Err(bad(
+                        v.span(),
+                        format!("retry.backoff_secs must be at most {MAX_BACKOFF_SECS}"),
+                    ));
+                }
+                c.retry.backoff_secs = v.into_inner();
             }
             if let Some(v) = r.transient {
                 c.retry.transient = v;

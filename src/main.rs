@@ -4,10 +4,6 @@
 //! ends quietly instead of panicking), hand the arguments to the CLI, and turn
 //! the one error that comes back into a message on stderr and an exit status.
 
-// Until every issue has landed, parts of the agreed internal API have no
-// caller yet. Remove this once the pulse, supervisor and money modules are in.
-#![allow(dead_code)]
-
 mod agent_stream;
 mod claims;
 mod cli;

@@ -1,5 +1,5 @@
 //! The starter kit laid into a new data dir: a PLAYBOOK whose first priority
-//! is a `setup` interview, two goals, and a heartbeat sensor.
+//! is a `setup` interview, two goals, a heartbeat sensor and an empty journal.
 //!
 //! The files live in `seed/` in the source tree and are embedded with
 //! `include_str!`, so an installed binary needs nothing beside it.
@@ -26,6 +26,9 @@ const SEED: &[(&str, &str, u32)] = &[
         include_str!("../seed/sensors/heartbeat"),
         0o755,
     ),
+    // Empty until the first move, but there from the start, as the layout
+    // in the contract lists it.
+    ("journal.md", "", 0o644),
 ];
 
 /// Write each seed file that does not exist yet; never overwrite.

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Replace `path` with `bytes` atomically: readers see the old file or the
 /// new one, never a torn mix. `mode` sets the new file's permissions.
@@ -47,13 +47,6 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 /// [`write_atomic_mode`] with mode 0644.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_mode(path, bytes, 0o644)
-}
-
-/// Serialize `value` as pretty JSON and write it atomically.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    write_atomic(path, text.as_bytes())
 }
 
 /// Read and parse a JSON file; `Ok(None)` when it does not exist.
@@ -118,7 +111,6 @@ pub fn append_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 #[derive(Debug)]
 pub struct Lock {
     file: File,
-    path: PathBuf,
 }
 
 impl Lock {
@@ -133,10 +125,7 @@ impl Lock {
             .open(path)
             .with_context(|| format!("cannot open lock {}", path.display()))?;
         match file.try_lock_exclusive() {
-            Ok(()) => Ok(Some(Lock {
-                file,
-                path: path.to_path_buf(),
-            })),
+            Ok(()) => Ok(Some(Lock { file })),
             Err(e) if is_contended(&e) => Ok(None),
             Err(e) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
         }
@@ -154,19 +143,7 @@ impl Lock {
             .with_context(|| format!("cannot open lock {}", path.display()))?;
         file.lock_exclusive()
             .with_context(|| format!("cannot lock {}", path.display()))?;
-        Ok(Lock {
-            file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// The locked file, e.g. to write the holder's pid into it.
-    pub fn file(&self) -> &File {
-        &self.file
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Lock { file })
     }
 }
 

@@ -15,7 +15,8 @@ use anyhow::{Context, Result};
 use std::io::Read;
 
 /// The rules every worker gets before its task. `{id}`, `{session}` and
-/// `{runner}` are filled in.
+/// `{runner}` are filled in, and every line becomes a `#` comment (see
+/// [`as_shell_comments`]).
 const WORKER_CONTRACT: &str = r#"# WORKER CONTRACT (looop)
 
 You are worker `{id}`, running as session `{session}` with runner `{runner}`,
@@ -49,6 +50,41 @@ attach to this terminal at any time. Follow these rules for the whole task:
 
 "#;
 
+/// Whether a session that holds its supervisor lock has in fact ended (its
+/// supervisor only flushing the last output to attachers) and lets go
+/// within a few seconds, so a finished session is replaced, not refused.
+fn lets_go_after_its_end(profile: &Profile, session: &str) -> Result<bool> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        // `alive` is false once the end is recorded, lock or not.
+        let ended = supervisor::get(profile, session)?.is_some_and(|v| !v.alive);
+        if !ended {
+            return Ok(false);
+        }
+        if !supervisor::is_alive(profile, session) {
+            return Ok(true);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Every line as a shell comment (`#`, `# text`), so a prompt file run as a
+/// script (`bash {{prompt_file}}`, a scripted stand-in for an agent) executes
+/// only the task after the contract, never the commands the contract quotes.
+/// An agent reads the same rules either way.
+fn as_shell_comments(text: &str) -> String {
+    text.lines()
+        .map(|l| match l {
+            "" => "#\n".to_string(),
+            l if l.starts_with('#') => format!("{l}\n"),
+            l => format!("# {l}\n"),
+        })
+        .collect()
+}
+
 /// Start worker `id` on `prompt`. Refused (status 1, nothing started) when
 /// a live session of that name exists, when `max_workers` workers are live
 /// (the pulse never counts), when the runner is unknown, or when the daily
@@ -72,7 +108,7 @@ pub fn start(
     let session = id.session();
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let _guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
-    if supervisor::is_alive(profile, &session) {
+    if supervisor::is_alive(profile, &session) && !lets_go_after_its_end(profile, &session)? {
         return Err(exit::refused(format!(
             "session {session} is already running"
         )));
@@ -95,12 +131,12 @@ pub fn start(
     }
     store::ensure_dir(&profile.prompts_dir(), 0o755)?;
     let prompt_file = profile.prompts_dir().join(format!("{session}.md"));
-    let text = WORKER_CONTRACT
+    let contract = WORKER_CONTRACT
         .replace("{id}", id.as_str())
         .replace("{session}", &session)
-        .replace("{runner}", runner_name)
-        + prompt
-        + if prompt.ends_with('\n') { "" } else { "\n" };
+        .replace("{runner}", runner_name);
+    let text =
+        as_shell_comments(&contract) + prompt + if prompt.ends_with('\n') { "" } else { "\n" };
     supervisor::replace_private(&prompt_file, text.as_bytes())?;
     let quoted = crate::shell::quote(&prompt_file.to_string_lossy());
     let command = exec_if_simple(&runner.interactive.replace(config::PROMPT_FILE, &quoted));

@@ -35,11 +35,6 @@ impl Args {
         }
     }
 
-    /// The command these arguments belong to (for messages).
-    pub fn command(&self) -> &str {
-        &self.command
-    }
-
     fn is_flag(token: &str, literal: bool) -> bool {
         !literal && token.starts_with('-') && token != "-"
     }
@@ -102,6 +97,11 @@ impl Args {
 
     /// The next positional argument, or a status-2 error naming `what`.
     pub fn required(&mut self, what: &str) -> Result<String> {
+        // Flags are taken first, so one still standing before the positional
+        // is unknown: say so, rather than blame the next word as `what`.
+        if let Some((t, _)) = self.items.front().filter(|(t, lit)| Self::is_flag(t, *lit)) {
+            return Err(self.usage_error(&format!("unknown flag {t}")));
+        }
         self.next()
             .ok_or_else(|| self.usage_error(&format!("missing <{what}>")))
     }
@@ -170,6 +170,13 @@ mod tests {
         let mut a = args(&["a", "b"]);
         a.required("id").unwrap();
         assert!(a.finish().is_err());
+    }
+
+    #[test]
+    fn an_unknown_flag_before_a_positional_is_named() {
+        let mut a = args(&["-x", "id"]);
+        let e = a.required("id").unwrap_err();
+        assert!(format!("{e}").contains("unknown flag -x"), "{e}");
     }
 
     #[test]

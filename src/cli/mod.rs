@@ -46,6 +46,10 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
         print!("{}", help::usage(h));
         return Ok(0);
     }
+    if wants_help && HIDDEN.contains(&command.as_str()) {
+        println!("looop {command}: an internal mode looop runs itself; see 'looop help'");
+        return Ok(0);
+    }
     match command.as_str() {
         "--help" | "-h" | "help" => return help_command(rest),
         "--version" | "-V" | "version" => {

@@ -71,6 +71,7 @@ fn make_root() -> Result<PathBuf> {
 }
 
 struct Demo {
+    root: PathBuf,
     profile: Profile,
     bin: PathBuf,
 }
@@ -93,7 +94,11 @@ impl Demo {
             crate::shell::quote(&worker.display().to_string()),
         );
         crate::store::write_atomic(&profile.config, config.as_bytes())?;
-        Ok(Demo { profile, bin })
+        Ok(Demo {
+            root: root.to_path_buf(),
+            profile,
+            bin,
+        })
     }
 
     fn run(&self) -> Result<()> {
@@ -182,6 +187,9 @@ impl Demo {
             .env("LOOOP_DATA_DIR", &self.profile.data)
             .env("LOOOP_CONFIG", &self.profile.config)
             .env("LOOOP_TMUX_SURFACE", "0")
+            // Runners start under `bash -lc`; a HOME of the demo's own keeps
+            // the user's login scripts (and anything slow in them) out of it.
+            .env("HOME", &self.root)
             .stdin(std::process::Stdio::null())
             .output()
             .with_context(|| format!("cannot run looop {}", args.join(" ")))?;

@@ -61,7 +61,13 @@ pub fn cmd_record(mut args: Args) -> Result<i32> {
     };
     args.finish()?;
     ids::check("cost kind", &kind)?;
-    ids::check("cost id", &id)?;
+    // Workers report as `$LOOOP_SESSION_ID`, which for a 64-character id
+    // is 70 characters long: the session form of a valid id is valid too.
+    let bare = id
+        .strip_prefix(ids::SESSION_PREFIX)
+        .filter(|rest| ids::is_valid(rest))
+        .unwrap_or(&id);
+    ids::check("cost id", bare)?;
     ids::check("runner name", &runner)?;
     let cost_usd = parse_usd(&usd).map_err(|why| exit::usage(format!("_cost: {why}")))?;
     let profile = cli::profile_with_layout()?;

@@ -37,8 +37,11 @@ pub fn cmd_ls(mut args: Args) -> Result<i32> {
         .collect();
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &sessions)?;
-        writeln!(out)?;
+        // Render whole, then write once: stdout is line-buffered, and a
+        // pretty array of 100 sessions would otherwise cost ~1,500 writes.
+        let mut text = serde_json::to_string_pretty(&sessions)?;
+        text.push('\n');
+        out.write_all(text.as_bytes())?;
         return Ok(0);
     }
     if sessions.is_empty() {

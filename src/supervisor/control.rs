@@ -199,10 +199,14 @@ pub fn set_flag(profile: &Profile, session: &str, note: Option<String>) -> Resul
 pub fn prune(profile: &Profile, older_than: Option<Duration>) -> Result<usize> {
     let mut count = 0;
     for view in session::list(profile)? {
-        if view.alive || matches!(view.state, State::Starting | State::Running) {
+        let dir = session::dir(profile, &view.session);
+        // Not while its supervisor still holds the dir, even after the end.
+        if view.alive
+            || matches!(view.state, State::Starting | State::Running)
+            || session::alive(&dir)
+        {
             continue;
         }
-        let dir = session::dir(profile, &view.session);
         if let Some(limit) = older_than
             && age_of(&view, &dir).is_none_or(|age| age < limit)
         {

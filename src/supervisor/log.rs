@@ -113,7 +113,7 @@ fn print_tail(f: &mut File, n: usize, raw: bool, out: &mut impl Write) -> Result
         chunk.extend_from_slice(&block);
         block = chunk;
         start = from;
-        if block.iter().filter(|b| **b == b'\n').count() > n + 1 {
+        if block.iter().filter(|b| **b == b'\n').count() > n.saturating_add(1) {
             break;
         }
     }

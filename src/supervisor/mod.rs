@@ -15,8 +15,9 @@ mod client;
 mod commands;
 mod control;
 mod detach_keys;
+mod escapees;
 mod log;
-mod procs;
+pub mod procs;
 mod protocol;
 mod serve;
 mod session;
@@ -76,8 +77,8 @@ pub struct SessionView {
     /// `looop-<id>`.
     pub session: String,
     pub state: State,
-    /// True only while the supervisor really lives (its lock is held) and
-    /// the session has not ended.
+    /// True only while the supervisor really lives and the child has not
+    /// ended (a supervisor lingers briefly after recording the end).
     pub alive: bool,
     /// The child's pid (process group leader).
     pub pid: Option<u32>,
@@ -138,11 +139,6 @@ pub fn kill(profile: &Profile, session: &str, grace: Duration) -> Result<Option<
 /// Raise (`Some(note)`) or clear (`None`) a session's flag; emits the event.
 pub fn set_flag(profile: &Profile, session: &str, note: Option<String>) -> Result<()> {
     control::set_flag(profile, session, note)
-}
-
-/// Type bytes into a session's terminal.
-pub fn send(profile: &Profile, session: &str, bytes: &[u8]) -> Result<()> {
-    control::send(profile, session, bytes)
 }
 
 /// Delete finished and lost sessions older than `older_than` (all when

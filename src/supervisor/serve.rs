@@ -15,6 +15,7 @@
 //! most once a second.
 
 use super::State;
+use super::escapees;
 use super::protocol::{Decoder, Reply, Request, VERSION};
 use super::session::{self, Record, Spec};
 use super::signals::SignalPipe;
@@ -396,6 +397,7 @@ impl Supervisor {
         {
             cmd.env("TERM", "xterm-256color");
         }
+        escapees::adopt();
         let child = pair
             .slave
             .spawn_command(cmd)
@@ -581,19 +583,25 @@ impl Supervisor {
         self.reap();
     }
 
+    /// Reap the worker, and any adopted orphan (see [`escapees`]) that
+    /// ended, so none lingers as a zombie.
     fn reap(&mut self) {
-        if self.exit.is_some() {
-            return;
-        }
-        match waitpid(
-            Pid::from_raw(self.child_pid as i32),
-            Some(WaitPidFlag::WNOHANG),
-        ) {
-            Ok(WaitStatus::Exited(_, code)) => self.exit = Some(Some(code)),
-            Ok(WaitStatus::Signaled(_, sig, _)) => self.exit = Some(Some(128 + sig as i32)),
-            Ok(_) => {}
-            Err(Errno::ECHILD) => self.exit = Some(None),
-            Err(e) => eprintln!("looop: waitpid: {e}"),
+        let child = Pid::from_raw(self.child_pid as i32);
+        while self.exit.is_none() {
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, code)) if pid == child => self.exit = Some(Some(code)),
+                Ok(WaitStatus::Signaled(pid, sig, _)) if pid == child => {
+                    self.exit = Some(Some(128 + sig as i32))
+                }
+                Ok(WaitStatus::StillAlive) => return,
+                // An adoptee ended, or a stop/continue report: look again.
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(Errno::ECHILD) => self.exit = Some(None),
+                Err(e) => {
+                    eprintln!("looop: waitpid: {e}");
+                    return;
+                }
+            }
         }
     }
 
@@ -864,6 +872,8 @@ impl Supervisor {
         if self.kill_requested {
             // Stragglers of a killed worker's group go with it.
             let _ = killpg(Pid::from_raw(self.child_pid as i32), Signal::SIGKILL);
+            // And so do the daemons that left the group.
+            escapees::end_all();
         }
         self.record.state = if self.kill_requested {
             State::Killed

@@ -226,8 +226,8 @@ fn make_view(
         State::Starting | State::Running if !alive => State::Lost,
         s => s,
     };
-    // A supervisor that has recorded the end is only saying goodbye to its
-    // clients: the session is over.
+    // A supervisor lingers a moment after recording the end (flushing its
+    // attachers); to users the worker is no longer alive once it has ended.
     let alive = alive && matches!(state, State::Starting | State::Running);
     SessionView {
         id,

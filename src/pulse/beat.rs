@@ -1,0 +1,401 @@
+//! One beat, as a list of small named steps (CONTRACT §4):
+//! lock → housekeeping → sense → diff → budget → decide → act → journal →
+//! remember → surface. Each step is a function below; [`beat`] only strings
+//! them together and turns a failure into a failed beat (exit 1,
+//! `tick_failed`, the reason kept for the next prompt's LAST FAILURE).
+
+use super::moves::{Action, Move};
+use super::state::{Ask, BeatRecord, BeatState, Failure};
+use super::world::World;
+use super::{
+    act, gitmem, housekeeping, journal, lock, moves, prompt, runner, sensors, state, surface, world,
+};
+use crate::config::Config;
+use crate::paths::{self, Profile};
+use crate::supervisor::SessionView;
+use crate::{claims, events, ledger};
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// What kind of beat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode<'a> {
+    /// `tick` and `run`'s beats: skipped when the world is unchanged.
+    Tick,
+    /// `run <goal>`: one move focused on that goal, never skipped.
+    Goal(&'a str),
+}
+
+/// How the beat ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub code: i32,
+    /// The move's one-shot `next_interval`.
+    pub next_interval: Option<u64>,
+}
+
+impl Outcome {
+    fn ok() -> Outcome {
+        Outcome {
+            code: 0,
+            next_interval: None,
+        }
+    }
+}
+
+/// How many `runs/<run-id>/` directories are kept.
+const KEEP_RUNS: usize = 50;
+
+/// Everything the steps share.
+struct Beat<'a> {
+    profile: &'a Profile,
+    config: &'a Config,
+    mode: Mode<'a>,
+    env: Vec<(String, OsString)>,
+    state: BeatState,
+}
+
+/// Run one beat. Status 75 (busy) before touching anything when another
+/// beat of this profile holds the lock.
+pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
+    let _lock = lock::take(profile)?;
+    let _groups = super::orphans::reap(profile);
+    let mut b = Beat {
+        profile,
+        config,
+        mode,
+        env: paths::child_env(profile)?,
+        state: state::load(profile),
+    };
+    events::emit(profile, "tick_start", &json!({ "goal": goal_of(mode) }));
+    let sessions = housekeeping::run(profile, config)?;
+    let sensed = sense(&b)?;
+    if super::signals::stop_requested() {
+        let outcome = fail(&mut b, "interrupted by a signal while sensing", None);
+        state::save(profile, &b.state)?;
+        return Ok(outcome);
+    }
+    let world = gather(profile, &sensed.readings, &sessions)?;
+    let seen = world::load_seen(profile);
+    if mode == Mode::Tick && seen.as_ref().is_some_and(|(hash, _)| *hash == world.hash()) {
+        return unchanged(&mut b, &sessions, &world);
+    }
+    let changes = world::diff(seen.as_ref().map(|(_, w)| w), &world);
+    for c in &changes {
+        println!("changed: {c}");
+    }
+    if let Some(note) = budget_reached(&b)? {
+        return skip_for_budget(&mut b, &sessions, &note);
+    }
+    let (run_id, run_dir) = new_run(profile)?;
+    let decided = decide(
+        &b,
+        &run_id,
+        &run_dir,
+        &world,
+        &sensed.readings,
+        &sessions,
+        &changes,
+    );
+    let outcome = match decided.and_then(|mv| act_on(&mut b, &mv, &run_dir).map(|line| (mv, line)))
+    {
+        Ok((mv, line)) => remember(&mut b, &mv, &line, &run_id, &world)?,
+        Err(reason) => fail(&mut b, &reason, Some(&run_id)),
+    };
+    let sessions = crate::supervisor::list(profile).unwrap_or(sessions);
+    finish(&mut b, &sessions, None)?;
+    Ok(outcome)
+}
+
+fn goal_of<'a>(mode: Mode<'a>) -> Option<&'a str> {
+    match mode {
+        Mode::Tick => None,
+        Mode::Goal(g) => Some(g),
+    }
+}
+
+/// Step 2: the sensors, and what was skipped (named once).
+fn sense(b: &Beat) -> Result<sensors::Sensed> {
+    let sensed = sensors::sense(b.profile, b.config, &b.env)?;
+    for s in &sensed.skipped {
+        println!("sensors: skipped {s}");
+    }
+    Ok(sensed)
+}
+
+/// Step 3a: the canonical world from disk, readings and sessions.
+pub fn gather(
+    profile: &Profile,
+    readings: &std::collections::BTreeMap<String, serde_json::Value>,
+    sessions: &[SessionView],
+) -> Result<World> {
+    let playbook = match std::fs::read(profile.playbook()) {
+        Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}", profile.playbook().display()));
+        }
+    };
+    Ok(World {
+        playbook,
+        goals: read_goals(profile)?,
+        signals: readings
+            .iter()
+            .map(|(k, v)| (k.clone(), world::signal_of(v)))
+            .collect(),
+        workers: world::workers_of(sessions),
+    })
+}
+
+/// `goals/*.md` (not the archive): id -> body.
+pub fn read_goals(profile: &Profile) -> Result<std::collections::BTreeMap<String, String>> {
+    let dir = profile.goals_dir();
+    let mut goals = std::collections::BTreeMap::new();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(goals),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let Ok(file) = e.file_name().into_string() else {
+            continue;
+        };
+        let Some(id) = file
+            .strip_suffix(".md")
+            .filter(|id| crate::ids::is_valid(id))
+        else {
+            continue;
+        };
+        if !e.path().is_file() {
+            continue;
+        }
+        let body = std::fs::read(e.path())
+            .with_context(|| format!("cannot read {}", e.path().display()))?;
+        goals.insert(id.to_string(), String::from_utf8_lossy(&body).into_owned());
+    }
+    Ok(goals)
+}
+
+/// Step 3b: nothing changed since the last successful beat.
+fn unchanged(b: &mut Beat, sessions: &[SessionView], world: &World) -> Result<Outcome> {
+    println!("world unchanged");
+    events::emit(
+        b.profile,
+        "world_unchanged",
+        &json!({ "hash": world.hash() }),
+    );
+    b.state.last_beat = Some(record("unchanged", "world unchanged", None));
+    finish(b, sessions, None)?;
+    Ok(Outcome::ok())
+}
+
+/// Step 4: the daily budget. `Some(note)` when reached.
+fn budget_reached(b: &Beat) -> Result<Option<String>> {
+    let budget = ledger::budget_status(b.profile, b.config)?;
+    Ok(budget.reached().then(|| {
+        format!(
+            "daily budget reached: ${:.2} spent today of ${:.2}; the AI is not called until tomorrow or a higher daily_budget_usd",
+            budget.spent_today_usd, budget.budget_usd
+        )
+    }))
+}
+
+fn skip_for_budget(b: &mut Beat, sessions: &[SessionView], note: &str) -> Result<Outcome> {
+    println!("{note}");
+    events::emit(b.profile, "budget_reached", &json!({ "note": note }));
+    b.state.last_beat = Some(record("budget", note, None));
+    finish(b, sessions, Some(note))?;
+    Ok(Outcome::ok())
+}
+
+/// A fresh, sortable run id and its directory; old runs beyond the newest
+/// 50 are removed.
+fn new_run(profile: &Profile) -> Result<(String, PathBuf)> {
+    let runs = profile.runs_dir();
+    crate::store::ensure_dir(&runs, 0o755)?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let run_id = format!("{stamp}-{}", std::process::id());
+    let dir = runs.join(&run_id);
+    std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    prune_runs(&runs);
+    Ok((run_id, dir))
+}
+
+fn prune_runs(runs: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(runs) else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    if dirs.len() <= KEEP_RUNS {
+        return;
+    }
+    dirs.sort();
+    for old in &dirs[..dirs.len() - KEEP_RUNS] {
+        if let Err(e) = std::fs::remove_dir_all(old) {
+            eprintln!("looop: warning: cannot prune {}: {e}", old.display());
+        }
+    }
+}
+
+/// Step 5: write the prompt, call the tick AI, meter it, parse the move.
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    b: &Beat,
+    run_id: &str,
+    run_dir: &std::path::Path,
+    world: &World,
+    readings: &std::collections::BTreeMap<String, serde_json::Value>,
+    sessions: &[SessionView],
+    changes: &[String],
+) -> std::result::Result<Move, String> {
+    let io = |e: anyhow::Error| format!("{e:#}");
+    for (id, body) in &world.goals {
+        if body.len() > prompt::GOAL_CAP {
+            println!(
+                "note: goal {id} is {} bytes; the prompt shows its first {} bytes",
+                body.len(),
+                prompt::GOAL_CAP
+            );
+        }
+    }
+    let claims = claims::list(b.profile).map_err(io)?;
+    let journal = journal::tail(b.profile, 20).map_err(io)?;
+    let text = prompt::build(&prompt::Facts {
+        changes,
+        last_failure: b.state.last_failure.as_ref(),
+        world,
+        readings,
+        sessions,
+        claims: &claims,
+        journal: &journal,
+        asks: &b.state.asks,
+        focus: goal_of(b.mode),
+        max_workers: b.config.max_workers,
+        now_local: chrono::Local::now().format("%Y-%m-%d %H:%M %Z").to_string(),
+    });
+    let prompt_path = run_dir.join("prompt.md");
+    crate::store::write_atomic(&prompt_path, text.as_bytes()).map_err(io)?;
+    let runner_name = b.config.runner.clone();
+    let tick = b.config.runner(&runner_name).map_err(io)?.tick.clone();
+    events::emit(
+        b.profile,
+        "decide_start",
+        &json!({ "run_id": run_id, "runner": runner_name }),
+    );
+    println!("asking {runner_name} (run {run_id})");
+    let called = runner::call(&runner::Request {
+        profile: b.profile,
+        config: b.config,
+        tick: &tick,
+        cwd: &b.profile.data,
+        env: &b.env,
+        prompt: &text,
+        prompt_path: &prompt_path,
+        log_path: &run_dir.join("output.log"),
+    })
+    .map_err(io)?;
+    let kind = if matches!(b.mode, Mode::Goal(_)) {
+        "goal"
+    } else {
+        "tick"
+    };
+    for spend in &called.spends {
+        if let Err(e) = ledger::record(b.profile, kind, run_id, &runner_name, spend) {
+            eprintln!("looop: warning: cannot record the spend: {e:#}");
+        }
+    }
+    let answer = called.answer?;
+    let mv = moves::parse(&answer)?;
+    events::emit(
+        b.profile,
+        "decided",
+        &json!({ "run_id": run_id, "move": mv.action.kind(), "target": mv.action.target() }),
+    );
+    Ok(mv)
+}
+
+/// Steps 6-7: carry the move out and write its journal line.
+fn act_on(
+    b: &mut Beat,
+    mv: &Move,
+    run_dir: &std::path::Path,
+) -> std::result::Result<String, String> {
+    for n in &mv.notes {
+        println!("note: {n}");
+    }
+    let extra = act::execute(b.profile, b.config, mv, run_dir, &b.env)?;
+    let text = match extra {
+        Some(extra) => format!("{} {extra}", mv.journal),
+        None => mv.journal.clone(),
+    };
+    let line = journal::format_line(mv.action.kind(), &mv.action.target(), &text);
+    journal::append(b.profile, &line).map_err(|e| format!("{e:#}"))?;
+    println!("{line}");
+    // An acting beat answers earlier questions; this move may ask a new one.
+    b.state.asks.clear();
+    if let Action::AskHuman { message } = &mv.action {
+        b.state.asks.push(Ask {
+            at: events::now_rfc3339(),
+            message: message.clone(),
+        });
+        act::ask_event(b.profile, message);
+    }
+    Ok(line)
+}
+
+/// Step 8: commit to git, and record the world this beat saw as seen. The
+/// move's own changes (a new goal, a started worker) show up as WHAT CHANGED
+/// in the next beat, so the AI can take the next step.
+fn remember(b: &mut Beat, mv: &Move, line: &str, run_id: &str, seen: &World) -> Result<Outcome> {
+    gitmem::commit(b.profile, b.config, line.trim_start_matches("- "));
+    world::save_seen(b.profile, seen)?;
+    b.state.last_failure = None;
+    b.state.consecutive_failures = 0;
+    b.state.last_beat = Some(record("acted", line, Some(run_id)));
+    Ok(Outcome {
+        code: 0,
+        next_interval: mv.next_interval,
+    })
+}
+
+/// A failed beat: nothing executed, the reason kept for LAST FAILURE.
+fn fail(b: &mut Beat, reason: &str, run_id: Option<&str>) -> Outcome {
+    eprintln!("looop: beat failed: {reason}");
+    events::emit(
+        b.profile,
+        "tick_failed",
+        &json!({ "reason": reason, "run_id": run_id }),
+    );
+    b.state.last_failure = Some(Failure {
+        at: events::now_rfc3339(),
+        reason: reason.to_string(),
+        run_id: run_id.map(str::to_string),
+    });
+    b.state.consecutive_failures += 1;
+    b.state.last_beat = Some(record("failed", reason, run_id));
+    Outcome {
+        code: 1,
+        next_interval: None,
+    }
+}
+
+/// Step 9: surface what needs the human, then save the beat state.
+fn finish(b: &mut Beat, sessions: &[SessionView], budget_note: Option<&str>) -> Result<()> {
+    surface::surface(b.profile, b.config, sessions, &mut b.state, budget_note);
+    state::save(b.profile, &b.state)
+}
+
+fn record(outcome: &str, detail: &str, run_id: Option<&str>) -> BeatRecord {
+    BeatRecord {
+        at: events::now_rfc3339(),
+        outcome: outcome.to_string(),
+        detail: detail.to_string(),
+        run_id: run_id.map(str::to_string),
+    }
+}

@@ -1,0 +1,74 @@
+//! Step 1 of a beat (CONTRACT §4): read the sessions (a supervisor that died
+//! reads `lost`), drop claims whose owner is gone, prune finished sessions
+//! past the retention, and flag workers silent for `idle_flag_secs`.
+
+use crate::claims;
+use crate::config::Config;
+use crate::paths::Profile;
+use crate::supervisor::{self, SessionView, State};
+use anyhow::Result;
+use std::time::Duration;
+
+/// Returns the sessions as they stand after housekeeping.
+pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
+    let mut sessions = supervisor::list(profile)?;
+    match claims::reap(profile) {
+        Ok(reaped) => {
+            for c in reaped {
+                println!("claim {} dropped: {} is not alive", c.name, c.session);
+            }
+        }
+        Err(e) => eprintln!("looop: warning: cannot reap claims: {e:#}"),
+    }
+    let mut relist = false;
+    let retention = Duration::from_secs(config.retention_hours.saturating_mul(3600));
+    if sessions.iter().any(|s| {
+        !s.alive && older_than(s.ended_at.as_deref().or(s.started_at.as_deref()), retention)
+    }) {
+        match supervisor::prune(profile, Some(retention)) {
+            Ok(n) => relist |= n > 0,
+            Err(e) => eprintln!("looop: warning: cannot prune old sessions: {e:#}"),
+        }
+    }
+    if let Some(idle) = config.idle_flag_secs {
+        let idle = Duration::from_secs(idle);
+        for s in &sessions {
+            let worker = s.session != crate::ids::PULSE_SESSION;
+            if worker
+                && s.alive
+                && s.state == State::Running
+                && !s.flagged
+                && older_than(
+                    s.last_output_at.as_deref().or(s.started_at.as_deref()),
+                    idle,
+                )
+            {
+                let secs = silent_secs(s.last_output_at.as_deref().or(s.started_at.as_deref()))
+                    .unwrap_or(0);
+                let note = if secs < 60 {
+                    format!("idle {secs}s — stuck?")
+                } else {
+                    format!("idle {}m — stuck?", secs / 60)
+                };
+                match supervisor::set_flag(profile, &s.session, Some(note)) {
+                    Ok(()) => relist = true,
+                    Err(e) => eprintln!("looop: warning: cannot flag idle {}: {e:#}", s.id),
+                }
+            }
+        }
+    }
+    if relist {
+        sessions = supervisor::list(profile)?;
+    }
+    Ok(sessions)
+}
+
+fn silent_secs(since: Option<&str>) -> Option<u64> {
+    let t = chrono::DateTime::parse_from_rfc3339(since?).ok()?;
+    let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds();
+    Some(secs.max(0) as u64)
+}
+
+fn older_than(since: Option<&str>, d: Duration) -> bool {
+    silent_secs(since).is_some_and(|s| s >= d.as_secs())
+}

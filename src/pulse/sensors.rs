@@ -1,0 +1,441 @@
+//! Sense: run every executable in `sensors/` at once, each in its own
+//! process group with the data dir as cwd and the LOOOP_* environment, under
+//! the timeout and the byte cap. Each sensor gets one reader thread; the beat
+//! waits on a channel with a deadline (no sleep-polling), and at the deadline
+//! kills the whole group of every sensor still running, grandchildren too.
+//!
+//! Every failure becomes a small `{"error": ...}` reading the AI sees; its
+//! `signal` is only the stable error text, so a sensor failing the same way
+//! with different stderr does not wake the AI every beat.
+
+use super::state::write_scratch;
+use crate::config::Config;
+use crate::paths::Profile;
+use anyhow::{Context, Result};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+/// This beat's readings.
+#[derive(Debug, Default)]
+pub struct Sensed {
+    /// reading name -> reading (what `snapshots/<name>.json` holds).
+    pub readings: BTreeMap<String, Value>,
+    /// Files in `sensors/` that were not run, with why.
+    pub skipped: Vec<String>,
+}
+
+/// One sensor to run this beat.
+struct Sensor {
+    name: String,
+    path: PathBuf,
+}
+
+/// How long a killed sensor's pipes may take to close before the beat stops
+/// waiting for them (a grandchild that left the group could hold them open).
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+/// Run the sensors and write `snapshots/<name>.json` for each.
+pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> Result<Sensed> {
+    let mut sensed = Sensed::default();
+    let snapshots = profile.snapshots_dir();
+    let (due, reused) = discover(profile, &mut sensed.skipped)?;
+    for (name, reading) in reused {
+        sensed.readings.insert(name, reading);
+    }
+    let timeout = Duration::from_secs(config.sensors.timeout_secs);
+    let timed_out_reading = || {
+        error_reading(
+            &format!(
+                "timed out after {}s (killed with its process group)",
+                timeout.as_secs()
+            ),
+            None,
+        )
+    };
+    let mut results: Vec<Option<Value>> = vec![None; due.len()];
+    let mut running = Vec::with_capacity(due.len());
+    for (index, sensor) in due.iter().enumerate() {
+        match spawn(sensor, profile, &snapshots, env) {
+            Ok(mut child) => {
+                let stdout = child.stdout.take().expect("stdout is piped");
+                running.push(Running {
+                    index,
+                    child,
+                    stdout: Some(stdout),
+                    output: Vec::new(),
+                    oversize: false,
+                    timed_out: false,
+                });
+            }
+            Err(e) => results[index] = Some(error_reading(&format!("cannot start: {e:#}"), None)),
+        }
+    }
+    let groups: Vec<u32> = running.iter().map(|r| r.child.id()).collect();
+    super::orphans::record(profile, &groups);
+    collect(
+        &mut running,
+        Instant::now() + timeout,
+        config.sensors.max_bytes,
+    );
+    for r in running {
+        let index = r.index;
+        let err_path = err_file(&snapshots, &due[index].name);
+        results[index] = Some(if r.timed_out {
+            timed_out_reading()
+        } else {
+            interpret(r, config.sensors.max_bytes, &err_path)
+        });
+    }
+    for (i, sensor) in due.iter().enumerate() {
+        let reading = results[i].take().unwrap_or_else(timed_out_reading);
+        let mut text = serde_json::to_vec(&reading)?;
+        text.push(b'\n');
+        write_scratch(&snapshots.join(format!("{}.json", sensor.name)), &text)?;
+        sensed.readings.insert(sensor.name.clone(), reading);
+    }
+    remove_orphans(&snapshots, &sensed.readings);
+    Ok(sensed)
+}
+
+/// One sensor in flight.
+struct Running {
+    index: usize,
+    child: std::process::Child,
+    /// `None` once it reached EOF.
+    stdout: Option<std::process::ChildStdout>,
+    output: Vec<u8>,
+    oversize: bool,
+    timed_out: bool,
+}
+
+/// Read every sensor's stdout in this one thread with poll(2) until all
+/// reach EOF or the deadline passes; at the deadline end the groups of those
+/// still running. Then reap them all.
+fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
+    let mut drain_until: Option<Instant> = None;
+    let mut termed_at: Option<Instant> = None;
+    let mut buf = [0u8; 8192];
+    loop {
+        let open: Vec<usize> = (0..running.len())
+            .filter(|&i| running[i].stdout.is_some())
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        let now = Instant::now();
+        if drain_until.is_none() && (now >= deadline || super::signals::stop_requested()) {
+            for &i in &open {
+                running[i].timed_out = true;
+                termed_at = Some(super::group::end(running[i].child.id() as i32));
+            }
+            drain_until = Some(now + DRAIN_GRACE);
+            continue;
+        }
+        if let Some(until) = drain_until
+            && now >= until
+        {
+            // A grandchild that left the group holds the pipe: stop waiting.
+            for &i in &open {
+                running[i].stdout = None;
+            }
+            break;
+        }
+        let limit = drain_until.unwrap_or(deadline);
+        let ms = limit
+            .saturating_duration_since(now)
+            .as_millis()
+            .clamp(1, i32::MAX as u128) as i32;
+        let ready: Vec<usize> = {
+            let mut fds: Vec<PollFd> = open
+                .iter()
+                .map(|&i| {
+                    PollFd::new(
+                        running[i].stdout.as_ref().expect("open").as_fd(),
+                        PollFlags::POLLIN,
+                    )
+                })
+                .collect();
+            // Wake on SIGINT/SIGTERM too (until the groups were ended; the
+            // pipe stays readable after that).
+            if drain_until.is_none()
+                && let Some(wake) = super::signals::wake_fd()
+            {
+                fds.push(PollFd::new(wake, PollFlags::POLLIN));
+            }
+            match poll(
+                &mut fds,
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+            ) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+            }
+            open.iter()
+                .zip(&fds)
+                .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
+                .map(|(&i, _)| i)
+                .collect()
+        };
+        for i in ready {
+            let r = &mut running[i];
+            let Some(stdout) = r.stdout.as_mut() else {
+                continue;
+            };
+            match stdout.read(&mut buf) {
+                Ok(0) => r.stdout = None,
+                // Draining a sensor that was already cut off.
+                Ok(_) if r.oversize => {}
+                Ok(n) => {
+                    if r.output.len() + n > max_bytes {
+                        r.oversize = true;
+                        r.output = Vec::new();
+                        super::group::kill(r.child.id() as i32);
+                    } else {
+                        r.output.extend_from_slice(&buf[..n]);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => r.stdout = None,
+            }
+        }
+    }
+    if let Some(at) = termed_at {
+        for r in running.iter().filter(|r| r.timed_out) {
+            super::group::finish(r.child.id() as i32, at);
+        }
+    }
+    for r in running.iter_mut() {
+        reap(r, deadline);
+    }
+}
+
+/// Wait for a sensor whose stdout is closed: usually it has exited already;
+/// one that lingers is given until the deadline, then its group is killed.
+fn reap(r: &mut Running, deadline: Instant) {
+    loop {
+        match r.child.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) if r.timed_out || Instant::now() >= deadline => {
+                r.timed_out = true;
+                super::group::kill(r.child.id() as i32);
+                // Reaps the zombie; SIGKILL cannot be ignored.
+                let _ = r.child.wait();
+                return;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// Sensors to run now, and reused fresh readings (name, reading).
+type Discovered = (Vec<Sensor>, Vec<(String, Value)>);
+
+/// Find the sensors: executables run now; interval sensors whose last reading
+/// is fresh are reused; anything else is skipped with a reason.
+fn discover(profile: &Profile, skipped: &mut Vec<String>) -> Result<Discovered> {
+    let dir = profile.sensors_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let mut files: Vec<(String, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .filter(|(n, _)| !n.starts_with('.') && !n.ends_with('~'))
+        .collect();
+    files.sort();
+    let mut due = Vec::new();
+    let mut reused = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    for (file, path) in files {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        if meta.permissions().mode() & 0o111 == 0 {
+            skipped.push(format!("{file} (not executable; chmod +x it to use it)"));
+            continue;
+        }
+        let name = reading_name(&file);
+        if !crate::ids::is_valid(&name) || !names.insert(name.clone()) {
+            skipped.push(format!(
+                "{file} (its reading name {name:?} is invalid or taken)"
+            ));
+            continue;
+        }
+        if let Some(every) = declared_interval(&path) {
+            let snap = profile.snapshots_dir().join(format!("{name}.json"));
+            if let Some(reading) = fresh_reading(&snap, every) {
+                reused.push((name, reading));
+                continue;
+            }
+        }
+        due.push(Sensor { name, path });
+    }
+    Ok((due, reused))
+}
+
+/// `foo` and `foo.sh` (any extension) both read as `foo`.
+fn reading_name(file: &str) -> String {
+    match file.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => file.to_string(),
+    }
+}
+
+/// `# looop:interval=SECS` within the first five lines.
+fn declared_interval(path: &Path) -> Option<Duration> {
+    let mut head = [0u8; 1024];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .ok()?;
+    let text = String::from_utf8_lossy(&head[..n]);
+    text.lines().take(5).find_map(|line| {
+        let rest = line.split("looop:interval=").nth(1)?;
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        digits.parse().ok().map(Duration::from_secs)
+    })
+}
+
+/// The last reading when it is younger than `every` and still valid JSON.
+fn fresh_reading(snap: &Path, every: Duration) -> Option<Value> {
+    let age = std::fs::metadata(snap).ok()?.modified().ok()?;
+    let age = SystemTime::now().duration_since(age).unwrap_or_default();
+    if age >= every {
+        return None;
+    }
+    serde_json::from_slice(&std::fs::read(snap).ok()?).ok()
+}
+
+fn err_file(snapshots: &Path, name: &str) -> PathBuf {
+    snapshots.join(format!("{name}.err"))
+}
+
+fn spawn(
+    sensor: &Sensor,
+    profile: &Profile,
+    snapshots: &Path,
+    env: &[(String, OsString)],
+) -> Result<std::process::Child> {
+    let err_path = err_file(snapshots, &sensor.name);
+    let stderr = std::fs::File::create(&err_path)
+        .with_context(|| format!("cannot create {}", err_path.display()))?;
+    Command::new(&sensor.path)
+        .current_dir(&profile.data)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .process_group(0)
+        .spawn()
+        .map_err(anyhow::Error::from)
+}
+
+/// Turn what a sensor did into its reading.
+fn interpret(mut done: Running, max_bytes: usize, err_path: &Path) -> Value {
+    if done.oversize {
+        return error_reading(
+            &format!("output exceeded {max_bytes} bytes (sensors.max_bytes)"),
+            None,
+        );
+    }
+    let status = match done.child.try_wait() {
+        Ok(Some(s)) => s,
+        Ok(None) => return error_reading("still running after its output closed", None),
+        Err(e) => return error_reading(&format!("cannot wait for it: {e}"), None),
+    };
+    if !status.success() {
+        let what = match (status.code(), status.signal()) {
+            (Some(code), _) => format!("exited with status {code}"),
+            (None, Some(sig)) => format!("killed by signal {sig}"),
+            _ => "failed".to_string(),
+        };
+        return error_reading(&what, Some(err_path));
+    }
+    match serde_json::from_slice::<Value>(&done.output) {
+        Ok(v) => v,
+        Err(_) if done.output.iter().all(u8::is_ascii_whitespace) => error_reading(
+            "printed nothing (a sensor prints one JSON value)",
+            Some(err_path),
+        ),
+        Err(e) => {
+            let mut r = error_reading(
+                &format!("output is not one JSON value: {e}"),
+                Some(err_path),
+            );
+            r["output"] = json!(tail_text(&done.output, 200));
+            r
+        }
+    }
+}
+
+/// `{"error": what, "stderr": <tail>, "signal": {"error": what}}`.
+fn error_reading(what: &str, err_path: Option<&Path>) -> Value {
+    let mut r = json!({ "error": what, "signal": { "error": what } });
+    if let Some(bytes) = err_path
+        .and_then(|p| std::fs::read(p).ok())
+        .filter(|b| !b.is_empty())
+    {
+        r["stderr"] = json!(tail_text(&bytes, 300));
+    }
+    r
+}
+
+fn tail_text(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let n = text.chars().count();
+    if n <= max {
+        text.to_string()
+    } else {
+        format!("…{}", text.chars().skip(n - max).collect::<String>())
+    }
+}
+
+/// Readings of sensors that no longer exist would mislead whoever looks.
+fn remove_orphans(snapshots: &Path, readings: &BTreeMap<String, Value>) {
+    let Ok(entries) = std::fs::read_dir(snapshots) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        let stem = name
+            .strip_suffix(".json")
+            .or_else(|| name.strip_suffix(".err"));
+        if let Some(stem) = stem
+            && !readings.contains_key(stem)
+        {
+            // Scratch; a leftover file is harmless.
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_intervals() {
+        assert_eq!(reading_name("foo.sh"), "foo");
+        assert_eq!(reading_name("foo"), "foo");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s");
+        std::fs::write(&p, "#!/bin/sh\n# looop:interval=300\necho {}\n").unwrap();
+        assert_eq!(declared_interval(&p), Some(Duration::from_secs(300)));
+        std::fs::write(&p, "#!/bin/sh\necho {}\n").unwrap();
+        assert_eq!(declared_interval(&p), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! `.state.json`: what one beat leaves for the next one and for `status` —
+//! the last beat's outcome, the last failure (for LAST FAILURE in the next
+//! prompt), open `ask_human` messages, flags already surfaced, and the
+//! failure streak `looop run` backs off on. Scratch: never committed.
+
+use crate::paths::Profile;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BeatState {
+    pub last_beat: Option<BeatRecord>,
+    pub last_failure: Option<Failure>,
+    /// `ask_human` messages, shown under NEEDS YOU until the next acting beat.
+    pub asks: Vec<Ask>,
+    /// Flags already surfaced (tmux window, notify): session -> note.
+    pub surfaced: BTreeMap<String, String>,
+    pub consecutive_failures: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BeatRecord {
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// `acted`, `unchanged`, `failed`, `budget`.
+    pub outcome: String,
+    /// The journal line, the failure reason, or a short note.
+    pub detail: String,
+    pub run_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub at: String,
+    pub reason: String,
+    pub run_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ask {
+    pub at: String,
+    pub message: String,
+}
+
+pub fn path(profile: &Profile) -> PathBuf {
+    profile.data.join(".state.json")
+}
+
+/// The state, or the default when there is none (or it is unreadable: it is
+/// scratch, and a beat must not die because an old one was cut short).
+pub fn load(profile: &Profile) -> BeatState {
+    match crate::store::read_json::<BeatState>(&path(profile)) {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("looop: warning: {e:#}; starting from a fresh beat state");
+            BeatState::default()
+        }
+    }
+}
+
+pub fn save(profile: &Profile, state: &BeatState) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(state)?;
+    text.push('\n');
+    write_scratch(&path(profile), text.as_bytes())
+}
+
+/// Temp + rename without fsync: readers never see a torn file, and scratch
+/// rewritten every beat is not worth a disk flush (it keeps idle beats fast).
+pub fn write_scratch(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
+}

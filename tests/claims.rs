@@ -1,0 +1,103 @@
+//! `looop claim` / `unclaim` without live workers: the lease file, takeover
+//! of claims whose session is not alive (hand-written ones too), release,
+//! bad input, and reaping by the beat. The race between live workers is in
+//! `pulse_workers.rs`.
+
+mod pulse_util;
+use pulse_util::*;
+
+#[test]
+fn claim_writes_the_lease_and_unclaim_releases_it() {
+    let env = Env::new("");
+    let out = env
+        .cmd(&["claim", "fix-ci"])
+        .env("LOOOP_SESSION_ID", "looop-a")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let claim: serde_json::Value = serde_json::from_str(&env.file("claims/fix-ci.json")).unwrap();
+    assert_eq!(claim["session"], "looop-a");
+    assert_eq!(claim["name"], "fix-ci");
+    // Claiming your own lease again is fine.
+    env.ok(&["claim", "fix-ci", "--session", "looop-a"], 0);
+    // Releasing someone else's is refused, naming the owner.
+    let out = env.looop(&["unclaim", "fix-ci", "--session", "looop-b"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("looop-a"));
+    env.ok(&["unclaim", "fix-ci", "--session", "looop-a"], 0);
+    assert!(!env.data.join("claims/fix-ci.json").exists());
+    assert!(
+        env.ok(&["unclaim", "fix-ci", "--session", "looop-a"], 0)
+            .contains("was not claimed")
+    );
+}
+
+#[test]
+fn claims_of_sessions_that_are_not_alive_are_taken_over() {
+    let env = Env::new("");
+    env.ok(&["claim", "deploy", "--session", "looop-old"], 0);
+    let out = env.ok(&["claim", "deploy", "--session", "looop-new"], 0);
+    assert!(out.contains("taken over from looop-old"), "{out}");
+    let claim: serde_json::Value = serde_json::from_str(&env.file("claims/deploy.json")).unwrap();
+    assert_eq!(claim["session"], "looop-new");
+
+    // Hand-written, with a bare id: honoured the same way.
+    env.write("claims/db.json", r#"{"session": "gone", "name": "db"}"#);
+    let out = env.ok(&["claim", "db", "--session", "looop-x"], 0);
+    assert!(out.contains("taken over from gone"), "{out}");
+    // Garbage in a claim file cannot pin a task forever.
+    env.write("claims/junk.json", "{not json");
+    env.ok(&["claim", "junk", "--session", "looop-x"], 0);
+}
+
+#[test]
+fn bad_input_is_refused_and_writes_nothing() {
+    let env = Env::new("");
+    for (args, code) in [
+        (&["claim", "../x", "--session", "looop-a"][..], 2),
+        (&["claim", "x"][..], 2),
+        (&["claim"][..], 2),
+        (&["claim", "x", "--session", "a/b"][..], 2),
+        (&["unclaim", ".hidden", "--session", "looop-a"][..], 2),
+    ] {
+        let out = env.looop(args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", show(&out));
+    }
+    let left: Vec<_> = std::fs::read_dir(env.data.join("claims"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != ".lock")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_beat_reaps_claims_whose_session_is_not_alive() {
+    let env = Env::new("");
+    env.write(
+        "claims/cache.json",
+        r#"{"session": "looop-dead", "name": "cache"}"#,
+    );
+    env.ok(&["claim", "build", "--session", "looop-gone"], 0);
+    env.answer(&noop("x"));
+    let out = env.ok(&["tick"], 0);
+    assert!(
+        out.contains("claim cache dropped") && out.contains("claim build dropped"),
+        "{out}"
+    );
+    let left = std::fs::read_dir(env.data.join("claims"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".json")
+        });
+    assert_eq!(left.count(), 0);
+    let reaped = env.events("claim_reaped");
+    assert_eq!(reaped.len(), 2);
+    assert_eq!(reaped[0]["name"], "build");
+    assert_eq!(reaped[0]["session"], "looop-gone");
+    assert!(env.prompt(1).contains("## CLAIMS\n(none)"));
+}

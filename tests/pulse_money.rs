@@ -1,0 +1,113 @@
+//! The tick AI's spend through a real beat: claude stream-json and pi json
+//! replayed by a script runner are metered into the ledger; a reached daily
+//! budget skips the AI call; a claude `is_error` result fails the beat.
+
+mod pulse_util;
+use pulse_util::*;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A profile whose runner `replay` prints a recorded stream.
+fn replaying(extra: &str, file: &str) -> Env {
+    let env = Env::with_tables(extra, "");
+    let text = std::fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("runner = \"fake\"", "runner = \"replay\"")
+        + &format!(
+            "\n[runners.replay]\ntick = \"cat > /dev/null; cat '{}'\"\ninteractive = \"x {{{{prompt_file}}}}\"\n",
+            fixture(file)
+        );
+    std::fs::write(&env.config, text).unwrap();
+    env
+}
+
+fn ledger(env: &Env) -> Vec<serde_json::Value> {
+    env.file("cost.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn claude_stream_is_metered_and_its_result_is_the_answer() {
+    let env = replaying("", "claude-stream.jsonl");
+    env.ok(&["tick"], 0);
+    assert!(
+        env.journal()[0].contains("noop: quiet"),
+        "{:?}",
+        env.journal()
+    );
+    let entries = ledger(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["kind"], "tick");
+    assert_eq!(entries[0]["runner"], "replay");
+    assert!((entries[0]["cost_usd"].as_f64().unwrap() - 0.0421337).abs() < 1e-9);
+    let run_id = entries[0]["id"].as_str().unwrap();
+    assert!(
+        env.data
+            .join("runs")
+            .join(run_id)
+            .join("output.log")
+            .is_file()
+    );
+}
+
+#[test]
+fn pi_stream_is_metered_and_run_goal_is_kind_goal() {
+    let env = replaying("", "pi-stream.jsonl");
+    env.ok(&["run", "setup"], 0);
+    assert!(env.journal()[0].contains("noop: quiet"));
+    let entries = ledger(&env);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["kind"], "goal");
+    assert!((entries[0]["cost_usd"].as_f64().unwrap() - 0.0168).abs() < 1e-9);
+}
+
+#[test]
+fn reached_budget_skips_the_ai() {
+    let env = Env::new("daily_budget_usd = 0.05");
+    env.answer(&noop("should not run"));
+    env.ok(&["_cost", "session", "w1", "claude", "0.06"], 0);
+    let out = env.ok(&["tick"], 0);
+    assert!(out.contains("daily budget reached"), "{out}");
+    assert!(out.contains("NEEDS YOU"), "{out}");
+    assert_eq!(env.calls(), 0, "the runner must not be called");
+    assert_eq!(env.events("budget_reached").len(), 1);
+    let status: serde_json::Value =
+        serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap();
+    assert_eq!(status["budget_reached"], true);
+    assert_eq!(status["last_beat"]["outcome"], "budget");
+    assert!(env.ok(&["status"], 0).contains("daily budget reached"));
+}
+
+#[test]
+fn claude_error_result_fails_the_beat() {
+    let env = Env::new("");
+    env.answer(r#"{"type":"result","subtype":"error_max_turns","is_error":true,"result":"{\"move\":\"noop\",\"journal\":\"x\"}","total_cost_usd":0.5}"#);
+    let out = env.looop(&["tick"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error_max_turns"));
+    assert!(env.journal().is_empty());
+    // The spend is recorded even though the call failed.
+    assert_eq!(ledger(&env).len(), 1);
+}
+
+#[test]
+fn claude_stream_result_is_the_final_answer() {
+    let env = Env::new("");
+    // Moves in earlier stream lines (tool use, thinking) do not count.
+    let lines = [
+        r#"{"type":"system","subtype":"init"}"#,
+        r#"{"type":"assistant","message":{"content":[{"type":"text","text":"{\"move\":\"run\",\"command\":\"false\",\"journal\":\"draft\"}"}]}}"#,
+        r#"{"type":"result","subtype":"success","is_error":false,"result":"Decided: {\"move\":\"noop\",\"journal\":\"from the result\"}","total_cost_usd":0.01}"#,
+    ];
+    env.answer(&(lines.join("\n") + "\n"));
+    env.ok(&["tick"], 0);
+    assert!(
+        env.journal()[0].contains("noop: from the result"),
+        "{:?}",
+        env.journal()
+    );
+}
