@@ -350,10 +350,12 @@ fn a_worker_can_end_itself_with_kill() {
     let p = Profile::new();
     p.start_cmd(
         "selfie",
-        "echo working; \"$LOOOP_BIN\" kill \"$LOOOP_SESSION_ID\" --grace 1; sleep 600",
+        "\"$LOOOP_BIN\" claim job && \"$LOOOP_BIN\" kill \"$LOOOP_SESSION_ID\" --grace 1; sleep 600",
     );
     let row = p.wait_row("selfie", "the self-kill", |r| r.state == "killed");
     assert!(!row.alive);
+    assert!(p.log("selfie").contains("job"), "the claim was taken");
+    assert!(!p.data.join("claims/job.json").exists(), "the lease died with the session");
     let pid = row.pid.unwrap();
     wait_for("the worker's group to be gone", || !process_alive(pid));
 }

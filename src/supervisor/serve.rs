@@ -883,10 +883,13 @@ impl Supervisor {
         self.record.exit_code = code;
         self.record.ended_at = Some(events::now_rfc3339());
         self.persist();
-        // Leases die with the session. Done here, not only by `looop kill`:
-        // a worker that ends itself with `looop kill` takes that very client
-        // down with its process group.
-        if let Err(e) = crate::claims::release_all(&self.profile, &self.record.session) {
+        // A killed session's leases go now, not only in `looop kill`: a
+        // worker that ends itself with `looop kill` takes that very client
+        // down with its process group. (Other ends leave them to the next
+        // beat's housekeeping, which reports each one it reaps.)
+        if self.kill_requested
+            && let Err(e) = crate::claims::release_all(&self.profile, &self.record.session)
+        {
             eprintln!(
                 "looop: cannot drop the claims of {}: {e:#}",
                 self.record.session
