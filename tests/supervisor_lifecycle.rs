@@ -355,7 +355,10 @@ fn a_worker_can_end_itself_with_kill() {
     let row = p.wait_row("selfie", "the self-kill", |r| r.state == "killed");
     assert!(!row.alive);
     assert!(p.log("selfie").contains("job"), "the claim was taken");
-    assert!(!p.data.join("claims/job.json").exists(), "the lease died with the session");
+    assert!(
+        !p.data.join("claims/job.json").exists(),
+        "the lease died with the session"
+    );
     let pid = row.pid.unwrap();
     wait_for("the worker's group to be gone", || !process_alive(pid));
 }
