@@ -120,7 +120,9 @@ pub fn start(
             config.max_workers
         )));
     }
-    if !force {
+    // No budget set: nothing can be reached, so the ledger (possibly large)
+    // is not read on every start.
+    if !force && config.daily_budget_usd > 0.0 {
         let budget = crate::ledger::budget_status(profile, config)?;
         if budget.reached() {
             return Err(exit::refused(format!(
