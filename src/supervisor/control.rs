@@ -122,6 +122,7 @@ fn end_group(pid: u32, start: Option<u64>, grace: Duration) {
     if wait_gone(pid, grace) {
         return;
     }
+    // Same: ESRCH is success here.
     let _ = killpg(group, Signal::SIGKILL);
     wait_gone(pid, Duration::from_secs(5));
 }
