@@ -196,7 +196,14 @@ try:
     ours = timed(ours_50mb, reps)
     def tmux_50mb():
         n[0] += 1
-        subprocess.run([*TMUX, "new-session", "-d", "-s", f"big{n[0]}", f"{gen}; {TMUX[0]} -L {TMUX[2]} wait -S done{n[0]}"], check=True)
+        start = [*TMUX, "new-session", "-d", "-s", f"big{n[0]}", f"{gen}; {TMUX[0]} -L {TMUX[2]} wait -S done{n[0]}"]
+        # A fresh tmux server occasionally dies while starting ("server exited
+        # unexpectedly"); that is tmux's start-up, not the 50 MB: retry it.
+        for attempt in range(3):
+            if subprocess.run(start, capture_output=True).returncode == 0: break
+            tmux_reset()
+        else:
+            sys.exit("bench: tmux new-session keeps failing")
         subprocess.run([*TMUX, "wait", f"done{n[0]}"], check=True)
     base_tmux = timed(tmux_50mb, reps)
     base_file = timed(lambda: subprocess.run(["sh", "-c", f"{gen} > {root}/plain.out"], check=True), reps)
