@@ -157,7 +157,7 @@ try:
     row("supervisor RSS per idle session", [m[0] for m in mems], "dtach per session", [m[0] for m in dmems], "MiB")
     row("supervisor PSS per idle session", [m[1] for m in mems], "dtach per session", [m[1] for m in dmems], "MiB")
     row("supervisor threads", [m[2] for m in mems], "dtach", [m[2] for m in dmems], "")
-    rows.append(("", "", "tmux server growth per session", f"{(tmux_after[0]-tmux_before[0])/20:.2f} MiB RSS"))
+    rows.append(("", "", "tmux server growth per session", f"{(tmux_after[0]-tmux_before[0])*1024/20:.0f} KiB RSS"))
     before = {p: cpu_ticks(p) for p in sups}
     dbefore = {p: cpu_ticks(p) for p in dtach_pids}
     time.sleep(IDLE_WINDOW)
