@@ -113,17 +113,32 @@ pub struct Lock {
     file: File,
 }
 
+/// Open (creating it 0600 if needed) a file used only for its lock.
+pub fn open_lock_file(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot open lock {}", path.display()))
+}
+
+/// Open a private (0600) log for appending, creating it if needed.
+pub fn open_private_append(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}
+
 impl Lock {
     /// Take the lock without waiting: `Ok(None)` when someone else holds it.
     pub fn try_acquire(path: &Path) -> Result<Option<Lock>> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .with_context(|| format!("cannot open lock {}", path.display()))?;
+        let file = open_lock_file(path)?;
         match file.try_lock_exclusive() {
             Ok(()) => Ok(Some(Lock { file })),
             Err(e) if is_contended(&e) => Ok(None),
@@ -133,14 +148,7 @@ impl Lock {
 
     /// Take the lock, waiting for the holder to let go.
     pub fn acquire(path: &Path) -> Result<Lock> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .with_context(|| format!("cannot open lock {}", path.display()))?;
+        let file = open_lock_file(path)?;
         file.lock_exclusive()
             .with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(Lock { file })

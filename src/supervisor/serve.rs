@@ -176,12 +176,7 @@ fn detach_stdio(dir: &Path) -> Result<()> {
         .open("/dev/null")
         .context("cannot open /dev/null")?;
     let log_path = session::supervisor_log_path(dir);
-    let log = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(&log_path)
-        .with_context(|| format!("cannot open {}", log_path.display()))?;
+    let log = crate::store::open_private_append(&log_path)?;
     nix::unistd::dup2_stdin(&null).context("cannot redirect stdin")?;
     nix::unistd::dup2_stdout(&null).context("cannot redirect stdout")?;
     nix::unistd::dup2_stderr(&log).context("cannot redirect stderr")?;
@@ -344,12 +339,7 @@ impl Supervisor {
         let signals = SignalPipe::install(&[Signal::SIGCHLD, Signal::SIGTERM])?;
 
         let log_path = session::log_path(dir);
-        let log = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(&log_path)
-            .with_context(|| format!("cannot open {}", log_path.display()))?;
+        let log = crate::store::open_private_append(&log_path)?;
         let log_len = log.metadata().map(|m| m.len()).unwrap_or(0);
 
         let socket_path = session::socket_path(profile, session)?;

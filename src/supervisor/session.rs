@@ -102,14 +102,7 @@ pub fn is_session_name(session: &str) -> bool {
 /// keep holding it. `None` when a live supervisor has it.
 pub fn try_lock(dir: &Path) -> Result<Option<File>> {
     let path = lock_path(dir);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let file = crate::store::open_lock_file(&path)?;
     match fs2::FileExt::try_lock_exclusive(&file) {
         Ok(()) => Ok(Some(file)),
         Err(e)
