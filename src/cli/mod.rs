@@ -122,14 +122,6 @@ fn help_command(rest: Vec<String>) -> Result<i32> {
     Ok(0)
 }
 
-/// For commands whose issue has not landed yet: say so, status 1.
-#[allow(dead_code)]
-pub fn not_built(command: &str) -> anyhow::Error {
-    exit::refused(format!(
-        "'{command}' is not built yet in this version of looop"
-    ))
-}
-
 /// Resolve the profile and make sure its data dir exists with its layout.
 pub fn profile_with_layout() -> Result<crate::paths::Profile> {
     let profile = crate::paths::Profile::from_env()?;

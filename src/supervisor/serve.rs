@@ -319,20 +319,11 @@ impl Supervisor {
         let spec: Spec = store::read_json(&session::spec_path(dir))?
             .ok_or_else(|| anyhow!("session {session}: spec.json is missing"))?;
         let mut record = Record {
-            session: session.to_string(),
-            state: State::Starting,
             command: spec.command.clone(),
             cwd: spec.cwd.clone(),
             runner: spec.runner.clone(),
             supervisor_pid: Some(std::process::id()),
-            pid: None,
-            pid_start: None,
-            started_at: Some(events::now_rfc3339()),
-            ended_at: None,
-            exit_code: None,
-            last_output_at: None,
-            socket: None,
-            error: None,
+            ..Record::new(session, State::Starting)
         };
         // No `starting` record on disk: until `running` is written, the held
         // lock and the missing record already read as starting.

@@ -55,6 +55,29 @@ pub struct Record {
     pub error: Option<String>,
 }
 
+impl Record {
+    /// A fresh record for `session` in `state`, started now; every other
+    /// field empty until the supervisor learns it.
+    pub fn new(session: &str, state: State) -> Record {
+        Record {
+            session: session.to_string(),
+            state,
+            command: String::new(),
+            cwd: PathBuf::new(),
+            runner: String::new(),
+            supervisor_pid: None,
+            pid: None,
+            pid_start: None,
+            started_at: Some(crate::events::now_rfc3339()),
+            ended_at: None,
+            exit_code: None,
+            last_output_at: None,
+            socket: None,
+            error: None,
+        }
+    }
+}
+
 /// `flag.json`: present while the session is flagged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flag {

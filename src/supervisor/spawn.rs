@@ -185,22 +185,7 @@ fn mark_failed_if_dead(dir: &std::path::Path, session: &str, why: &str) {
     {
         return;
     }
-    let mut r = record.unwrap_or_else(|| session::Record {
-        session: session.to_string(),
-        state: State::Failed,
-        command: String::new(),
-        cwd: Default::default(),
-        runner: String::new(),
-        supervisor_pid: None,
-        pid: None,
-        pid_start: None,
-        started_at: Some(events::now_rfc3339()),
-        ended_at: None,
-        exit_code: None,
-        last_output_at: None,
-        socket: None,
-        error: None,
-    });
+    let mut r = record.unwrap_or_else(|| session::Record::new(session, State::Failed));
     r.state = State::Failed;
     r.ended_at = Some(events::now_rfc3339());
     r.error = Some(why.to_string());
