@@ -67,6 +67,42 @@ fn read_pid(path: &Path) -> Option<i32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
+/// The pids listed one a line in `path`.
+fn read_pids(path: &Path) -> Vec<i32> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect()
+}
+
+/// Whether `path` lists exactly `n` lines (pids) yet.
+fn lists(path: &Path, n: usize) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.lines().count() == n)
+}
+
+/// Starts session `id` (task `work`, runner `w`) whose worker runs `code`.
+fn start_worker(env: &Env, id: &str, code: &str) {
+    let out = env
+        .cmd(&["start-session", id, "work", "w"])
+        .env("LOOOP_T_CMD", code)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+}
+
+/// The rows of `looop ls --json`.
+fn ls_rows(env: &Env) -> Vec<serde_json::Value> {
+    serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap()
+}
+
+/// The supervisor pid in session `id`'s state file.
+fn supervisor_pid(env: &Env, id: &str) -> i32 {
+    let state: serde_json::Value =
+        serde_json::from_str(&env.file(&format!("sessions/looop-{id}/state.json"))).unwrap();
+    state["supervisor_pid"].as_i64().unwrap() as i32
+}
+
 /// Fields of `/proc/<pid>/stat` after `(comm)`: state, ppid, pgrp, session…
 fn stat(pid: i32) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -300,27 +336,19 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
         "trap '' HUP; \"$LOOOP_BIN\" claim db || exit 9; sleep 1000 & echo $! >> '{p}'; (sleep 1000; true) & echo $! >> '{p}'; echo $$ >> '{p}'; echo ready; wait",
         p = pids.display()
     );
-    let out = env
-        .cmd(&["start-session", "doomed", "work", "w"])
-        .env("LOOOP_T_CMD", &code)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
+    start_worker(&env, "doomed", &code);
     wait_for(30, "the worker's claim and pids", || {
-        env.data.join("claims/db.json").exists()
-            && std::fs::read_to_string(&pids).is_ok_and(|t| t.lines().count() == 3)
+        env.data.join("claims/db.json").exists() && lists(&pids, 3)
     });
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap();
+    let rows = ls_rows(&env);
     let pid = rows[0]["pid"].as_i64().unwrap() as i32;
     let group = pgid_of(pid).unwrap();
     let _guard = GroupGuard(vec![group]);
-    let state: serde_json::Value =
-        serde_json::from_str(&env.file("sessions/looop-doomed/state.json")).unwrap();
-    let sup = state["supervisor_pid"].as_i64().unwrap() as i32;
+    let sup = supervisor_pid(&env, "doomed");
 
     sigkill(sup);
     wait_for(10, "the supervisor to die", || pid_dead(sup));
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap();
+    let rows = ls_rows(&env);
     assert_eq!(rows[0]["state"], "lost", "{rows:?}");
     assert_eq!(rows[0]["alive"], false, "{rows:?}");
     let members = group_members(group);
@@ -343,11 +371,10 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
         "{:?}",
         group_members(group)
     );
-    for p in std::fs::read_to_string(&pids).unwrap().lines() {
-        let p: i32 = p.trim().parse().unwrap();
+    for p in read_pids(&pids) {
         assert!(pid_dead(p), "worker process {p} survived the kill");
     }
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap();
+    let rows = ls_rows(&env);
     assert_eq!(rows[0]["state"], "killed", "{rows:?}");
     assert_intact(&env.data);
 }
@@ -405,11 +432,7 @@ fn hung_sensor_family_dies_after_the_timeout() {
     );
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("noop"), "{out}");
-    let listed: Vec<i32> = std::fs::read_to_string(&pids)
-        .unwrap()
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect();
+    let listed = read_pids(&pids);
     assert_eq!(listed.len(), 6, "{listed:?}");
     let group = listed[0];
     let _guard = GroupGuard(vec![group]);
@@ -449,14 +472,8 @@ fn sigkilled_beat_while_sensing_leaves_no_sensor_behind() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for(20, "the sensor and its child", || {
-        std::fs::read_to_string(&pids).is_ok_and(|t| t.lines().count() == 2)
-    });
-    let listed: Vec<i32> = std::fs::read_to_string(&pids)
-        .unwrap()
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect();
+    wait_for(20, "the sensor and its child", || lists(&pids, 2));
+    let listed = read_pids(&pids);
     let _guard = GroupGuard(vec![listed[0]]);
     sigkill(beat.id() as i32);
     wait_child(&mut beat, 10, "the killed beat");
@@ -484,20 +501,9 @@ fn worker_daemons_die_with_the_session() {
         "p='{p}'; nohup sleep 1000 >/dev/null 2>&1 & echo $! >> $p; disown; setsid sleep 1001 >/dev/null 2>&1 < /dev/null & echo $! >> $p; ( setsid sh -c 'sleep 1002 & echo $! >> '$p < /dev/null > /dev/null 2>&1 & ); echo $$ >> $p; sleep 1000",
         p = pids.display()
     );
-    let out = env
-        .cmd(&["start-session", "daemon", "work", "w"])
-        .env("LOOOP_T_CMD", &code)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
-    wait_for(30, "the worker's pids", || {
-        std::fs::read_to_string(&pids).is_ok_and(|t| t.lines().count() == 4)
-    });
-    let listed: Vec<i32> = std::fs::read_to_string(&pids)
-        .unwrap()
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect();
+    start_worker(&env, "daemon", &code);
+    wait_for(30, "the worker's pids", || lists(&pids, 4));
+    let listed = read_pids(&pids);
     let group = pgid_of(listed[0]).unwrap();
     let mut guard = GroupGuard(vec![group]);
     // The setsid child may still be between fork and setsid: wait.
@@ -526,23 +532,15 @@ fn worker_daemons_die_with_the_session() {
 fn sessions_started_by_a_killed_worker_keep_running() {
     let env = script_env("");
     let code = "LOOOP_T_CMD='echo inner-up; sleep 1000' \"$LOOOP_BIN\" start-session inner task w && sleep 1000";
-    let out = env
-        .cmd(&["start-session", "outer", "work", "w"])
-        .env("LOOOP_T_CMD", code)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
+    start_worker(&env, "outer", code);
     let alive = |id: &str| {
-        let rows: Vec<serde_json::Value> =
-            serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap();
+        let rows = ls_rows(&env);
         rows.iter().any(|r| r["id"] == id && r["alive"] == true)
     };
     wait_for(30, "the inner session's output", || {
         env.looop(&["log", "inner"]).stdout.starts_with(b"inner-up")
     });
-    let state: serde_json::Value =
-        serde_json::from_str(&env.file("sessions/looop-inner/state.json")).unwrap();
-    let inner_sup = state["supervisor_pid"].as_i64().unwrap() as i32;
+    let inner_sup = supervisor_pid(&env, "inner");
 
     env.ok(&["kill", "outer", "--grace", "1"], 0);
     assert!(!alive("outer"));
