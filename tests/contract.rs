@@ -60,13 +60,7 @@ interactive = "x {{prompt_file}}"
         "who",
         "#!/bin/sh\nprintf '{\"bin\":\"%s\",\"data\":\"%s\",\"config\":\"%s\",\"cwd\":\"%s\"}' \"$LOOOP_BIN\" \"$LOOOP_DATA_DIR\" \"$LOOOP_CONFIG\" \"$PWD\"\n",
     );
-    std::fs::write(
-        &env.config,
-        std::fs::read_to_string(&env.config)
-            .unwrap()
-            .replace("runner = \"fake\"", "runner = \"envy\""),
-    )
-    .unwrap();
+    env.use_runner("envy", "");
     env.ok(&["tick"], 0);
 
     let reading: serde_json::Value = serde_json::from_str(&env.file("snapshots/who.json")).unwrap();

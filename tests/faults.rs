@@ -49,10 +49,7 @@ fn script_env(extra: &str) -> Env {
         env.ai.display(),
         runner.display()
     );
-    let mut config = std::fs::read_to_string(&env.config).unwrap();
-    config = config.replacen("runner = \"fake\"", "runner = \"script\"", 1);
-    config.push_str(&table);
-    std::fs::write(&env.config, config).unwrap();
+    env.use_runner("script", &table);
     env
 }
 

@@ -12,14 +12,13 @@ fn fixture(name: &str) -> String {
 /// A profile whose runner `replay` prints a recorded stream.
 fn replaying(extra: &str, file: &str) -> Env {
     let env = Env::with_tables(extra, "");
-    let text = std::fs::read_to_string(&env.config)
-        .unwrap()
-        .replace("runner = \"fake\"", "runner = \"replay\"")
-        + &format!(
+    env.use_runner(
+        "replay",
+        &format!(
             "\n[runners.replay]\ntick = \"cat > /dev/null; cat '{}'\"\ninteractive = \"x {{{{prompt_file}}}}\"\n",
             fixture(file)
-        );
-    std::fs::write(&env.config, text).unwrap();
+        ),
+    );
     env
 }
 

@@ -104,10 +104,10 @@ fn transient_failures_are_retried_within_the_beat() {
 #[test]
 fn runner_not_found_is_a_failed_beat_with_the_message() {
     let env = Env::with_tables("", "");
-    let text = std::fs::read_to_string(&env.config).unwrap();
-    let text = text.replace("runner = \"fake\"", "runner = \"ghost\"")
-        + "\n[runners.ghost]\ntick = \"no-such-agent-cli -p\"\ninteractive = \"x {{prompt_file}}\"\n";
-    std::fs::write(&env.config, text).unwrap();
+    env.use_runner(
+        "ghost",
+        "\n[runners.ghost]\ntick = \"no-such-agent-cli -p\"\ninteractive = \"x {{prompt_file}}\"\n",
+    );
     let out = env.looop(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -146,11 +146,7 @@ fn hanging_runner_times_out_with_its_group() {
 #[test]
 fn prompt_file_placeholder_and_live_gutter() {
     let env = Env::with_tables("", "");
-    let text = std::fs::read_to_string(&env.config)
-        .unwrap()
-        .replace("runner = \"fake\"", "runner = \"file\"")
-        + "\n[runners.file]\ntick = \"cp {{prompt_file}} \\\"$LOOOP_DATA_DIR/seen.md\\\"; echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"read the file\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n";
-    std::fs::write(&env.config, text).unwrap();
+    env.use_runner("file", "\n[runners.file]\ntick = \"cp {{prompt_file}} \\\"$LOOOP_DATA_DIR/seen.md\\\"; echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"read the file\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n");
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("│ {\"move\""), "{out}");
     assert!(env.file("seen.md").contains("## MOVES"));
@@ -176,11 +172,7 @@ fn only_the_newest_fifty_runs_are_kept() {
 #[test]
 fn runner_that_ignores_a_big_prompt_on_stdin_is_fine() {
     let env = Env::with_tables("", "");
-    let text = std::fs::read_to_string(&env.config)
-        .unwrap()
-        .replace("runner = \"fake\"", "runner = \"deaf\"")
-        + "\n[runners.deaf]\ntick = \"echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"did not read\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n";
-    std::fs::write(&env.config, text).unwrap();
+    env.use_runner("deaf", "\n[runners.deaf]\ntick = \"echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"did not read\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n");
     // A prompt far beyond a pipe's buffer.
     for i in 0..40 {
         env.write(&format!("goals/g{i}.md"), &"words ".repeat(700));

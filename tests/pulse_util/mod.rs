@@ -47,6 +47,16 @@ impl Env {
         env
     }
 
+    /// Makes runner `name` the tick runner (in place of `fake`) and appends
+    /// `tables` (more TOML, e.g. its `[runners.<name>]`) to the config.
+    pub fn use_runner(&self, name: &str, tables: &str) {
+        let text = std::fs::read_to_string(&self.config)
+            .unwrap()
+            .replace("runner = \"fake\"", &format!("runner = \"{name}\""))
+            + tables;
+        std::fs::write(&self.config, text).unwrap();
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.args(args)
