@@ -10,31 +10,6 @@ use pulse_util::*;
 use std::path::Path;
 use std::process::Command;
 
-/// Workers run the shell code in `$LOOOP_T_CMD` (set per command).
-const WORKER_RUNNER: &str = "[runners.w]\ntick = \"cat\"\ninteractive = \"bash -c \\\"$LOOOP_T_CMD\\\" w {{prompt_file}}\"\n";
-
-fn env_with(extra: &str) -> Env {
-    Env::with_tables(extra, WORKER_RUNNER)
-}
-
-fn start(env: &Env, id: &str, code: &str) -> String {
-    let out = env
-        .cmd(&["start-session", id, "work", "w"])
-        .env("LOOOP_T_CMD", code)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn ls(env: &Env) -> Vec<serde_json::Value> {
-    serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap()
-}
-
-fn row(env: &Env, id: &str) -> Option<serde_json::Value> {
-    ls(env).into_iter().find(|r| r["id"] == id)
-}
-
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -92,7 +67,7 @@ fn session_names_and_64_character_ids_work_everywhere() {
     let session = format!("looop-{id}");
     // Started by its session name: the bare id is what ls shows.
     // The worker's own session name works for its claims and cost reports.
-    let out = start(
+    let out = start_worker(
         &env,
         &session,
         "\"$LOOOP_BIN\" claim job && \"$LOOOP_BIN\" _cost session \"$LOOOP_SESSION_ID\" w 0.5 && echo reported; read line; echo \"got:$line\"; sleep 300",
@@ -163,7 +138,7 @@ fn session_names_and_64_character_ids_work_everywhere() {
 fn log_follow_streams_until_the_worker_ends_and_tail_takes_any_number() {
     let env = env_with("");
     let gate = env.tmp.path().join("gate");
-    start(
+    start_worker(
         &env,
         "talker",
         &format!(
@@ -403,8 +378,8 @@ fn tmux_surfacing_goes_to_the_server_of_tmux_and_can_be_turned_off() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     env.answer(&noop("watching"));
-    start(&env, "quiet", "sleep 300");
-    start(&env, "loud", "sleep 300");
+    start_worker(&env, "quiet", "sleep 300");
+    start_worker(&env, "loud", "sleep 300");
     tick(false);
 
     env.ok(&["flag", "quiet", "help?"], 0);
@@ -466,7 +441,7 @@ fn every_contract_event_is_logged_with_ts_and_event() {
     assert_eq!(env.looop(&["tick"]).status.code(), Some(1)); // tick_failed
     env.answer(r#"{"move":"ask_human","message":"which db?","journal":"ask"}"#);
     env.ok(&["tick"], 0); // needs_you
-    start(&env, "w1", "sleep 300"); // session_started
+    start_worker(&env, "w1", "sleep 300"); // session_started
     env.ok(&["flag", "w1", "stuck"], 0); // flagged
     env.ok(&["unflag", "w1"], 0); // unflagged
     env.ok(&["kill", "w1", "--grace", "1"], 0); // session_exited
@@ -513,7 +488,7 @@ fn every_contract_event_is_logged_with_ts_and_event() {
 fn flags_change_the_world_and_a_quiet_world_calls_no_ai() {
     let env = env_with("");
     env.answer(&noop("x"));
-    start(&env, "w", "sleep 300");
+    start_worker(&env, "w", "sleep 300");
     env.ok(&["tick"], 0);
     assert!(env.ok(&["tick"], 0).contains("world unchanged"));
     assert_eq!(env.calls(), 1);
@@ -600,8 +575,8 @@ fn init_lays_out_the_contract_data_dir() {
 #[test]
 fn ls_json_has_the_contract_fields_and_types() {
     let env = env_with("");
-    start(&env, "live", "echo hi; sleep 300");
-    start(&env, "done", "exit 3");
+    start_worker(&env, "live", "echo hi; sleep 300");
+    start_worker(&env, "done", "exit 3");
     wait_for(10, "done to exit", || {
         row(&env, "done").is_some_and(|r| r["alive"] == false)
     });
@@ -650,7 +625,7 @@ fn alive_means_running_in_every_read_of_ls() {
     let env = env_with("");
     for n in 0..5 {
         let id = format!("brief{n}");
-        start(&env, &id, "echo done; exit 5");
+        start_worker(&env, &id, "echo done; exit 5");
         wait_for(10, "the worker to end", || {
             let r = row(&env, &id).unwrap();
             let running = matches!(r["state"].as_str(), Some("running" | "starting"));
@@ -682,7 +657,7 @@ fn hidden_modes_answer_help_without_doing_anything() {
 fn two_profiles_with_the_same_worker_id_never_meet() {
     let (a, b) = (env_with(""), env_with(""));
     for env in [&a, &b] {
-        start(
+        start_worker(
             env,
             "same",
             "while read line; do echo \"heard:$line\"; done",
@@ -758,7 +733,7 @@ fn a_prompt_file_run_as_a_script_runs_only_the_task() {
 fn a_finished_session_is_replaced_as_soon_as_it_reads_finished() {
     let env = env_with("");
     let gate = env.tmp.path().join("gate");
-    start(
+    start_worker(
         &env,
         "again",
         &format!(

@@ -35,13 +35,10 @@ said=$(cat "$d/said" 2>/dev/null || echo ok)
 printf '{"type":"result","subtype":"success","is_error":false,"result":"{\\"move\\":\\"noop\\",\\"journal\\":\\"%s\\"}","total_cost_usd":0.01}\n' "$said"
 "#;
 
-/// Workers run the shell code in `$LOOOP_T_CMD` (set per command).
-const WORKER_RUNNER: &str = "[runners.w]\ntick = \"cat\"\ninteractive = \"bash -c \\\"$LOOOP_T_CMD\\\" w {{prompt_file}}\"\n";
-
 /// A profile whose tick runner is [`RUNNER`] (named `script`), plus the
 /// worker runner `w`.
 fn script_env(extra: &str) -> Env {
-    let env = Env::with_tables(extra, WORKER_RUNNER);
+    let env = env_with(extra);
     let runner = env.tmp.path().join("runner.sh");
     std::fs::write(&runner, RUNNER).unwrap();
     let table = format!(
@@ -76,21 +73,6 @@ fn read_pids(path: &Path) -> Vec<i32> {
 /// Whether `path` lists exactly `n` lines (pids) yet.
 fn lists(path: &Path, n: usize) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| t.lines().count() == n)
-}
-
-/// Starts session `id` (task `work`, runner `w`) whose worker runs `code`.
-fn start_worker(env: &Env, id: &str, code: &str) {
-    let out = env
-        .cmd(&["start-session", id, "work", "w"])
-        .env("LOOOP_T_CMD", code)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
-}
-
-/// The rows of `looop ls --json`.
-fn ls_rows(env: &Env) -> Vec<serde_json::Value> {
-    serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap()
 }
 
 /// The supervisor pid in session `id`'s state file.
@@ -337,7 +319,7 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
     wait_for(30, "the worker's claim and pids", || {
         env.data.join("claims/db.json").exists() && lists(&pids, 3)
     });
-    let rows = ls_rows(&env);
+    let rows = ls(&env);
     let pid = rows[0]["pid"].as_i64().unwrap() as i32;
     let group = pgid_of(pid).unwrap();
     let _guard = GroupGuard(vec![group]);
@@ -345,7 +327,7 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
 
     sigkill(sup);
     wait_for(10, "the supervisor to die", || pid_dead(sup));
-    let rows = ls_rows(&env);
+    let rows = ls(&env);
     assert_eq!(rows[0]["state"], "lost", "{rows:?}");
     assert_eq!(rows[0]["alive"], false, "{rows:?}");
     let members = group_members(group);
@@ -371,7 +353,7 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
     for p in read_pids(&pids) {
         assert!(pid_dead(p), "worker process {p} survived the kill");
     }
-    let rows = ls_rows(&env);
+    let rows = ls(&env);
     assert_eq!(rows[0]["state"], "killed", "{rows:?}");
     assert_intact(&env.data);
 }
@@ -531,7 +513,7 @@ fn sessions_started_by_a_killed_worker_keep_running() {
     let code = "LOOOP_T_CMD='echo inner-up; sleep 1000' \"$LOOOP_BIN\" start-session inner task w && sleep 1000";
     start_worker(&env, "outer", code);
     let alive = |id: &str| {
-        let rows = ls_rows(&env);
+        let rows = ls(&env);
         rows.iter().any(|r| r["id"] == id && r["alive"] == true)
     };
     wait_for(30, "the inner session's output", || {

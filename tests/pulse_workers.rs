@@ -6,30 +6,6 @@ mod pulse_util;
 use pulse_util::*;
 use std::process::Command;
 
-/// Workers run the shell code in `$LOOOP_T_CMD` (set per command).
-const WORKER_RUNNER: &str = "[runners.w]\ntick = \"cat\"\ninteractive = \"bash -c \\\"$LOOOP_T_CMD\\\" w {{prompt_file}}\"\n";
-
-fn env_with(extra: &str) -> Env {
-    Env::with_tables(extra, WORKER_RUNNER)
-}
-
-fn ls(env: &Env) -> Vec<serde_json::Value> {
-    serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap()
-}
-
-fn row(env: &Env, id: &str) -> Option<serde_json::Value> {
-    ls(env).into_iter().find(|r| r["id"] == id)
-}
-
-fn start(env: &Env, id: &str, code: &str) {
-    let out = env
-        .cmd(&["start-session", id, "work", "w"])
-        .env("LOOOP_T_CMD", code)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", show(&out));
-}
-
 #[test]
 fn start_worker_and_kill_worker_moves() {
     let env = env_with("");
@@ -74,7 +50,7 @@ fn start_worker_and_kill_worker_moves() {
 fn claims_of_ended_workers_are_reaped_and_workers_are_in_the_world() {
     let env = env_with("");
     env.answer(&noop("x"));
-    start(
+    start_worker(
         &env,
         "short",
         "\"$LOOOP_BIN\" claim job && echo claimed && sleep 1",
@@ -145,7 +121,7 @@ fn flags_surface_once_per_flag_in_a_private_tmux_server_and_notify() {
         assert!(out.status.success(), "{}", show(&out));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    start(&env, "helper", "sleep 300");
+    start_worker(&env, "helper", "sleep 300");
     tick(&noop("first"));
     assert_eq!(windows(), 0);
 
@@ -212,7 +188,7 @@ fn flags_surface_once_per_flag_in_a_private_tmux_server_and_notify() {
 fn silent_worker_gets_the_idle_flag() {
     let env = env_with("idle_flag_secs = 1");
     env.answer(&noop("x"));
-    start(&env, "quiet", "sleep 300");
+    start_worker(&env, "quiet", "sleep 300");
     wait_for(30, "the worker to be silent for a while", || {
         std::thread::sleep(std::time::Duration::from_millis(200));
         let out = env.ok(&["tick"], 0);
@@ -236,7 +212,7 @@ fn up_down_and_status() {
     wait_for(30, "the pulse's first beat", || env.journal().len() == 1);
     // The pulse is not a worker.
     assert!(ls(&env).iter().all(|r| r["id"] != "pulse"));
-    start(&env, "w1", "sleep 300");
+    start_worker(&env, "w1", "sleep 300");
     env.ok(&["down"], 0);
     let status: serde_json::Value =
         serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap();
@@ -264,7 +240,7 @@ fn twenty_live_workers_race_for_one_claim_and_one_wins() {
             "while [ ! -e {go} ]; do sleep 0.01; done; \"$LOOOP_BIN\" claim deploy > \"$LOOOP_DATA_DIR/out-{i}\" 2>&1; echo $? > \"$LOOOP_DATA_DIR/rc-{i}\"; sleep 300",
             go = go.display()
         );
-        start(&env, &format!("r{i}"), &code);
+        start_worker(&env, &format!("r{i}"), &code);
     }
     std::fs::write(&go, "").unwrap();
     wait_for(30, "every claimer to finish", || {
@@ -300,7 +276,7 @@ fn twenty_live_workers_race_for_one_claim_and_one_wins() {
 fn a_worker_whose_supervisor_died_reads_lost_and_loses_its_claims() {
     let env = env_with("");
     env.answer(&noop("x"));
-    start(&env, "doomed", "\"$LOOOP_BIN\" claim db && sleep 300");
+    start_worker(&env, "doomed", "\"$LOOOP_BIN\" claim db && sleep 300");
     wait_for(30, "the claim", || env.data.join("claims/db.json").exists());
     env.ok(&["tick"], 0);
     let state: serde_json::Value =
@@ -329,8 +305,8 @@ fn a_worker_whose_supervisor_died_reads_lost_and_loses_its_claims() {
 fn housekeeping_prunes_finished_sessions_past_the_retention() {
     let env = env_with("retention_hours = 0");
     env.answer(&noop("x"));
-    start(&env, "brief", "exit 3");
-    start(&env, "stays", "sleep 300");
+    start_worker(&env, "brief", "exit 3");
+    start_worker(&env, "stays", "sleep 300");
     wait_for(30, "the brief worker to end", || {
         row(&env, "brief").is_some_and(|r| r["alive"] == false)
     });

@@ -183,6 +183,36 @@ pub fn pid_dead(pid: i32) -> bool {
     }
 }
 
+/// Workers run the shell code in `$LOOOP_T_CMD` (set per command).
+pub const WORKER_RUNNER: &str = "[runners.w]\ntick = \"cat\"\ninteractive = \"bash -c \\\"$LOOOP_T_CMD\\\" w {{prompt_file}}\"\n";
+
+/// A profile with the worker runner `w`; `extra` as for [`Env::new`].
+pub fn env_with(extra: &str) -> Env {
+    Env::with_tables(extra, WORKER_RUNNER)
+}
+
+/// Starts session `id` (task `work`, runner `w`) whose worker runs `code`;
+/// returns its stdout.
+pub fn start_worker(env: &Env, id: &str, code: &str) -> String {
+    let out = env
+        .cmd(&["start-session", id, "work", "w"])
+        .env("LOOOP_T_CMD", code)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The rows of `looop ls --json`.
+pub fn ls(env: &Env) -> Vec<serde_json::Value> {
+    serde_json::from_str(&env.ok(&["ls", "--json"], 0)).unwrap()
+}
+
+/// Session `id`'s row of `looop ls --json`.
+pub fn row(env: &Env, id: &str) -> Option<serde_json::Value> {
+    ls(env).into_iter().find(|r| r["id"] == id)
+}
+
 pub fn noop(journal: &str) -> String {
     format!("{{\"move\":\"noop\",\"journal\":\"{journal}\"}}")
 }
