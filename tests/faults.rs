@@ -205,12 +205,7 @@ fn sigkilled_beat_mid_stream_leaves_nothing_broken() {
         "#!/bin/sh\necho '{\"signal\":\"same\",\"detail\":\"x\"}'\n",
     );
     std::fs::write(env.ai.join("hang"), "").unwrap();
-    let mut beat = env
-        .cmd(&["tick"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut beat = env.spawn_quiet(&["tick"]);
     // Streaming: the runner's first line reached runs/<id>/output.log.
     wait_for(20, "the runner's first line in output.log", || {
         std::fs::read_dir(env.data.join("runs"))
@@ -275,12 +270,7 @@ fn beats_killed_at_any_moment_tear_nothing() {
     env.ok(&["tick"], 0);
     let whole = started.elapsed();
     for i in 0..16u32 {
-        let mut beat = env
-            .cmd(&["tick"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut beat = env.spawn_quiet(&["tick"]);
         // The fault itself: a kill after a delay that sweeps the beat's
         // steps, from its start to twice a whole beat (not a wait for a
         // condition).
@@ -364,15 +354,7 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
 fn hundred_concurrent_ticks_call_the_ai_once() {
     let env = script_env("");
     env.sensor("steady", "#!/bin/sh\necho '{\"signal\":1}'\n");
-    let children: Vec<Child> = (0..100)
-        .map(|_| {
-            env.cmd(&["tick"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children: Vec<Child> = (0..100).map(|_| env.spawn_piped(&["tick"])).collect();
     let (mut busy, mut unchanged, mut acted) = (0, 0, 0);
     for child in children {
         let out = child.wait_with_output().unwrap();
@@ -445,12 +427,7 @@ fn sigkilled_beat_while_sensing_leaves_no_sensor_behind() {
         ),
     );
     std::fs::write(&hang, "").unwrap();
-    let mut beat = env
-        .cmd(&["tick"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut beat = env.spawn_quiet(&["tick"]);
     wait_for(20, "the sensor and its child", || lists(&pids, 2));
     let listed = read_pids(&pids);
     let _guard = GroupGuard(vec![listed[0]]);
@@ -590,12 +567,7 @@ fn read_only_data_dir_mid_run_fails_clearly_and_recovers() {
     );
     std::fs::write(&runner, waiting).unwrap();
     let before = std::fs::read_to_string(env.data.join("events.jsonl")).unwrap();
-    let mut beat = env
-        .cmd(&["tick"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut beat = env.spawn_piped(&["tick"]);
     wait_for(20, "the second call", || script_calls(&env) == 2);
     let Some(ro) = ReadOnly::try_new(&env.data) else {
         std::fs::write(&go, "").unwrap();

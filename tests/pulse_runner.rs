@@ -3,29 +3,15 @@
 
 mod pulse_util;
 use pulse_util::*;
-use std::process::Stdio;
 
 #[test]
 fn five_concurrent_ticks_one_runs_four_are_busy() {
     let env = Env::new("");
     env.answer(&noop("only one"));
     std::fs::write(env.ai.join("hold"), "").unwrap();
-    let first = env
-        .cmd(&["tick"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let first = env.spawn_quiet(&["tick"]);
     wait_for(20, "the first beat to call the AI", || env.calls() == 1);
-    let others: Vec<_> = (0..4)
-        .map(|_| {
-            env.cmd(&["tick"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let others: Vec<_> = (0..4).map(|_| env.spawn_piped(&["tick"])).collect();
     for o in others {
         let out = o.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(75), "{}", show(&out));
@@ -187,12 +173,7 @@ fn a_crashed_beat_leaves_no_stale_lock() {
     let env = Env::new("");
     env.answer(&noop("after the crash"));
     std::fs::write(env.ai.join("hold"), "").unwrap();
-    let mut first = env
-        .cmd(&["tick"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = env.spawn_quiet(&["tick"]);
     wait_for(20, "the first beat to call the AI", || env.calls() == 1);
     first.kill().unwrap();
     first.wait().unwrap();

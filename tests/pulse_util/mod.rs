@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Env {
@@ -70,6 +70,24 @@ impl Env {
             .env_remove("LOOOP_SESSION_ID")
             .env("NO_COLOR", "1");
         c
+    }
+
+    /// Spawns `looop args` with stdout and stderr dropped.
+    pub fn spawn_quiet(&self, args: &[&str]) -> Child {
+        self.cmd(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Spawns `looop args` with stdout and stderr piped.
+    pub fn spawn_piped(&self, args: &[&str]) -> Child {
+        self.cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 
     pub fn looop(&self, args: &[&str]) -> Output {
