@@ -1,6 +1,8 @@
 //! The foundation from the outside: init, paths, config errors, help,
 //! dispatch errors and completions, all through the real binary.
 
+mod common;
+use common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -86,17 +88,7 @@ fn init_creates_config_and_layout_and_is_idempotent() {
     );
     assert!(stdout.contains(&p.data().display().to_string()), "{stdout}");
     assert!(stdout.contains("Next:"), "{stdout}");
-    for d in [
-        "goals",
-        "goals/archive",
-        "sensors",
-        "claims",
-        "reports",
-        "snapshots",
-        "runs",
-        "prompts",
-        "sessions",
-    ] {
+    for d in DATA_DIRS {
         assert!(p.data().join(d).is_dir(), "missing {d}");
     }
     assert!(p.data().join("PLAYBOOK.md").is_file());

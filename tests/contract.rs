@@ -5,7 +5,9 @@
 //! event names, flags in the world hash, the data dir layout and the `run`
 //! journal target. The real binary, temp profiles, a shell script as the AI.
 
+mod common;
 mod pulse_util;
+use common::*;
 use pulse_util::*;
 use std::path::Path;
 use std::process::Command;
@@ -530,17 +532,7 @@ fn init_lays_out_the_contract_data_dir() {
     for f in ["PLAYBOOK.md", "journal.md", ".gitignore"] {
         assert!(data.join(f).is_file(), "no {f}");
     }
-    for d in [
-        "goals",
-        "goals/archive",
-        "sensors",
-        "claims",
-        "reports",
-        "snapshots",
-        "runs",
-        "prompts",
-        "sessions",
-    ] {
+    for d in DATA_DIRS {
         assert!(data.join(d).is_dir(), "no {d}/");
     }
     use std::os::unix::fs::PermissionsExt;

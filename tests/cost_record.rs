@@ -2,6 +2,8 @@
 //! Concurrent appenders never tear or lose a line; bad amounts and names are
 //! refused with status 2 and leave the ledger untouched.
 
+mod common;
+use common::*;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -35,13 +37,7 @@ impl Profile {
 
     fn run(&self, args: &[&str]) -> Output {
         let out = self.looop(args).output().unwrap();
-        eprintln!(
-            "$ looop {}\nstatus: {}\nstdout: {}\nstderr: {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        echo_run(&format!("looop {}", args.join(" ")), &out);
         out
     }
 }

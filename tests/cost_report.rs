@@ -6,7 +6,9 @@
 //! Local midnights are asked of `date(1)` under the same `TZ`, so the test
 //! holds on any day of the year, DST or not.
 
+mod common;
 use chrono::{Datelike, NaiveDate};
+use common::*;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -47,13 +49,7 @@ impl Profile {
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
-        eprintln!(
-            "$ TZ={tz} looop {}\nstatus: {}\nstdout: {}\nstderr: {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        echo_run(&format!("TZ={tz} looop {}", args.join(" ")), &out);
         out
     }
 

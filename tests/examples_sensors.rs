@@ -7,6 +7,8 @@
 //! stub `gh` applies that same expression with the real `jq` to canned API
 //! JSON, so the expressions themselves are under test.
 
+mod common;
+use common::*;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -147,15 +149,6 @@ fn honest_failure(o: &Output, reason: &str) {
         "stderr: {}",
         text(&o.stderr)
     );
-}
-
-fn have(program: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {program} >/dev/null"))
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
 }
 
 /// The stub gh evaluates the sensors' `--jq` with the real jq.

@@ -2,6 +2,8 @@
 //! against a fake `crontab` on PATH (a script keeping the crontab in a file)
 //! and, where Debian's `crontab` is installed, against the real one.
 
+mod common;
+use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -534,15 +536,6 @@ fn example_artifacts_match_the_command() {
             "examples/schedule/{file} is stale: regenerate it"
         );
     }
-}
-
-fn have(program: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {program} >/dev/null"))
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
 }
 
 /// Puts the user's real crontab back whatever happens in the test.
