@@ -88,7 +88,15 @@ fn start_worker(
     runner: Option<&str>,
 ) -> Result<Option<String>> {
     let id = WorkerId::parse(id)?;
-    let view = crate::workers::start(profile, config, &id, prompt, runner, false)?;
+    let view = crate::workers::start(
+        profile,
+        config,
+        &id,
+        prompt,
+        runner,
+        false,
+        crate::supervisor::Launcher::Exec,
+    )?;
     println!("started {}", view.session);
     Ok(None)
 }

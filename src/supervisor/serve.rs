@@ -1,10 +1,14 @@
-//! `looop _supervise <session>`: the per-session supervisor process.
+//! The per-session supervisor process.
 //!
-//! The launcher starts it with the locked `supervisor.lock` on fd 3 and a
-//! pipe on stdout. It leaves the caller's session (`setsid`), forks once so
-//! the launcher can reap the intermediate at once (no zombie in a long-lived
-//! pulse), opens the PTY, runs `bash -lc <command>` in it, and reports one
-//! line, `ok <pid>` or `err <why>`, before pointing its stdio away.
+//! It comes to be in one of two ways (see [`super::Launcher`]): forked from
+//! a single-threaded `start-session` without an exec ([`supervise_forked`]),
+//! or exec'd as `looop _supervise <session>` with the locked
+//! `supervisor.lock` on fd 3 and a pipe on stdout ([`cmd_supervise`]). Either
+//! way it leaves the caller's session (`setsid`), forks once so the launcher
+//! can reap the intermediate at once (no zombie in a long-lived pulse), names
+//! itself `looop-supervise`, opens the PTY, runs `bash -lc <command>` in it,
+//! and reports one line, `ok <pid>` or `err <why>`, on the launcher's pipe
+//! before pointing its stdio away.
 //!
 //! Then it is one thread around one `poll`: the PTY master, the control
 //! socket and its clients, and a signal self-pipe (SIGCHLD, SIGTERM). Idle
@@ -54,6 +58,8 @@ const READS_PER_TURN: usize = 16;
 const PERSIST_EVERY: Duration = Duration::from_secs(1);
 /// Grace used when the supervisor itself gets SIGTERM.
 const TERM_GRACE: Duration = Duration::from_secs(5);
+/// A supervisor's process name (the kernel keeps 15 bytes).
+pub const PROCESS_NAME: &std::ffi::CStr = c"looop-supervise";
 
 #[cfg(target_os = "linux")]
 const SEND_FLAGS: MsgFlags = MsgFlags::MSG_NOSIGNAL;
@@ -75,23 +81,108 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     let lock = unsafe { OwnedFd::from_raw_fd(lock_fd) };
     fcntl(lock.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
         .context("cannot set up the session lock")?;
-    close_inherited_fds(lock_fd);
+    // Stdout is the launcher's pipe. Keep a handle of our own on it: the
+    // stdio fds are pointed away once the launch is reported.
+    let ready =
+        nix::unistd::dup(std::io::stdout().as_fd()).context("cannot keep the launcher's pipe")?;
+    fcntl(ready.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
+        .context("cannot keep the launcher's pipe")?;
+    let ready = File::from(ready);
+    close_inherited_fds(&[lock_fd, ready.as_raw_fd()]);
+    let profile = Profile::from_env()?;
+    supervise_detached(&profile, &session, lock, ready)
+}
+
+/// The supervisor started by forking the launcher itself, without a second
+/// exec of the binary: the launch costs one process start instead of two
+/// (about a millisecond each here). Only for a single-threaded launcher (the
+/// caller checks): after `fork` only the forking thread exists, and a lock
+/// another thread held would stay held forever. Never returns; the forked
+/// copy of the launcher must not run on into the launcher's code.
+pub fn supervise_forked(
+    profile: &Profile,
+    session: &str,
+    env: &[(String, std::ffi::OsString)],
+    lock: OwnedFd,
+    ready: OwnedFd,
+) -> ! {
+    let run = || -> Result<i32> {
+        // As after exec: no handler of the launcher's, nothing blocked, no
+        // terminal, none of its files.
+        reset_signals();
+        let null = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .context("cannot open /dev/null")?;
+        nix::unistd::dup2_stdin(&null).context("cannot redirect stdin")?;
+        nix::unistd::dup2_stdout(&null).context("cannot redirect stdout")?;
+        nix::unistd::dup2_stderr(&null).context("cannot redirect stderr")?;
+        drop(null);
+        close_inherited_fds(&[lock.as_raw_fd(), ready.as_raw_fd()]);
+        // SAFETY: this forked process has one thread (the launcher checked
+        // before forking), so nothing can read the environment meanwhile.
+        unsafe {
+            for (key, value) in env {
+                std::env::set_var(key, value);
+            }
+            std::env::set_var("LOOOP_DATA_DIR", &profile.data);
+            std::env::set_var("LOOOP_CONFIG", &profile.config);
+        }
+        // Hand back what the launcher's own work left on the heap: this
+        // process lives for days.
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only releases free memory.
+        unsafe {
+            nix::libc::malloc_trim(0);
+        }
+        supervise_detached(profile, session, lock, File::from(ready))
+    };
+    let code = run().unwrap_or(exit::FAILED);
+    // SAFETY: _exit skips the launcher's exit handlers and buffered output,
+    // which belong to the launcher, not to this copy of it.
+    unsafe { nix::libc::_exit(code) }
+}
+
+/// Every signal back to its default disposition and unblocked.
+fn reset_signals() {
+    use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, sigprocmask};
+    for sig in Signal::iterator() {
+        if matches!(sig, Signal::SIGKILL | Signal::SIGSTOP) {
+            continue;
+        }
+        // SAFETY: SIG_DFL installs no handler code. A signal that cannot
+        // be changed keeps its disposition, which is all we could do anyway.
+        let _ = unsafe { nix::sys::signal::signal(sig, SigHandler::SigDfl) };
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}
+
+/// From here on the same for both launches: leave the caller's session
+/// (`setsid`), fork once so the launcher can reap the intermediate at once,
+/// start the child, report on `ready`, serve until the child is gone. The
+/// intermediate returns `Ok(0)` at once.
+fn supervise_detached(
+    profile: &Profile,
+    session: &str,
+    lock: OwnedFd,
+    mut ready: File,
+) -> Result<i32> {
     nix::unistd::setsid().context("cannot start a new session (setsid)")?;
-    // SAFETY: nothing but this thread exists yet, so the child cannot
-    // inherit a lock held by another thread.
+    // SAFETY: nothing but this thread exists, so the child cannot inherit
+    // a lock held by another thread.
     match unsafe { nix::unistd::fork() }.context("cannot fork the supervisor")? {
         // The launcher reaps this intermediate at once; the grandchild,
         // re-parented to init (or a subreaper), is the supervisor.
         nix::unistd::ForkResult::Parent { .. } => return Ok(0),
         nix::unistd::ForkResult::Child => {}
     }
-    let profile = Profile::from_env()?;
-    let dir = session::dir(&profile, &session);
+    name_process();
+    let dir = session::dir(profile, session);
     // Hold no directory of the caller's open (it may be unmounted later);
     // the worker gets its own cwd from the spec.
     nix::unistd::chdir("/").context("cannot chdir to /")?;
-    let mut ready = std::io::stdout();
-    match Supervisor::start(&profile, &session, &dir) {
+    match Supervisor::start(profile, session, &dir) {
         Ok(mut sup) => {
             // From here a vanished reader must not kill us with SIGPIPE
             // (the worker, already exec'd, keeps the default disposition).
@@ -103,6 +194,7 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
             writeln!(ready, "ok {}", sup.child_pid)
                 .and_then(|_| ready.flush())
                 .context("cannot report readiness")?;
+            drop(ready);
             detach_stdio(&dir)?;
             sup.run();
             // The record is final; now the lock may go (with the process).
@@ -111,7 +203,7 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
         }
         Err(err) => {
             let why = format!("{err:#}").replace('\n', " ");
-            mark_failed(&dir, &session, &why);
+            mark_failed(&dir, session, &why);
             // Let go before answering, so the launcher (which reaps the
             // intermediate, the only other holder) reads a settled session.
             drop(lock);
@@ -122,17 +214,27 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     }
 }
 
+/// The name `top` and `ps -e` show (and [`escapees`] looks for), whichever
+/// way the supervisor was started: a forked one keeps its launcher's
+/// command line.
+fn name_process() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = nix::sys::prctl::set_name(PROCESS_NAME) {
+        eprintln!("looop: cannot name the supervisor process: {e}");
+    }
+}
+
 /// Close every fd above stderr except the lock: a supervisor lives for days
 /// and must not keep its launcher's pipes (a `$(looop ...)` would hang) or
 /// files open.
-fn close_inherited_fds(keep: RawFd) {
+fn close_inherited_fds(keep: &[RawFd]) {
     let Ok(entries) = std::fs::read_dir("/dev/fd") else {
         return;
     };
     let fds: Vec<RawFd> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-        .filter(|fd| *fd > 2 && *fd != keep)
+        .filter(|fd| *fd > 2 && !keep.contains(fd))
         .collect();
     for fd in fds {
         // SAFETY: nothing in this process owns these fds (we run before

@@ -8,20 +8,26 @@
 //! `err <why>`), read with a deadline: no polling of files.
 
 use super::session::{self, Spec};
-use super::{LaunchSpec, SessionView, State};
+use super::{LaunchSpec, Launcher, SessionView, State};
 use crate::config::Config;
 use crate::paths::{self, Profile};
 use crate::{events, exit, store};
 use anyhow::{Context, Result, anyhow};
+use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::wait::waitpid;
+use nix::unistd::{ForkResult, Pid};
+use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a supervisor may take to get its child running.
 const READY_WITHIN: Duration = Duration::from_secs(20);
+/// Set to 1: always start the supervisor as `looop _supervise` (exec).
+const EXEC_ENV: &str = "LOOOP_SUPERVISOR_EXEC";
 /// Where the supervisor finds the inherited lock.
 const LOCK_FD: i32 = 3;
 /// Used when neither the spec nor the caller's terminal gives a size.
@@ -61,6 +67,85 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
     text.push('\n');
     session::replace(&session::spec_path(&dir), text.as_bytes())?;
 
+    // See `Launcher`. LOOOP_SUPERVISOR_EXEC=1 makes every launch exec (how
+    // the tests reach that path from `start-session`).
+    let exec_asked = std::env::var_os(EXEC_ENV).is_some_and(|v| v == "1");
+    let fork = spec.launcher == Launcher::Fork && !exec_asked && super::procs::single_threaded();
+    let (ready, intermediate) = if fork {
+        fork_supervisor(profile, spec, lock)?
+    } else {
+        exec_supervisor(profile, spec, lock)?
+    };
+    let line = read_line(ready, READY_WITHIN);
+    // The intermediate process exits right after forking the supervisor.
+    loop {
+        match waitpid(intermediate, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            done => {
+                done.with_context(|| {
+                    format!("session {}: cannot reap the launcher", spec.session)
+                })?;
+                break;
+            }
+        }
+    }
+    let line = line.with_context(|| format!("session {}", spec.session))?;
+    if let Some(why) = line.strip_prefix("err ") {
+        return Err(exit::refused(format!(
+            "session {} failed to start: {why}",
+            spec.session
+        )));
+    }
+    if !line.starts_with("ok ") {
+        mark_failed_if_dead(
+            &dir,
+            &spec.session,
+            "the supervisor exited during the launch",
+        );
+        return Err(exit::refused(format!(
+            "session {} failed to start: the supervisor exited during the launch (see {})",
+            spec.session,
+            session::supervisor_log_path(&dir).display()
+        )));
+    }
+    let view = session::view(profile, &spec.session)?
+        .ok_or_else(|| anyhow!("session {} vanished right after its launch", spec.session))?;
+    events::emit(
+        profile,
+        "session_started",
+        &serde_json::json!({
+            "id": view.id,
+            "session": view.session,
+            "runner": spec.runner,
+            "pid": view.pid,
+        }),
+    );
+    Ok(view)
+}
+
+/// Fork this (single-threaded) process into the supervisor: the read end of
+/// its readiness pipe and the intermediate process to reap.
+fn fork_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(File, Pid)> {
+    let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)
+        .with_context(|| format!("session {}: cannot create a pipe", spec.session))?;
+    // SAFETY: the caller checked that this process has a single thread, and
+    // the child never returns into the launcher's code (it ends in _exit).
+    match unsafe { nix::unistd::fork() }
+        .with_context(|| format!("session {}: cannot fork the supervisor", spec.session))?
+    {
+        ForkResult::Child => {
+            drop(read);
+            super::serve::supervise_forked(profile, &spec.session, &spec.env, lock.into(), write)
+        }
+        // Closing (not unlocking) our copies: the supervisor's hold the lock
+        // and the pipe's write end.
+        ForkResult::Parent { child } => Ok((File::from(read), child)),
+    }
+}
+
+/// Start `looop _supervise` with the locked file as fd 3 and a pipe as its
+/// stdout: for callers that may not fork without an exec.
+fn exec_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(File, Pid)> {
     let mut cmd = Command::new(paths::current_exe()?);
     cmd.arg("_supervise")
         .arg(&spec.session)
@@ -97,48 +182,15 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
         .stdout
         .take()
         .ok_or_else(|| anyhow!("no pipe to the supervisor"))?;
-    let line = read_line(stdout, READY_WITHIN);
-    // The intermediate process exits right after forking the supervisor.
-    child
-        .wait()
-        .with_context(|| format!("session {}: cannot reap the launcher", spec.session))?;
-    let line = line.with_context(|| format!("session {}", spec.session))?;
-    if let Some(why) = line.strip_prefix("err ") {
-        return Err(exit::refused(format!(
-            "session {} failed to start: {why}",
-            spec.session
-        )));
-    }
-    if !line.starts_with("ok ") {
-        mark_failed_if_dead(
-            &dir,
-            &spec.session,
-            "the supervisor exited during the launch",
-        );
-        return Err(exit::refused(format!(
-            "session {} failed to start: the supervisor exited during the launch (see {})",
-            spec.session,
-            session::supervisor_log_path(&dir).display()
-        )));
-    }
-    let view = session::view(profile, &spec.session)?
-        .ok_or_else(|| anyhow!("session {} vanished right after its launch", spec.session))?;
-    events::emit(
-        profile,
-        "session_started",
-        &serde_json::json!({
-            "id": view.id,
-            "session": view.session,
-            "runner": spec.runner,
-            "pid": view.pid,
-        }),
-    );
-    Ok(view)
+    Ok((
+        File::from(OwnedFd::from(stdout)),
+        Pid::from_raw(child.id() as i32),
+    ))
 }
 
 /// Read one line from the supervisor's pipe within `limit`; the text before
 /// EOF when it closes without a newline (empty when it said nothing).
-fn read_line(mut pipe: std::process::ChildStdout, limit: Duration) -> Result<String> {
+fn read_line(mut pipe: File, limit: Duration) -> Result<String> {
     let deadline = Instant::now() + limit;
     let mut got = Vec::new();
     let mut buf = [0u8; 512];
