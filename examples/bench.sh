@@ -81,8 +81,14 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 def supervisor_pids():
-    out = subprocess.run(["pgrep", "-f", f"{LOOOP} _supervise"], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    # Each live session's state.json names its supervisor (a forked one
+    # keeps its launcher's command line, so pgrep -f cannot find it).
+    pids = []
+    for s in json.loads(looop("ls", "--json").stdout):
+        if not s["alive"]: continue
+        with open(os.path.join(data, "sessions", s["session"], "state.json")) as f:
+            pids.append(json.load(f)["supervisor_pid"])
+    return pids
 
 def write_config(extra=""):
     with open(config, "w") as f:

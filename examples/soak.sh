@@ -28,7 +28,10 @@ data, config = os.path.join(root, "data"), os.path.join(root, "config.toml")
 ENV = dict(os.environ, LOOOP_DATA_DIR=data, LOOOP_CONFIG=config, LOOOP_TMUX_SURFACE="0", NO_COLOR="1", HOME=root)
 chatter = os.path.join(root, "chatter.sh")
 with open(chatter, "w") as f:
-    f.write(f"#!/bin/sh\ni=1\nwhile [ $i -le {LINES} ]; do echo \"soak line $i\"; i=$((i+1)); sleep 0.1; done\n")
+    # bash's own `read -t` waits the 100 ms: a worker is one process that
+    # prints now and then (as an agent CLI is), not a thousand `sleep`
+    # processes a second, which would measure fork+exec, not looop.
+    f.write(f"#!/bin/bash\nfor ((i = 1; i <= {LINES}; i++)); do echo \"soak line $i\"; read -rt 0.1 _; done\n")
 os.chmod(chatter, 0o755)
 with open(config, "w") as f:
     f.write('runner = "soak"\nmax_workers = 1000\ngit_commit = false\n[runners.soak]\n'
@@ -63,7 +66,10 @@ try:
     for i in range(WORKERS):
         looop("start-session", f"soak{i}", "soak")
     time.sleep(1)
-    sups = [int(p) for p in subprocess.run(["pgrep", "-f", f"{LOOOP} _supervise"], capture_output=True, text=True).stdout.split()]
+    sups = []
+    for s in json.loads(looop("ls", "--json").stdout):
+        with open(os.path.join(data, "sessions", s["session"], "state.json")) as f:
+            sups.append(json.load(f)["supervisor_pid"])
     first = {p: rss(p) for p in sups}
     looop("tick")  # the new workers changed the world once
     beats, lss = [], []

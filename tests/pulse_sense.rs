@@ -165,6 +165,35 @@ fn interval_sensors_rerun_only_when_stale() {
     assert_eq!(reading(&env, "slow")["signal"], "s");
 }
 
+/// A re-run that reads the same as before leaves the snapshot's bytes alone
+/// but must still count as fresh: the interval runs from the latest run.
+#[test]
+fn an_unchanged_rerun_restarts_the_interval() {
+    let env = Env::new("");
+    env.answer(&noop("x"));
+    let counter = env.tmp.path().join("n");
+    env.sensor(
+        "steady",
+        &format!(
+            "#!/bin/sh\n# looop:interval=2\necho run >> {}\necho '{{\"signal\": \"same\"}}'\n",
+            counter.display()
+        ),
+    );
+    let runs = || std::fs::read_to_string(&counter).unwrap().lines().count();
+    env.ok(&["tick"], 0);
+    assert_eq!(runs(), 1);
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    env.ok(&["tick"], 0);
+    assert_eq!(runs(), 2, "a stale interval sensor runs again");
+    env.ok(&["tick"], 0);
+    assert_eq!(
+        runs(),
+        2,
+        "the unchanged re-run did not restart the interval"
+    );
+    assert_eq!(reading(&env, "steady")["signal"], "same");
+}
+
 #[test]
 fn missing_playbook_and_goals_dir_still_beat_and_say_so() {
     let env = Env::new("");

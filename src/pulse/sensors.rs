@@ -99,7 +99,7 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
         let reading = results[i].take().unwrap_or_else(timed_out_reading);
         let mut text = serde_json::to_vec(&reading)?;
         text.push(b'\n');
-        write_scratch(&snapshots.join(format!("{}.json", sensor.name)), &text)?;
+        write_snapshot(&snapshots.join(format!("{}.json", sensor.name)), &text)?;
         sensed.readings.insert(sensor.name.clone(), reading);
     }
     remove_orphans(&snapshots, &sensed.readings);
@@ -323,6 +323,27 @@ fn fresh_reading(snap: &Path, every: Duration) -> Option<Value> {
         return None;
     }
     serde_json::from_slice(&std::fs::read(snap).ok()?).ok()
+}
+
+/// Write a sensor's snapshot, or, when it reads the same as last time (the
+/// common case), only mark it fresh: a rename costs more than the read, and
+/// the snapshot's mtime is what [`fresh_reading`] goes by.
+fn write_snapshot(path: &Path, text: &[u8]) -> Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == text) {
+        let now = nix::sys::time::TimeSpec::UTIME_NOW;
+        if nix::sys::stat::utimensat(
+            nix::fcntl::AT_FDCWD,
+            path,
+            &now,
+            &now,
+            nix::sys::stat::UtimensatFlags::FollowSymlink,
+        )
+        .is_ok()
+        {
+            return Ok(());
+        }
+    }
+    write_scratch(path, text)
 }
 
 fn err_file(snapshots: &Path, name: &str) -> PathBuf {
