@@ -21,7 +21,9 @@ import json, os, shutil, subprocess, sys, tempfile, time
 LOOOP = sys.argv[1]
 WORKERS = int(os.environ.get("WORKERS", "100"))
 DURATION = int(os.environ.get("DURATION", "300"))
-LINES = DURATION * 10
+# Ten seconds' more lines than the window, so that every worker is still
+# printing when the last beat and the last RSS reading are taken.
+LINES = (DURATION + 10) * 10
 root = tempfile.mkdtemp(prefix="looop-soak-")
 data, config = os.path.join(root, "data"), os.path.join(root, "config.toml")
 # HOME in the throwaway dir: `bash -lc` then reads no login scripts of yours.

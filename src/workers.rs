@@ -114,8 +114,7 @@ pub fn start(
             "session {session} is already running"
         )));
     }
-    let live = supervisor::live_workers(profile)?;
-    if live >= config.max_workers {
+    if let Some(live) = supervisor::live_workers_if_at(profile, config.max_workers)? {
         return Err(exit::refused(format!(
             "{live} workers are live and max_workers is {}; not starting {session}",
             config.max_workers

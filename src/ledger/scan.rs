@@ -8,6 +8,7 @@
 use super::days;
 use super::entry::{Entry, check_usd};
 use anyhow::{Context, Result};
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind};
 use std::path::Path;
@@ -45,15 +46,217 @@ pub fn scan(path: &Path, mut each: impl FnMut(&Entry, i64)) -> Result<u64> {
 
 /// A valid entry and its instant, or `None` for a malformed line.
 fn parse_line(text: &[u8]) -> Option<(Entry<'_>, i64)> {
-    let entry: Entry = serde_json::from_slice(text).ok()?;
+    let entry = match canonical(text) {
+        Some(entry) => entry,
+        None => serde_json::from_slice(text).ok()?,
+    };
     check_usd(entry.cost_usd).ok()?;
     let secs = days::parse_ts(&entry.ts)?;
     Some((entry, secs))
 }
 
+/// A line exactly as `record` writes it (compact, keys in their order, no
+/// escapes in strings), parsed by hand: serde_json's general path was most
+/// of the time of a million-line report. Anything else is `None` and goes to
+/// serde_json, and whatever this accepts serde_json reads the same way, so
+/// the fast path changes no result (see the tests).
+fn canonical(line: &[u8]) -> Option<Entry<'_>> {
+    let mut c = Cursor(line);
+    c.literal(b"{\"ts\":")?;
+    let ts = c.string()?;
+    c.literal(b",\"kind\":")?;
+    let kind = c.string()?;
+    c.literal(b",\"id\":")?;
+    let id = c.string()?;
+    c.literal(b",\"runner\":")?;
+    let runner = c.string()?;
+    c.literal(b",\"cost_usd\":")?;
+    let cost_usd = c.number()?;
+    let input_tokens = match c.literal(b",\"input_tokens\":") {
+        Some(()) => Some(c.integer()?),
+        None => None,
+    };
+    let output_tokens = match c.literal(b",\"output_tokens\":") {
+        Some(()) => Some(c.integer()?),
+        None => None,
+    };
+    c.literal(b"}")?;
+    c.0.is_empty().then_some(Entry {
+        ts: Cow::Borrowed(ts),
+        kind: Cow::Borrowed(kind),
+        id: Cow::Borrowed(id),
+        runner: Cow::Borrowed(runner),
+        cost_usd,
+        input_tokens,
+        output_tokens,
+    })
+}
+
+/// What is left of a line being read by [`canonical`].
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    /// Step over `text` when the line goes on with it; else stay put.
+    fn literal(&mut self, text: &[u8]) -> Option<()> {
+        self.0 = self.0.strip_prefix(text)?;
+        Some(())
+    }
+
+    /// A JSON string without escapes or control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        let body = self.0.strip_prefix(b"\"")?;
+        let end = body
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if body[end] != b'"' {
+            return None;
+        }
+        self.0 = &body[end + 1..];
+        std::str::from_utf8(&body[..end]).ok()
+    }
+
+    /// A JSON number (the grammar checked here: Rust's float parser also
+    /// takes `inf`, `+1`, `.5` and `1.`, which JSON does not).
+    fn number(&mut self) -> Option<f64> {
+        let len = json_number_len(self.0)?;
+        let value: f64 = std::str::from_utf8(&self.0[..len]).ok()?.parse().ok()?;
+        // serde_json refuses what overflows (1e999); so does this.
+        if !value.is_finite() {
+            return None;
+        }
+        self.0 = &self.0[len..];
+        Some(value)
+    }
+
+    /// A plain non-negative integer: digits, no leading zero.
+    fn integer(&mut self) -> Option<u64> {
+        let len = self.0.iter().take_while(|b| b.is_ascii_digit()).count();
+        if len == 0 || (len > 1 && self.0[0] == b'0') {
+            return None;
+        }
+        let value = std::str::from_utf8(&self.0[..len]).ok()?.parse().ok()?;
+        self.0 = &self.0[len..];
+        Some(value)
+    }
+}
+
+/// The length of the JSON number at the start of `text`:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn json_number_len(text: &[u8]) -> Option<usize> {
+    let digits = |from: usize| {
+        text[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut at = usize::from(text.first() == Some(&b'-'));
+    match (text.get(at), digits(at)) {
+        (Some(b'0'), _) => at += 1,
+        (_, 0) => return None,
+        (_, n) => at += n,
+    }
+    if text.get(at) == Some(&b'.') {
+        let n = digits(at + 1);
+        if n == 0 {
+            return None;
+        }
+        at += 1 + n;
+    }
+    if matches!(text.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(text.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let n = digits(at);
+        if n == 0 {
+            return None;
+        }
+        at += n;
+    }
+    Some(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines as `record` writes them, then bent in every way that matters:
+    /// whatever the fast path accepts, serde_json must read the same.
+    #[test]
+    fn the_fast_path_agrees_with_serde_json() {
+        let written = [
+            r#"{"ts":"2026-11-23T10:00:00Z","kind":"tick","id":"run-1","runner":"claude","cost_usd":0.0123,"input_tokens":1000,"output_tokens":200}"#,
+            r#"{"ts":"2026-11-23T10:00:00Z","kind":"session","id":"looop-w1","runner":"pi","cost_usd":0}"#,
+            r#"{"ts":"2026-11-23T10:00:00Z","kind":"goal","id":"g","runner":"x","cost_usd":1e-7,"output_tokens":5}"#,
+            r#"{"ts":"2026-11-23T10:00:00Z","kind":"tick","id":"ü","runner":"c","cost_usd":12345.678901234567}"#,
+        ];
+        let bends: &[(&str, &str)] = &[
+            ("0.0123", "-0.0123"),
+            ("0.0123", "01"),
+            ("0.0123", "1."),
+            ("0.0123", ".5"),
+            ("0.0123", "+1"),
+            ("0.0123", "inf"),
+            ("0.0123", "NaN"),
+            ("0.0123", "1e999"),
+            ("0.0123", "1E+2"),
+            ("0.0123", "2.5e-3"),
+            ("0.0123", "1e"),
+            ("0.0123", r#""1""#),
+            ("0.0123", "null"),
+            ("1000", "01000"),
+            ("1000", "1000.0"),
+            ("1000", "-1"),
+            ("1000", "18446744073709551616"),
+            ("1000", "null"),
+            ("run-1", r"run\u002d1"),
+            ("run-1", r#"run\"1"#),
+            ("run-1", "run\t1"),
+            (r#""ts":"#, r#""ts" :"#),
+            ("{", "{ "),
+            ("}", "} "),
+            ("}", r#","extra":1}"#),
+            (
+                r#""kind":"tick","id":"run-1""#,
+                r#""id":"run-1","kind":"tick""#,
+            ),
+            (r#""runner":"claude","#, ""),
+            ("}", ""),
+        ];
+        let mut lines: Vec<String> = written.iter().map(|l| l.to_string()).collect();
+        for line in written {
+            for (from, to) in bends {
+                lines.push(line.replacen(from, to, 1));
+            }
+        }
+        let mut fast = 0;
+        for line in &lines {
+            let slow: Option<Entry> = serde_json::from_str(line).ok();
+            let Some(got) = canonical(line.as_bytes()) else {
+                continue;
+            };
+            fast += 1;
+            let want = slow.unwrap_or_else(|| panic!("fast path took what serde refuses: {line}"));
+            assert_eq!(
+                (&got.ts, &got.kind, &got.id, &got.runner),
+                (&want.ts, &want.kind, &want.id, &want.runner),
+                "{line}"
+            );
+            assert_eq!(got.input_tokens, want.input_tokens, "{line}");
+            assert_eq!(got.output_tokens, want.output_tokens, "{line}");
+            // serde_json's default float parsing may differ in the last bit.
+            let ulp = f64::EPSILON * want.cost_usd.abs();
+            assert!((got.cost_usd - want.cost_usd).abs() <= ulp, "{line}");
+        }
+        // The lines as written, and their harmless variants, are all fast.
+        assert!(
+            fast >= written.len() * 4,
+            "only {fast} lines took the fast path"
+        );
+        for line in written {
+            assert!(canonical(line.as_bytes()).is_some(), "{line}");
+        }
+    }
 
     #[test]
     fn bad_lines_are_counted_not_fatal() {

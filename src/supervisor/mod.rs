@@ -127,10 +127,11 @@ pub fn list(profile: &Profile) -> Result<Vec<SessionView>> {
     session::list(profile)
 }
 
-/// How many worker sessions (not the pulse) are alive: one lock test per
-/// session, no records read.
-pub fn live_workers(profile: &Profile) -> Result<usize> {
-    session::live_workers(profile)
+/// How many worker sessions (not the pulse) are alive when that is at least
+/// `limit` (`None` below it): one lock test per session, none at all while
+/// there are fewer sessions than `limit`, no records read.
+pub fn live_workers_if_at(profile: &Profile, limit: usize) -> Result<Option<usize>> {
+    session::live_workers_if_at(profile, limit)
 }
 
 /// One session by name, `None` when it is not on disk (or not a valid name).

@@ -25,7 +25,7 @@ use super::session::{self, Record, Spec};
 use super::signals::SignalPipe;
 use crate::cli::Args;
 use crate::paths::Profile;
-use crate::{events, exit, store};
+use crate::{events, exit};
 use anyhow::{Context, Result, anyhow};
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
@@ -90,7 +90,10 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     let ready = File::from(ready);
     close_inherited_fds(&[lock_fd, ready.as_raw_fd()]);
     let profile = Profile::from_env()?;
-    supervise_detached(&profile, &session, lock, ready)
+    // The launcher writes the spec and closes the pipe before it waits.
+    let spec: Spec = serde_json::from_reader(std::io::stdin().lock())
+        .context("cannot read the session spec from stdin")?;
+    supervise_detached(&profile, &session, &spec, lock, ready)
 }
 
 /// The supervisor started by forking the launcher itself, without a second
@@ -102,6 +105,7 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
 pub fn supervise_forked(
     profile: &Profile,
     session: &str,
+    spec: &Spec,
     env: &[(String, std::ffi::OsString)],
     lock: OwnedFd,
     ready: OwnedFd,
@@ -136,7 +140,7 @@ pub fn supervise_forked(
         unsafe {
             nix::libc::malloc_trim(0);
         }
-        supervise_detached(profile, session, lock, File::from(ready))
+        supervise_detached(profile, session, spec, lock, File::from(ready))
     };
     let code = run().unwrap_or(exit::FAILED);
     // SAFETY: _exit skips the launcher's exit handlers and buffered output,
@@ -165,6 +169,7 @@ fn reset_signals() {
 fn supervise_detached(
     profile: &Profile,
     session: &str,
+    spec: &Spec,
     lock: OwnedFd,
     mut ready: File,
 ) -> Result<i32> {
@@ -182,7 +187,7 @@ fn supervise_detached(
     // Hold no directory of the caller's open (it may be unmounted later);
     // the worker gets its own cwd from the spec.
     nix::unistd::chdir("/").context("cannot chdir to /")?;
-    match Supervisor::start(profile, session, &dir) {
+    match Supervisor::start(profile, session, &dir, spec) {
         Ok(mut sup) => {
             // From here a vanished reader must not kill us with SIGPIPE
             // (the worker, already exec'd, keeps the default disposition).
@@ -203,7 +208,7 @@ fn supervise_detached(
         }
         Err(err) => {
             let why = format!("{err:#}").replace('\n', " ");
-            mark_failed(&dir, session, &why);
+            mark_failed(&dir, session, spec, &why);
             // Let go before answering, so the launcher (which reaps the
             // intermediate, the only other holder) reads a settled session.
             drop(lock);
@@ -246,14 +251,13 @@ fn close_inherited_fds(keep: &[RawFd]) {
 }
 
 /// Record a launch that never got its child running.
-fn mark_failed(dir: &Path, session: &str, why: &str) {
-    let spec: Option<Spec> = store::read_json(&session::spec_path(dir)).ok().flatten();
+fn mark_failed(dir: &Path, session: &str, spec: &Spec, why: &str) {
     let record = Record {
         session: session.to_string(),
         state: State::Failed,
-        command: spec.as_ref().map(|s| s.command.clone()).unwrap_or_default(),
-        cwd: spec.as_ref().map(|s| s.cwd.clone()).unwrap_or_default(),
-        runner: spec.map(|s| s.runner).unwrap_or_default(),
+        command: spec.command.clone(),
+        cwd: spec.cwd.clone(),
+        runner: spec.runner.clone(),
         supervisor_pid: Some(std::process::id()),
         pid: None,
         pid_start: None,
@@ -417,9 +421,7 @@ struct Supervisor {
 
 impl Supervisor {
     /// Everything up to a running child; any error means a failed launch.
-    fn start(profile: &Profile, session: &str, dir: &Path) -> Result<Supervisor> {
-        let spec: Spec = store::read_json(&session::spec_path(dir))?
-            .ok_or_else(|| anyhow!("session {session}: spec.json is missing"))?;
+    fn start(profile: &Profile, session: &str, dir: &Path, spec: &Spec) -> Result<Supervisor> {
         let mut record = Record {
             command: spec.command.clone(),
             cwd: spec.cwd.clone(),

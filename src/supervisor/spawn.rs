@@ -63,18 +63,15 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
         rows,
         log_max_bytes: config.log_max_bytes,
     };
-    let mut text = serde_json::to_string_pretty(&stored)?;
-    text.push('\n');
-    session::replace(&session::spec_path(&dir), text.as_bytes())?;
 
     // See `Launcher`. LOOOP_SUPERVISOR_EXEC=1 makes every launch exec (how
     // the tests reach that path from `start-session`).
     let exec_asked = std::env::var_os(EXEC_ENV).is_some_and(|v| v == "1");
     let fork = spec.launcher == Launcher::Fork && !exec_asked && super::procs::single_threaded();
     let (ready, intermediate) = if fork {
-        fork_supervisor(profile, spec, lock)?
+        fork_supervisor(profile, spec, &stored, lock)?
     } else {
-        exec_supervisor(profile, spec, lock)?
+        exec_supervisor(profile, spec, &stored, lock)?
     };
     let line = read_line(ready, READY_WITHIN);
     // The intermediate process exits right after forking the supervisor.
@@ -125,7 +122,12 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
 
 /// Fork this (single-threaded) process into the supervisor: the read end of
 /// its readiness pipe and the intermediate process to reap.
-fn fork_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(File, Pid)> {
+fn fork_supervisor(
+    profile: &Profile,
+    spec: &LaunchSpec,
+    stored: &Spec,
+    lock: File,
+) -> Result<(File, Pid)> {
     let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)
         .with_context(|| format!("session {}: cannot create a pipe", spec.session))?;
     // SAFETY: the caller checked that this process has a single thread, and
@@ -135,7 +137,14 @@ fn fork_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(
     {
         ForkResult::Child => {
             drop(read);
-            super::serve::supervise_forked(profile, &spec.session, &spec.env, lock.into(), write)
+            super::serve::supervise_forked(
+                profile,
+                &spec.session,
+                stored,
+                &spec.env,
+                lock.into(),
+                write,
+            )
         }
         // Closing (not unlocking) our copies: the supervisor's hold the lock
         // and the pipe's write end.
@@ -143,9 +152,15 @@ fn fork_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(
     }
 }
 
-/// Start `looop _supervise` with the locked file as fd 3 and a pipe as its
-/// stdout: for callers that may not fork without an exec.
-fn exec_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(File, Pid)> {
+/// Start `looop _supervise` with the locked file as fd 3, the spec as JSON
+/// on its stdin and a pipe as its stdout: for callers that may not fork
+/// without an exec.
+fn exec_supervisor(
+    profile: &Profile,
+    spec: &LaunchSpec,
+    stored: &Spec,
+    lock: File,
+) -> Result<(File, Pid)> {
     let mut cmd = Command::new(paths::current_exe()?);
     cmd.arg("_supervise")
         .arg(&spec.session)
@@ -154,7 +169,7 @@ fn exec_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .env("LOOOP_DATA_DIR", &profile.data)
         .env("LOOOP_CONFIG", &profile.config)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let lock_raw = lock.as_raw_fd();
@@ -178,6 +193,14 @@ fn exec_supervisor(profile: &Profile, spec: &LaunchSpec, lock: File) -> Result<(
         .with_context(|| format!("session {}: cannot start the supervisor", spec.session))?;
     // Closing (not unlocking) our copy: the supervisor's copy holds the lock.
     drop(lock);
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| anyhow!("no pipe to the supervisor"))?;
+    // A supervisor that died at once closed its end: the launch then fails
+    // on the missing readiness line, which says more than EPIPE.
+    let _ = serde_json::to_writer(&mut stdin, stored);
+    drop(stdin);
     let stdout = child
         .stdout
         .take()
