@@ -144,24 +144,32 @@ fn sensors_run_in_parallel_with_the_profile_env() {
     assert_eq!(r["data"], env.data.to_str().unwrap());
 }
 
+/// A sensor `name` declaring `interval` that prints `{"signal": signal}`;
+/// returns how to count its runs so far.
+fn interval_sensor(env: &Env, name: &str, interval: u32, signal: &str) -> impl Fn() -> usize {
+    let counter = env.tmp.path().join(format!("{name}.runs"));
+    env.sensor(
+        name,
+        &format!(
+            "#!/bin/sh\n# looop:interval={interval}\necho run >> {}\necho '{{\"signal\": \"{signal}\"}}'\n",
+            counter.display()
+        ),
+    );
+    move || {
+        std::fs::read_to_string(&counter)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+}
+
 #[test]
 fn interval_sensors_rerun_only_when_stale() {
     let env = Env::new("");
     env.answer(&noop("x"));
-    let counter = env.tmp.path().join("n");
-    env.sensor(
-        "slow",
-        &format!(
-            "#!/bin/sh\n# looop:interval=3600\necho run >> {}\necho '{{\"signal\": \"s\"}}'\n",
-            counter.display()
-        ),
-    );
+    let runs = interval_sensor(&env, "slow", 3600, "s");
     env.ok(&["tick"], 0);
     env.ok(&["tick"], 0);
-    assert_eq!(
-        std::fs::read_to_string(&counter).unwrap().lines().count(),
-        1
-    );
+    assert_eq!(runs(), 1);
     assert_eq!(reading(&env, "slow")["signal"], "s");
 }
 
@@ -171,15 +179,7 @@ fn interval_sensors_rerun_only_when_stale() {
 fn an_unchanged_rerun_restarts_the_interval() {
     let env = Env::new("");
     env.answer(&noop("x"));
-    let counter = env.tmp.path().join("n");
-    env.sensor(
-        "steady",
-        &format!(
-            "#!/bin/sh\n# looop:interval=2\necho run >> {}\necho '{{\"signal\": \"same\"}}'\n",
-            counter.display()
-        ),
-    );
-    let runs = || std::fs::read_to_string(&counter).unwrap().lines().count();
+    let runs = interval_sensor(&env, "steady", 2, "same");
     env.ok(&["tick"], 0);
     assert_eq!(runs(), 1);
     std::thread::sleep(std::time::Duration::from_millis(2200));

@@ -15,8 +15,8 @@
 //! means `poll` with no timeout: no wake-ups at all. Output is appended to
 //! `output.log` (capped, newest part kept), kept in a bounded replay ring,
 //! and broadcast to attachers through bounded per-client queues: a slow
-//! attacher is dropped, never waited for. `last_output_at` reaches disk at
-//! most once a second.
+//! attacher is dropped, never waited for. Output alone never rewrites the
+//! record: readers take the time of the last output from `output.log`.
 
 use super::State;
 use super::escapees;
@@ -42,7 +42,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Recent output kept for replay to a new attacher.
 const RING_BYTES: usize = 64 * 1024;
@@ -54,8 +54,6 @@ const INPUT_MAX: usize = 1024 * 1024;
 const READ_CHUNK: usize = 64 * 1024;
 /// Reads per wake-up before the loop serves the other fds again.
 const READS_PER_TURN: usize = 16;
-/// How often `last_output_at` may reach the disk.
-const PERSIST_EVERY: Duration = Duration::from_secs(1);
 /// Grace used when the supervisor itself gets SIGTERM.
 const TERM_GRACE: Duration = Duration::from_secs(5);
 /// A supervisor's process name (the kernel keeps 15 bytes).
@@ -264,7 +262,6 @@ fn mark_failed(dir: &Path, session: &str, spec: &Spec, why: &str) {
         started_at: Some(events::now_rfc3339()),
         ended_at: Some(events::now_rfc3339()),
         exit_code: None,
-        last_output_at: None,
         socket: None,
         error: Some(why.to_string()),
     };
@@ -410,9 +407,6 @@ struct Supervisor {
     ring: Ring,
     buf: Vec<u8>,
     input: Vec<u8>,
-    last_output: Option<SystemTime>,
-    dirty: bool,
-    last_persist: Instant,
     kill_requested: bool,
     kill_deadline: Option<Instant>,
     /// Set once the child is reaped: (exit code, ended by a kill).
@@ -528,9 +522,6 @@ impl Supervisor {
             ring: Ring(VecDeque::with_capacity(RING_BYTES)),
             buf: vec![0; READ_CHUNK],
             input: Vec::new(),
-            last_output: None,
-            dirty: false,
-            last_persist: Instant::now(),
             kill_requested: false,
             kill_deadline: None,
             exit: None,
@@ -617,17 +608,10 @@ impl Supervisor {
         self.finish();
     }
 
-    /// When the loop must wake without an event: a pending state write or
-    /// a kill's grace running out. Otherwise never.
+    /// When the loop must wake without an event: a kill's grace running
+    /// out. Otherwise never.
     fn timeout(&self) -> PollTimeout {
-        let mut next: Option<Instant> = None;
-        if self.dirty {
-            next = Some(self.last_persist + PERSIST_EVERY);
-        }
-        if let Some(k) = self.kill_deadline {
-            next = Some(next.map_or(k, |n| n.min(k)));
-        }
-        match next {
+        match self.kill_deadline {
             None => PollTimeout::NONE,
             Some(at) => {
                 let ms = at.saturating_duration_since(Instant::now()).as_millis() + 1;
@@ -638,9 +622,6 @@ impl Supervisor {
 
     fn timers(&mut self) {
         let now = Instant::now();
-        if self.dirty && now >= self.last_persist + PERSIST_EVERY {
-            self.persist();
-        }
         if self.kill_deadline.is_some_and(|k| now >= k) {
             self.kill_deadline = None;
             self.signal_child(Signal::SIGKILL);
@@ -648,9 +629,6 @@ impl Supervisor {
     }
 
     fn persist(&mut self) {
-        self.record.last_output_at = self.last_output.map(rfc3339);
-        self.dirty = false;
-        self.last_persist = Instant::now();
         if let Err(e) = session::write_record(&self.dir, &self.record) {
             eprintln!("looop: {e:#}");
         }
@@ -770,12 +748,6 @@ impl Supervisor {
             && let Err(e) = self.cap_log()
         {
             eprintln!("looop: cannot cap the output log: {e:#}");
-        }
-        self.last_output = Some(SystemTime::now());
-        if self.last_persist.elapsed() >= PERSIST_EVERY {
-            self.persist();
-        } else {
-            self.dirty = true;
         }
     }
 
@@ -1034,8 +1006,4 @@ impl Supervisor {
             }
         }
     }
-}
-
-fn rfc3339(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -49,7 +49,6 @@ pub struct Record {
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
     pub exit_code: Option<i32>,
-    pub last_output_at: Option<String>,
     /// Where the control socket is (it lives in the short runtime dir).
     pub socket: Option<PathBuf>,
     /// Why the launch failed, for `failed` sessions.
@@ -72,7 +71,6 @@ impl Record {
             started_at: Some(crate::events::now_rfc3339()),
             ended_at: None,
             exit_code: None,
-            last_output_at: None,
             socket: None,
             error: None,
         }
@@ -195,7 +193,22 @@ pub fn view(profile: &Profile, session: &str) -> Result<Option<SessionView>> {
     let alive = alive(&dir);
     let record = read_record(&dir).with_context(|| format!("session {session}"))?;
     let flag = read_flag(&dir).with_context(|| format!("session {session}"))?;
-    Ok(Some(make_view(session, alive, record, flag)))
+    let mut view = make_view(session, alive, record, flag);
+    view.last_output_at = last_output_at(&dir);
+    Ok(Some(view))
+}
+
+/// When the worker last printed: the time `output.log` was last appended
+/// to (`None` while it is empty). Read from the file itself, so the
+/// supervisor never rewrites its record just because output arrived (with
+/// a hundred chatty workers that was a hundred file replacements a second).
+fn last_output_at(dir: &Path) -> Option<String> {
+    let meta = std::fs::metadata(log_path(dir)).ok()?;
+    if meta.len() == 0 {
+        return None;
+    }
+    let at = chrono::DateTime::<chrono::Utc>::from(meta.modified().ok()?);
+    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 fn make_view(
@@ -252,7 +265,7 @@ fn make_view(
         exit_code: r.exit_code,
         started_at: r.started_at,
         ended_at: r.ended_at,
-        last_output_at: r.last_output_at,
+        last_output_at: None,
         flagged,
         note,
         runner: r.runner,
