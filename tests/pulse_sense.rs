@@ -194,6 +194,37 @@ fn an_unchanged_rerun_restarts_the_interval() {
     assert_eq!(reading(&env, "steady")["signal"], "same");
 }
 
+/// Repeated unchanged beats leave `.state.json` as it was (a rename costs
+/// more than the beat's own work) yet `status` still tells the latest one.
+#[test]
+fn a_repeated_unchanged_beat_still_dates_the_last_beat() {
+    let env = Env::new("");
+    env.answer(&noop("x"));
+    env.ok(&["tick"], 0);
+    env.ok(&["tick"], 0);
+    let state = env.data.join(".state.json");
+    let inode =
+        |p: &std::path::Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    let before = inode(&state);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let earliest = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let out = env.ok(&["tick"], 0);
+    assert!(out.contains("world unchanged"), "{out}");
+    assert_eq!(
+        inode(&state),
+        before,
+        "the repeated beat rewrote .state.json"
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap();
+    let at = status["last_beat"]["at"].as_str().unwrap().to_string();
+    assert!(
+        at >= earliest,
+        "last beat at {at}, the beat ran at or after {earliest}"
+    );
+    assert_eq!(status["last_beat"]["outcome"], "unchanged");
+}
+
 #[test]
 fn missing_playbook_and_goals_dir_still_beat_and_say_so() {
     let env = Env::new("");

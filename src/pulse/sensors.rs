@@ -329,19 +329,8 @@ fn fresh_reading(snap: &Path, every: Duration) -> Option<Value> {
 /// common case), only mark it fresh: a rename costs more than the read, and
 /// the snapshot's mtime is what [`fresh_reading`] goes by.
 fn write_snapshot(path: &Path, text: &[u8]) -> Result<()> {
-    if std::fs::read(path).is_ok_and(|old| old == text) {
-        let now = nix::sys::time::TimeSpec::UTIME_NOW;
-        if nix::sys::stat::utimensat(
-            nix::fcntl::AT_FDCWD,
-            path,
-            &now,
-            &now,
-            nix::sys::stat::UtimensatFlags::FollowSymlink,
-        )
-        .is_ok()
-        {
-            return Ok(());
-        }
+    if std::fs::read(path).is_ok_and(|old| old == text) && super::state::touch(path) {
+        return Ok(());
     }
     write_scratch(path, text)
 }
