@@ -9,7 +9,7 @@ use crate::cli::{self, Args};
 use crate::config::{self, Config};
 use crate::ids::{self, WorkerId};
 use crate::paths::{self, Profile};
-use crate::supervisor::{self, LaunchSpec, Launcher, SessionView};
+use crate::supervisor::{self, LaunchSpec, SessionView};
 use crate::{exit, store};
 use anyhow::{Context, Result};
 use std::io::Read;
@@ -96,7 +96,6 @@ pub fn start(
     prompt: &str,
     runner: Option<&str>,
     force: bool,
-    launcher: Launcher,
 ) -> Result<SessionView> {
     if id.is_pulse() {
         return Err(exit::refused(format!(
@@ -151,7 +150,6 @@ pub fn start(
         runner: runner_name.to_string(),
         env,
         size: None,
-        launcher,
     };
     supervisor::launch(profile, config, &spec)
 }
@@ -231,16 +229,7 @@ pub fn cmd_start_session(mut args: Args) -> Result<i32> {
     }
     let profile = cli::profile_with_layout()?;
     let config = Config::load(&profile.config)?;
-    // This short command forks the supervisor: see `Launcher::Fork`.
-    let view = start(
-        &profile,
-        &config,
-        &id,
-        &prompt,
-        runner.as_deref(),
-        force,
-        Launcher::Fork,
-    )?;
+    let view = start(&profile, &config, &id, &prompt, runner.as_deref(), force)?;
     println!("started {}", view.session);
     println!(
         "  attach: looop attach {}   (detach: Ctrl-\\ Ctrl-\\)",

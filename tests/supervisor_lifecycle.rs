@@ -73,58 +73,44 @@ fn bash_session_send_log_kill() {
     );
 }
 
-/// A launcher with one thread forks its supervisor without an exec (one
-/// process start instead of two); `LOOOP_SUPERVISOR_EXEC=1` (and any
-/// multi-threaded caller) execs `looop _supervise` instead. Both serve the
-/// same session, and both carry the supervisor's process name.
+/// The supervisor is looop re-executed in its hidden mode (CONTRACT §5) and
+/// keeps nothing of the launcher's open: stdin and stdout are /dev/null,
+/// stderr its own log, the rest its PTY, socket, pipe and session files.
 #[test]
-fn forked_and_execed_supervisors_serve_alike() {
+fn the_supervisor_is_looop_in_its_hidden_mode_and_holds_nothing_of_the_launcher() {
     let p = Profile::new();
-    for (id, exec) in [("forked", false), ("execed", true)] {
-        let mut cmd = p.cmd(&["start-session", id, "be a shell"]);
-        if exec {
-            cmd.env("LOOOP_SUPERVISOR_EXEC", "1");
-        }
-        let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{}", show(&out));
-        let state: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(p.session_dir(id).join("state.json")).unwrap(),
-        )
-        .unwrap();
-        let sup = state["supervisor_pid"].as_u64().expect("supervisor_pid") as u32;
-        let comm = std::fs::read_to_string(format!("/proc/{sup}/comm")).unwrap();
-        assert_eq!(comm.trim(), "looop-supervise", "{id}");
-        let cmdline = std::fs::read(format!("/proc/{sup}/cmdline")).unwrap();
-        let argv: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
-        assert_eq!(
-            argv.get(1) == Some(&b"_supervise".as_slice()),
-            exec,
-            "{id}: {:?}",
-            String::from_utf8_lossy(&cmdline)
+    p.start_bash("sup");
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(p.session_dir("sup").join("state.json")).unwrap(),
+    )
+    .unwrap();
+    let sup = state["supervisor_pid"].as_u64().expect("supervisor_pid") as u32;
+    let cmdline = std::fs::read(format!("/proc/{sup}/cmdline")).unwrap();
+    let argv: Vec<String> = cmdline
+        .split(|&b| b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    assert_eq!(argv[0], env!("CARGO_BIN_EXE_looop"), "{argv:?}");
+    assert_eq!(argv[1..3], ["_supervise", "looop-sup"], "{argv:?}");
+    for fd in std::fs::read_dir(format!("/proc/{sup}/fd")).unwrap() {
+        let target = std::fs::read_link(fd.unwrap().path()).unwrap();
+        let t = target.to_string_lossy();
+        assert!(
+            t == "/dev/null"
+                || t.starts_with("/dev/pts/")
+                || t == "/dev/ptmx"
+                || t.starts_with("socket:")
+                || t.starts_with("pipe:")
+                || t.starts_with(&*p.data.to_string_lossy()),
+            "the supervisor holds {t}"
         );
-        // Nothing of the launcher's stays open in the supervisor: stdin and
-        // stdout are /dev/null, stderr its own log, plus its own files.
-        for fd in std::fs::read_dir(format!("/proc/{sup}/fd")).unwrap() {
-            let target = std::fs::read_link(fd.unwrap().path()).unwrap();
-            let t = target.to_string_lossy();
-            assert!(
-                t == "/dev/null"
-                    || t.starts_with("/dev/pts/")
-                    || t == "/dev/ptmx"
-                    || t.starts_with("socket:")
-                    || t.starts_with("pipe:")
-                    || t.starts_with(&*p.data.to_string_lossy()),
-                "{id}: supervisor holds {t}"
-            );
-        }
-        p.ok(&["send", id, "echo from-$LOOOP_SESSION_ID"]);
-        p.wait_log(id, &format!("from-looop-{id}"));
-        let out = p.ok(&["kill", id, "--grace", "0.3"]);
-        assert!(out.contains(&format!("killed looop-{id}")), "{out}");
-        wait_for("the supervisor to end with its session", || {
-            !process_alive(sup)
-        });
     }
+    p.ok(&["send", "sup", "echo from-$LOOOP_SESSION_ID"]);
+    p.wait_log("sup", "from-looop-sup");
+    p.ok(&["kill", "sup", "--grace", "0.3"]);
+    wait_for("the supervisor to end with its session", || {
+        !process_alive(sup)
+    });
 }
 
 #[test]

@@ -88,15 +88,7 @@ fn start_worker(
     runner: Option<&str>,
 ) -> Result<Option<String>> {
     let id = WorkerId::parse(id)?;
-    let view = crate::workers::start(
-        profile,
-        config,
-        &id,
-        prompt,
-        runner,
-        false,
-        crate::supervisor::Launcher::Exec,
-    )?;
+    let view = crate::workers::start(profile, config, &id, prompt, runner, false)?;
     println!("started {}", view.session);
     Ok(None)
 }

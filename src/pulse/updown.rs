@@ -32,7 +32,6 @@ pub fn cmd_up(args: Args) -> Result<i32> {
         runner: String::new(),
         env,
         size: Some((120, 40)),
-        launcher: supervisor::Launcher::Exec,
     };
     let view = supervisor::launch(&profile, &config, &spec)?;
     println!(

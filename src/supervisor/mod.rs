@@ -52,21 +52,6 @@ pub struct LaunchSpec {
     pub env: Vec<(String, OsString)>,
     /// (cols, rows); `None` = the caller's terminal size, else 120x40.
     pub size: Option<(u16, u16)>,
-    pub launcher: Launcher,
-}
-
-/// How a session's supervisor process comes to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Launcher {
-    /// Fork the calling process, no exec: one process start instead of two.
-    /// For a short command with one thread (`start-session`), whose small
-    /// memory and descriptive command line the supervisor keeps. Falls back
-    /// to [`Launcher::Exec`] when the caller has more than one thread.
-    Fork,
-    /// Exec `looop _supervise <session>`: for long-lived or multi-threaded
-    /// callers (a beat, `run`, `up`), so that a supervisor living for days
-    /// carries neither their memory nor their command line.
-    Exec,
 }
 
 /// A session's lifecycle state as users see it.

@@ -1,14 +1,11 @@
-//! The per-session supervisor process.
+//! `looop _supervise <session>`: the per-session supervisor process.
 //!
-//! It comes to be in one of two ways (see [`super::Launcher`]): forked from
-//! a single-threaded `start-session` without an exec ([`supervise_forked`]),
-//! or exec'd as `looop _supervise <session>` with the locked
-//! `supervisor.lock` on fd 3 and a pipe on stdout ([`cmd_supervise`]). Either
-//! way it leaves the caller's session (`setsid`), forks once so the launcher
-//! can reap the intermediate at once (no zombie in a long-lived pulse), names
-//! itself `looop-supervise`, opens the PTY, runs `bash -lc <command>` in it,
-//! and reports one line, `ok <pid>` or `err <why>`, on the launcher's pipe
-//! before pointing its stdio away.
+//! The launcher starts it with the locked `supervisor.lock` on fd 3, the
+//! session's spec as JSON on stdin and a pipe on stdout. It leaves the
+//! caller's session (`setsid`), forks once so the launcher can reap the
+//! intermediate at once (no zombie in a long-lived pulse), opens the PTY,
+//! runs `bash -lc <command>` in it, and reports one line, `ok <pid>` or
+//! `err <why>`, on the pipe before pointing its stdio away.
 //!
 //! Then it is one thread around one `poll`: the PTY master, the control
 //! socket and its clients, and a signal self-pipe (SIGCHLD, SIGTERM). Idle
@@ -56,8 +53,6 @@ const READ_CHUNK: usize = 64 * 1024;
 const READS_PER_TURN: usize = 16;
 /// Grace used when the supervisor itself gets SIGTERM.
 const TERM_GRACE: Duration = Duration::from_secs(5);
-/// A supervisor's process name (the kernel keeps 15 bytes).
-pub const PROCESS_NAME: &std::ffi::CStr = c"looop-supervise";
 
 #[cfg(target_os = "linux")]
 const SEND_FLAGS: MsgFlags = MsgFlags::MSG_NOSIGNAL;
@@ -94,76 +89,9 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     supervise_detached(&profile, &session, &spec, lock, ready)
 }
 
-/// The supervisor started by forking the launcher itself, without a second
-/// exec of the binary: the launch costs one process start instead of two
-/// (about a millisecond each here). Only for a single-threaded launcher (the
-/// caller checks): after `fork` only the forking thread exists, and a lock
-/// another thread held would stay held forever. Never returns; the forked
-/// copy of the launcher must not run on into the launcher's code.
-pub fn supervise_forked(
-    profile: &Profile,
-    session: &str,
-    spec: &Spec,
-    env: &[(String, std::ffi::OsString)],
-    lock: OwnedFd,
-    ready: OwnedFd,
-) -> ! {
-    let run = || -> Result<i32> {
-        // As after exec: no handler of the launcher's, nothing blocked, no
-        // terminal, none of its files.
-        reset_signals();
-        let null = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/null")
-            .context("cannot open /dev/null")?;
-        nix::unistd::dup2_stdin(&null).context("cannot redirect stdin")?;
-        nix::unistd::dup2_stdout(&null).context("cannot redirect stdout")?;
-        nix::unistd::dup2_stderr(&null).context("cannot redirect stderr")?;
-        drop(null);
-        close_inherited_fds(&[lock.as_raw_fd(), ready.as_raw_fd()]);
-        // SAFETY: this forked process has one thread (the launcher checked
-        // before forking), so nothing can read the environment meanwhile.
-        unsafe {
-            for (key, value) in env {
-                std::env::set_var(key, value);
-            }
-            std::env::set_var("LOOOP_DATA_DIR", &profile.data);
-            std::env::set_var("LOOOP_CONFIG", &profile.config);
-        }
-        // Hand back what the launcher's own work left on the heap: this
-        // process lives for days.
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        // SAFETY: malloc_trim only releases free memory.
-        unsafe {
-            nix::libc::malloc_trim(0);
-        }
-        supervise_detached(profile, session, spec, lock, File::from(ready))
-    };
-    let code = run().unwrap_or(exit::FAILED);
-    // SAFETY: _exit skips the launcher's exit handlers and buffered output,
-    // which belong to the launcher, not to this copy of it.
-    unsafe { nix::libc::_exit(code) }
-}
-
-/// Every signal back to its default disposition and unblocked.
-fn reset_signals() {
-    use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, sigprocmask};
-    for sig in Signal::iterator() {
-        if matches!(sig, Signal::SIGKILL | Signal::SIGSTOP) {
-            continue;
-        }
-        // SAFETY: SIG_DFL installs no handler code. A signal that cannot
-        // be changed keeps its disposition, which is all we could do anyway.
-        let _ = unsafe { nix::sys::signal::signal(sig, SigHandler::SigDfl) };
-    }
-    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-}
-
-/// From here on the same for both launches: leave the caller's session
-/// (`setsid`), fork once so the launcher can reap the intermediate at once,
-/// start the child, report on `ready`, serve until the child is gone. The
-/// intermediate returns `Ok(0)` at once.
+/// Leave the caller's session (`setsid`), fork once so the launcher can
+/// reap the intermediate at once, start the child, report on `ready`, serve
+/// until the child is gone. The intermediate returns `Ok(0)` at once.
 fn supervise_detached(
     profile: &Profile,
     session: &str,
@@ -180,7 +108,6 @@ fn supervise_detached(
         nix::unistd::ForkResult::Parent { .. } => return Ok(0),
         nix::unistd::ForkResult::Child => {}
     }
-    name_process();
     let dir = session::dir(profile, session);
     // Hold no directory of the caller's open (it may be unmounted later);
     // the worker gets its own cwd from the spec.
@@ -214,16 +141,6 @@ fn supervise_detached(
             let _ = writeln!(ready, "err {why}").and_then(|_| ready.flush());
             Ok(exit::FAILED)
         }
-    }
-}
-
-/// The name `top` and `ps -e` show (and [`escapees`] looks for), whichever
-/// way the supervisor was started: a forked one keeps its launcher's
-/// command line.
-fn name_process() {
-    #[cfg(target_os = "linux")]
-    if let Err(e) = nix::sys::prctl::set_name(PROCESS_NAME) {
-        eprintln!("looop: cannot name the supervisor process: {e}");
     }
 }
 

@@ -8,15 +8,14 @@
 //! `err <why>`), read with a deadline: no polling of files.
 
 use super::session::{self, Spec};
-use super::{LaunchSpec, Launcher, SessionView, State};
+use super::{LaunchSpec, SessionView, State};
 use crate::config::Config;
 use crate::paths::{self, Profile};
 use crate::{events, exit, store};
 use anyhow::{Context, Result, anyhow};
-use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::wait::waitpid;
-use nix::unistd::{ForkResult, Pid};
+use nix::unistd::Pid;
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -26,8 +25,6 @@ use std::time::{Duration, Instant};
 
 /// How long a supervisor may take to get its child running.
 const READY_WITHIN: Duration = Duration::from_secs(20);
-/// Set to 1: always start the supervisor as `looop _supervise` (exec).
-const EXEC_ENV: &str = "LOOOP_SUPERVISOR_EXEC";
 /// Where the supervisor finds the inherited lock.
 const LOCK_FD: i32 = 3;
 /// Used when neither the spec nor the caller's terminal gives a size.
@@ -64,15 +61,7 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
         log_max_bytes: config.log_max_bytes,
     };
 
-    // See `Launcher`. LOOOP_SUPERVISOR_EXEC=1 makes every launch exec (how
-    // the tests reach that path from `start-session`).
-    let exec_asked = std::env::var_os(EXEC_ENV).is_some_and(|v| v == "1");
-    let fork = spec.launcher == Launcher::Fork && !exec_asked && super::procs::single_threaded();
-    let (ready, intermediate) = if fork {
-        fork_supervisor(profile, spec, &stored, lock)?
-    } else {
-        exec_supervisor(profile, spec, &stored, lock)?
-    };
+    let (ready, intermediate) = exec_supervisor(profile, spec, &stored, lock)?;
     let line = read_line(ready, READY_WITHIN);
     // The intermediate process exits right after forking the supervisor.
     loop {
@@ -120,41 +109,9 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
     Ok(view)
 }
 
-/// Fork this (single-threaded) process into the supervisor: the read end of
-/// its readiness pipe and the intermediate process to reap.
-fn fork_supervisor(
-    profile: &Profile,
-    spec: &LaunchSpec,
-    stored: &Spec,
-    lock: File,
-) -> Result<(File, Pid)> {
-    let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)
-        .with_context(|| format!("session {}: cannot create a pipe", spec.session))?;
-    // SAFETY: the caller checked that this process has a single thread, and
-    // the child never returns into the launcher's code (it ends in _exit).
-    match unsafe { nix::unistd::fork() }
-        .with_context(|| format!("session {}: cannot fork the supervisor", spec.session))?
-    {
-        ForkResult::Child => {
-            drop(read);
-            super::serve::supervise_forked(
-                profile,
-                &spec.session,
-                stored,
-                &spec.env,
-                lock.into(),
-                write,
-            )
-        }
-        // Closing (not unlocking) our copies: the supervisor's hold the lock
-        // and the pipe's write end.
-        ForkResult::Parent { child } => Ok((File::from(read), child)),
-    }
-}
-
 /// Start `looop _supervise` with the locked file as fd 3, the spec as JSON
-/// on its stdin and a pipe as its stdout: for callers that may not fork
-/// without an exec.
+/// on its stdin and a pipe as its stdout; returns the pipe's read end and
+/// the intermediate process to reap.
 fn exec_supervisor(
     profile: &Profile,
     spec: &LaunchSpec,
