@@ -139,15 +139,19 @@ try:
     n = [0]
     def start():
         n[0] += 1; looop("start-session", f"spawn{n[0]}", "bench")
+    # All three start the same program the same way: looop runs a worker as
+    # `bash -lc <command>` (CONTRACT), and a login shell's start-up (here
+    # /etc/profile forks `id`) competes for the CPU while each tool finishes.
+    same = "bash -lc 'exec sleep 100000'"
     def tmux_new():
-        n[0] += 1; subprocess.run([*TMUX, "new-session", "-d", "-s", f"s{n[0]}", "sleep 100000"], check=True)
+        n[0] += 1; subprocess.run([*TMUX, "new-session", "-d", "-s", f"s{n[0]}", same], check=True)
     def dtach_new():
-        n[0] += 1; subprocess.run(["dtach", "-n", os.path.join(root, f"d{n[0]}"), "sleep", "100000"], check=True)
+        n[0] += 1; subprocess.run(["dtach", "-n", os.path.join(root, f"d{n[0]}"), "bash", "-lc", "exec sleep 100000"], check=True)
     subprocess.run([*TMUX, "new-session", "-d", "-s", "warm", "sleep 100000"], check=True)  # a warm server
     # Interleaved, each launch from a settled machine (the previous one's
     # program has started), so that no tool is timed against another's tail.
     ours, base_tmux, base_dtach = [], [], []
-    for _ in range(2 * REPS):
+    for _ in range(3 * REPS):
         for out, fn in ((ours, start), (base_tmux, tmux_new), (base_dtach, dtach_new)):
             time.sleep(0.05)
             out += timed(fn, 1)
