@@ -97,10 +97,13 @@ try:
     end = time.time() + DURATION
     while time.time() < end:
         time.sleep(min(10, max(0, end - time.time())))
-        beats.append(timed("tick")[0])
+        took, beat = timed("tick")
+        beats.append(took)
         lss.append(timed("ls", "--json")[0])
         loops.append(timed_loop())
-        print(f"soak: beat {beats[-1]:.1f} ms, ls {lss[-1]:.1f} ms, shell loop {loops[-1]:.1f} ms", file=sys.stderr)
+        # A slow beat says what it did (an unchanged world, or what changed).
+        said = f" [{beat.stdout.strip().splitlines()[0][:80]}]" if took > 3 * idle and beat.stdout.strip() else ""
+        print(f"soak: beat {beats[-1]:.1f} ms, ls {lss[-1]:.1f} ms, shell loop {loops[-1]:.1f} ms{said}", file=sys.stderr)
     last = {p: rss(p) for p in sups}
     deadline = time.time() + 60
     while time.time() < deadline:
