@@ -32,7 +32,13 @@ pub fn emit<F: Serialize>(profile: &Profile, event: &str, fields: &F) {
 
 /// The current time as RFC 3339 UTC with seconds, e.g. `2026-11-23T17:43:18Z`.
 pub fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    rfc3339(std::time::SystemTime::now())
+}
+
+/// `t` as RFC 3339 UTC to the second, the one format of every timestamp
+/// looop writes (so such strings also compare as times).
+pub fn rfc3339(t: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

@@ -49,6 +49,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_mode(path, bytes, 0o644)
 }
 
+/// Set `path`'s mtime to now; whether that worked.
+pub fn touch(path: &Path) -> bool {
+    let now = nix::sys::time::TimeSpec::UTIME_NOW;
+    nix::sys::stat::utimensat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        &now,
+        &now,
+        nix::sys::stat::UtimensatFlags::FollowSymlink,
+    )
+    .is_ok()
+}
+
 /// Read and parse a JSON file; `Ok(None)` when it does not exist.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
     match fs::read(path) {

@@ -329,7 +329,7 @@ fn fresh_reading(snap: &Path, every: Duration) -> Option<Value> {
 /// common case), only mark it fresh: a rename costs more than the read, and
 /// the snapshot's mtime is what [`fresh_reading`] goes by.
 fn write_snapshot(path: &Path, text: &[u8]) -> Result<()> {
-    if std::fs::read(path).is_ok_and(|old| old == text) && super::state::touch(path) {
+    if std::fs::read(path).is_ok_and(|old| old == text) && crate::store::touch(path) {
         return Ok(());
     }
     write_scratch(path, text)

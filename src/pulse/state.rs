@@ -65,8 +65,7 @@ pub fn load(profile: &Profile) -> BeatState {
     if let Some(beat) = state.last_beat.as_mut()
         && let Ok(touched) = std::fs::metadata(&path).and_then(|m| m.modified())
     {
-        let touched = chrono::DateTime::<chrono::Utc>::from(touched)
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let touched = crate::events::rfc3339(touched);
         if touched > beat.at {
             beat.at = touched;
         }
@@ -91,7 +90,7 @@ pub fn save(profile: &Profile, state: &BeatState) -> Result<()> {
             })
             .is_some_and(|old| old == text)
     });
-    if repeat && touch(&path) {
+    if repeat && crate::store::touch(&path) {
         return Ok(());
     }
     write_scratch(&path, text.as_bytes())
@@ -101,19 +100,6 @@ fn to_text(state: &BeatState) -> Result<String> {
     let mut text = serde_json::to_string_pretty(state)?;
     text.push('\n');
     Ok(text)
-}
-
-/// Set `path`'s mtime to now; whether that worked.
-pub fn touch(path: &Path) -> bool {
-    let now = nix::sys::time::TimeSpec::UTIME_NOW;
-    nix::sys::stat::utimensat(
-        nix::fcntl::AT_FDCWD,
-        path,
-        &now,
-        &now,
-        nix::sys::stat::UtimensatFlags::FollowSymlink,
-    )
-    .is_ok()
 }
 
 /// Temp + rename without fsync: readers never see a torn file, and scratch

@@ -74,31 +74,19 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     let lock = unsafe { OwnedFd::from_raw_fd(lock_fd) };
     fcntl(lock.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
         .context("cannot set up the session lock")?;
-    // Stdout is the launcher's pipe. Keep a handle of our own on it: the
-    // stdio fds are pointed away once the launch is reported.
-    let ready =
-        nix::unistd::dup(std::io::stdout().as_fd()).context("cannot keep the launcher's pipe")?;
-    fcntl(ready.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
-        .context("cannot keep the launcher's pipe")?;
-    let ready = File::from(ready);
-    close_inherited_fds(&[lock_fd, ready.as_raw_fd()]);
+    close_inherited_fds(lock_fd);
     let profile = Profile::from_env()?;
     // The launcher writes the spec and closes the pipe before it waits.
     let spec: Spec = serde_json::from_reader(std::io::stdin().lock())
         .context("cannot read the session spec from stdin")?;
-    supervise_detached(&profile, &session, &spec, lock, ready)
+    supervise_detached(&profile, &session, &spec, lock)
 }
 
 /// Leave the caller's session (`setsid`), fork once so the launcher can
-/// reap the intermediate at once, start the child, report on `ready`, serve
-/// until the child is gone. The intermediate returns `Ok(0)` at once.
-fn supervise_detached(
-    profile: &Profile,
-    session: &str,
-    spec: &Spec,
-    lock: OwnedFd,
-    mut ready: File,
-) -> Result<i32> {
+/// reap the intermediate at once, start the child, report on stdout (the
+/// launcher's pipe), serve until the child is gone. The intermediate
+/// returns `Ok(0)` at once.
+fn supervise_detached(profile: &Profile, session: &str, spec: &Spec, lock: OwnedFd) -> Result<i32> {
     nix::unistd::setsid().context("cannot start a new session (setsid)")?;
     // SAFETY: nothing but this thread exists, so the child cannot inherit
     // a lock held by another thread.
@@ -112,6 +100,7 @@ fn supervise_detached(
     // Hold no directory of the caller's open (it may be unmounted later);
     // the worker gets its own cwd from the spec.
     nix::unistd::chdir("/").context("cannot chdir to /")?;
+    let mut ready = std::io::stdout();
     match Supervisor::start(profile, session, &dir, spec) {
         Ok(mut sup) => {
             // From here a vanished reader must not kill us with SIGPIPE
@@ -124,7 +113,6 @@ fn supervise_detached(
             writeln!(ready, "ok {}", sup.child_pid)
                 .and_then(|_| ready.flush())
                 .context("cannot report readiness")?;
-            drop(ready);
             detach_stdio(&dir)?;
             sup.run();
             // The record is final; now the lock may go (with the process).
@@ -147,14 +135,14 @@ fn supervise_detached(
 /// Close every fd above stderr except the lock: a supervisor lives for days
 /// and must not keep its launcher's pipes (a `$(looop ...)` would hang) or
 /// files open.
-fn close_inherited_fds(keep: &[RawFd]) {
+fn close_inherited_fds(keep: RawFd) {
     let Ok(entries) = std::fs::read_dir("/dev/fd") else {
         return;
     };
     let fds: Vec<RawFd> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-        .filter(|fd| *fd > 2 && !keep.contains(fd))
+        .filter(|fd| *fd > 2 && *fd != keep)
         .collect();
     for fd in fds {
         // SAFETY: nothing in this process owns these fds (we run before

@@ -1,9 +1,9 @@
 //! A session on disk: its files, its state record, and liveness.
 //!
 //! `sessions/<session>/` (0700) holds `state.json` (written only by the
-//! supervisor, atomically), `flag.json` (written by `looop flag`, so flagging never races the
-//! supervisor's writes), `output.log`, `supervisor.log` (the supervisor's
-//! own stderr) and `supervisor.lock`. The supervisor holds an exclusive lock
+//! supervisor, atomically), `flag.json` (written by `looop flag`, so
+//! flagging never races the supervisor's writes), `output.log`,
+//! `supervisor.log` (the supervisor's own stderr) and `supervisor.lock`. The supervisor holds an exclusive lock
 //! on `supervisor.lock` for its whole life, so "alive" is one lock test that
 //! cannot be fooled by a reused pid: a session whose record says running but
 //! whose lock is free is `lost`.
@@ -18,9 +18,9 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// What the launcher asks the supervisor to run: in memory when it forks
-/// the supervisor, as JSON on the supervisor's stdin when it execs it (no
-/// file: creating one costs a quarter of a millisecond on some disks).
+/// What the launcher asks the supervisor to run, sent as JSON on the
+/// supervisor's stdin (no file: creating one costs up to a quarter of a
+/// millisecond on some disks, on every launch).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Spec {
     pub command: String,
@@ -207,8 +207,7 @@ fn last_output_at(dir: &Path) -> Option<String> {
     if meta.len() == 0 {
         return None;
     }
-    let at = chrono::DateTime::<chrono::Utc>::from(meta.modified().ok()?);
-    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    Some(crate::events::rfc3339(meta.modified().ok()?))
 }
 
 fn make_view(

@@ -14,13 +14,11 @@ use crate::paths::{self, Profile};
 use crate::{events, exit, store};
 use anyhow::{Context, Result, anyhow};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::wait::waitpid;
-use nix::unistd::Pid;
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a supervisor may take to get its child running.
@@ -61,20 +59,12 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
         log_max_bytes: config.log_max_bytes,
     };
 
-    let (ready, intermediate) = exec_supervisor(profile, spec, &stored, lock)?;
-    let line = read_line(ready, READY_WITHIN);
+    let (mut child, stdout) = exec_supervisor(profile, spec, &stored, lock)?;
+    let line = read_line(stdout, READY_WITHIN);
     // The intermediate process exits right after forking the supervisor.
-    loop {
-        match waitpid(intermediate, None) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            done => {
-                done.with_context(|| {
-                    format!("session {}: cannot reap the launcher", spec.session)
-                })?;
-                break;
-            }
-        }
-    }
+    child
+        .wait()
+        .with_context(|| format!("session {}: cannot reap the launcher", spec.session))?;
     let line = line.with_context(|| format!("session {}", spec.session))?;
     if let Some(why) = line.strip_prefix("err ") {
         return Err(exit::refused(format!(
@@ -110,14 +100,14 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
 }
 
 /// Start `looop _supervise` with the locked file as fd 3, the spec as JSON
-/// on its stdin and a pipe as its stdout; returns the pipe's read end and
-/// the intermediate process to reap.
+/// on its stdin and a pipe as its stdout; returns the process (the
+/// intermediate, to reap) and the pipe's read end.
 fn exec_supervisor(
     profile: &Profile,
     spec: &LaunchSpec,
     stored: &Spec,
     lock: File,
-) -> Result<(File, Pid)> {
+) -> Result<(Child, ChildStdout)> {
     let mut cmd = Command::new(paths::current_exe()?);
     cmd.arg("_supervise")
         .arg(&spec.session)
@@ -162,15 +152,12 @@ fn exec_supervisor(
         .stdout
         .take()
         .ok_or_else(|| anyhow!("no pipe to the supervisor"))?;
-    Ok((
-        File::from(OwnedFd::from(stdout)),
-        Pid::from_raw(child.id() as i32),
-    ))
+    Ok((child, stdout))
 }
 
 /// Read one line from the supervisor's pipe within `limit`; the text before
 /// EOF when it closes without a newline (empty when it said nothing).
-fn read_line(mut pipe: File, limit: Duration) -> Result<String> {
+fn read_line(mut pipe: ChildStdout, limit: Duration) -> Result<String> {
     let deadline = Instant::now() + limit;
     let mut got = Vec::new();
     let mut buf = [0u8; 512];
