@@ -137,16 +137,22 @@ try:
 
     print("bench: start-session until running", file=sys.stderr)
     n = [0]
+    def launch(*cmd):
+        # The same harness for all three tools: output captured (looop's
+        # three lines, nothing from the others), status checked.
+        r = subprocess.run(cmd, env=ENV, capture_output=True)
+        if r.returncode != 0:
+            sys.exit(f"bench: {' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode().strip()}")
     def start():
-        n[0] += 1; looop("start-session", f"spawn{n[0]}", "bench")
+        n[0] += 1; launch(LOOOP, "start-session", f"spawn{n[0]}", "bench")
     # All three start the same program the same way: looop runs a worker as
     # `bash -lc <command>` (CONTRACT), and a login shell's start-up (here
     # /etc/profile forks `id`) competes for the CPU while each tool finishes.
     same = "bash -lc 'exec sleep 100000'"
     def tmux_new():
-        n[0] += 1; subprocess.run([*TMUX, "new-session", "-d", "-s", f"s{n[0]}", same], check=True)
+        n[0] += 1; launch(*TMUX, "new-session", "-d", "-s", f"s{n[0]}", same)
     def dtach_new():
-        n[0] += 1; subprocess.run(["dtach", "-n", os.path.join(root, f"d{n[0]}"), "bash", "-lc", "exec sleep 100000"], check=True)
+        n[0] += 1; launch("dtach", "-n", os.path.join(root, f"d{n[0]}"), "bash", "-lc", "exec sleep 100000")
     subprocess.run([*TMUX, "new-session", "-d", "-s", "warm", "sleep 100000"], check=True)  # a warm server
     # Interleaved, each launch from a settled machine (the previous one's
     # program has started), so that no tool is timed against another's tail.
