@@ -87,15 +87,12 @@ fn children_of(parent: u32) -> Vec<(i32, i32)> {
         .collect()
 }
 
-/// Whether `pid` is a looop supervisor: `looop _supervise …` by its argv[1],
-/// whatever the binary is called, or a forked one in the instant before it
-/// re-executes itself, by its name (see [`super::serve::PROCESS_NAME`]).
+/// Whether `pid` runs `looop _supervise …`: its argv[1], whatever the
+/// binary is called.
 #[cfg(target_os = "linux")]
 fn is_supervisor(pid: i32) -> bool {
-    let name = super::serve::PROCESS_NAME.to_bytes();
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .is_ok_and(|c| c.split(|&b| b == 0).nth(1) == Some(b"_supervise".as_slice()))
-        || std::fs::read(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_ascii_end() == name)
 }
 
 #[cfg(not(target_os = "linux"))]

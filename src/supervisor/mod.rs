@@ -16,7 +16,6 @@ mod commands;
 mod control;
 mod detach_keys;
 mod escapees;
-mod handover;
 mod log;
 pub mod procs;
 mod protocol;

@@ -31,22 +31,6 @@ pub fn start_time(pid: u32) -> Option<u64> {
     }
 }
 
-/// Whether this process runs on one thread only (`false` when unknown):
-/// the condition for forking without an exec.
-pub fn single_threaded() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        // num_threads is field 20 of stat; index 17 counting from the state.
-        stat_fields(std::process::id())
-            .and_then(|f| f.get(17)?.parse::<u32>().ok())
-            .is_some_and(|n| n == 1)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        false
-    }
-}
-
 /// Whether `pid` still names the process that started at `start`
 /// (`Some(false)`: it is gone or was reused; `None`: cannot tell).
 pub fn same_process(pid: u32, start: Option<u64>) -> Option<bool> {

@@ -17,7 +17,6 @@
 
 use super::State;
 use super::escapees;
-use super::handover;
 use super::protocol::{Decoder, Reply, Request, VERSION};
 use super::session::{self, Record, Spec};
 use super::signals::SignalPipe;
@@ -32,7 +31,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::sys::socket::MsgFlags;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -54,9 +53,6 @@ const READ_CHUNK: usize = 64 * 1024;
 const READS_PER_TURN: usize = 16;
 /// Grace used when the supervisor itself gets SIGTERM.
 const TERM_GRACE: Duration = Duration::from_secs(5);
-/// A forked supervisor's process name until it re-executes itself (the
-/// kernel keeps 15 bytes).
-pub const PROCESS_NAME: &std::ffi::CStr = c"looop-supervise";
 
 #[cfg(target_os = "linux")]
 const SEND_FLAGS: MsgFlags = MsgFlags::MSG_NOSIGNAL;
@@ -64,9 +60,6 @@ const SEND_FLAGS: MsgFlags = MsgFlags::MSG_NOSIGNAL;
 const SEND_FLAGS: MsgFlags = MsgFlags::empty();
 
 pub fn cmd_supervise(mut args: Args) -> Result<i32> {
-    if args.flag(&["--adopt"]) {
-        return cmd_adopt(args);
-    }
     let lock_fd = args.number::<RawFd>("--lock-fd")?.unwrap_or(3);
     let session = args.required("session")?;
     args.finish()?;
@@ -81,75 +74,19 @@ pub fn cmd_supervise(mut args: Args) -> Result<i32> {
     let lock = unsafe { OwnedFd::from_raw_fd(lock_fd) };
     fcntl(lock.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
         .context("cannot set up the session lock")?;
-    // Stdout is the launcher's pipe. Keep a handle of our own on it: the
-    // stdio fds are pointed away once the launch is reported.
-    let ready =
-        nix::unistd::dup(std::io::stdout().as_fd()).context("cannot keep the launcher's pipe")?;
-    fcntl(ready.as_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
-        .context("cannot keep the launcher's pipe")?;
-    close_inherited_fds(&[lock_fd, ready.as_raw_fd()]);
+    close_inherited_fds(lock_fd);
     let profile = Profile::from_env()?;
     // The launcher writes the spec and closes the pipe before it waits.
     let spec: Spec = serde_json::from_reader(std::io::stdin().lock())
         .context("cannot read the session spec from stdin")?;
-    supervise_detached(&profile, &session, &spec, lock, File::from(ready), false)
-}
-
-/// The supervisor started by forking a single-threaded launcher (the caller
-/// checks): the worker runs one process start sooner; the supervisor
-/// re-executes itself once the launcher has its answer (see [`handover`]).
-/// Never returns: the forked copy must not run on into the launcher's code.
-pub fn supervise_forked(
-    profile: &Profile,
-    session: &str,
-    spec: &Spec,
-    env: &[(String, std::ffi::OsString)],
-    lock: OwnedFd,
-    ready: OwnedFd,
-) -> ! {
-    let run = || -> Result<i32> {
-        // As after an exec: no handler of the launcher's, nothing blocked,
-        // none of its files, not its terminal.
-        handover::reset_signals();
-        let null = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/null")
-            .context("cannot open /dev/null")?;
-        nix::unistd::dup2_stdin(&null).context("cannot redirect stdin")?;
-        nix::unistd::dup2_stdout(&null).context("cannot redirect stdout")?;
-        nix::unistd::dup2_stderr(&null).context("cannot redirect stderr")?;
-        drop(null);
-        close_inherited_fds(&[lock.as_raw_fd(), ready.as_raw_fd()]);
-        // SAFETY: this forked process has one thread (the launcher checked
-        // before forking), so nothing can read the environment meanwhile.
-        unsafe {
-            for (key, value) in env {
-                std::env::set_var(key, value);
-            }
-            std::env::set_var("LOOOP_DATA_DIR", &profile.data);
-            std::env::set_var("LOOOP_CONFIG", &profile.config);
-        }
-        supervise_detached(profile, session, spec, lock, File::from(ready), true)
-    };
-    let code = run().unwrap_or(exit::FAILED);
-    // SAFETY: _exit skips the launcher's exit handlers and buffered output,
-    // which belong to the launcher, not to this copy of it.
-    unsafe { nix::libc::_exit(code) }
+    supervise_detached(&profile, &session, &spec, lock)
 }
 
 /// Leave the caller's session (`setsid`), fork once so the launcher can
-/// reap the intermediate at once, start the child, report on `ready` (the
-/// launcher's pipe), serve until the child is gone; a `forked` supervisor
-/// re-executes itself first. The intermediate returns `Ok(0)` at once.
-fn supervise_detached(
-    profile: &Profile,
-    session: &str,
-    spec: &Spec,
-    lock: OwnedFd,
-    mut ready: File,
-    forked: bool,
-) -> Result<i32> {
+/// reap the intermediate at once, start the child, report on stdout (the
+/// launcher's pipe), serve until the child is gone. The intermediate
+/// returns `Ok(0)` at once.
+fn supervise_detached(profile: &Profile, session: &str, spec: &Spec, lock: OwnedFd) -> Result<i32> {
     nix::unistd::setsid().context("cannot start a new session (setsid)")?;
     // SAFETY: nothing but this thread exists, so the child cannot inherit
     // a lock held by another thread.
@@ -159,27 +96,24 @@ fn supervise_detached(
         nix::unistd::ForkResult::Parent { .. } => return Ok(0),
         nix::unistd::ForkResult::Child => {}
     }
-    if forked {
-        name_process();
-    }
     let dir = session::dir(profile, session);
     // Hold no directory of the caller's open (it may be unmounted later);
     // the worker gets its own cwd from the spec.
     nix::unistd::chdir("/").context("cannot chdir to /")?;
+    let mut ready = std::io::stdout();
     match Supervisor::start(profile, session, &dir, spec) {
         Ok(mut sup) => {
-            ignore_sigpipe()?;
+            // From here a vanished reader must not kill us with SIGPIPE
+            // (the worker, already exec'd, keeps the default disposition).
+            // SAFETY: SIG_IGN installs no handler code.
+            unsafe {
+                nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigIgn)
+            }
+            .context("cannot ignore SIGPIPE")?;
             writeln!(ready, "ok {}", sup.child_pid)
                 .and_then(|_| ready.flush())
                 .context("cannot report readiness")?;
-            drop(ready);
             detach_stdio(&dir)?;
-            if forked {
-                let fds = [lock.as_fd(), sup.master.as_fd(), sup.listener.as_fd()];
-                let err = handover::exec(session, fds, sup.log_max);
-                // Still serving, only from the launcher's image.
-                eprintln!("looop: {err:#}; the supervisor goes on unchanged");
-            }
             sup.run();
             // The record is final; now the lock may go (with the process).
             drop(lock);
@@ -198,71 +132,17 @@ fn supervise_detached(
     }
 }
 
-/// `_supervise <session> --adopt`: the same supervisor, re-executed by
-/// [`handover::exec`] right after its launch was reported.
-fn cmd_adopt(mut args: Args) -> Result<i32> {
-    let handed = handover::receive(&mut args)?;
-    let session = args.required("session")?;
-    args.finish()?;
-    if !session::is_session_name(&session) {
-        return Err(exit::usage(format!("invalid session name {session:?}")));
-    }
-    close_inherited_fds(&[
-        handed.lock.as_raw_fd(),
-        handed.master.as_raw_fd(),
-        handed.listener.as_raw_fd(),
-    ]);
-    ignore_sigpipe()?;
-    let profile = Profile::from_env()?;
-    let dir = session::dir(&profile, &session);
-    let record = session::read_record(&dir)?
-        .ok_or_else(|| anyhow!("session {session}: no state.json to adopt"))?;
-    let lock = handed.lock;
-    let mut sup = Supervisor::adopt(
-        &profile,
-        &dir,
-        record,
-        handed.master,
-        handed.listener,
-        handed.log_max,
-    )?;
-    handover::release_signals()?;
-    handover::drop_startup_pages();
-    sup.run();
-    drop(lock);
-    Ok(0)
-}
-
-/// From the report on, a vanished reader (the launcher's pipe, a client)
-/// must not kill the supervisor with SIGPIPE; the worker, already exec'd,
-/// keeps the default disposition.
-fn ignore_sigpipe() -> Result<()> {
-    // SAFETY: SIG_IGN installs no handler code.
-    unsafe { nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigIgn) }
-        .context("cannot ignore SIGPIPE")?;
-    Ok(())
-}
-
-/// The name `top` and `ps -e` show for a forked supervisor until it has
-/// re-executed itself, and what [`escapees`] also looks for.
-fn name_process() {
-    #[cfg(target_os = "linux")]
-    if let Err(e) = nix::sys::prctl::set_name(PROCESS_NAME) {
-        eprintln!("looop: cannot name the supervisor process: {e}");
-    }
-}
-
-/// Close every fd above stderr except `keep`: a supervisor lives for days
+/// Close every fd above stderr except the lock: a supervisor lives for days
 /// and must not keep its launcher's pipes (a `$(looop ...)` would hang) or
 /// files open.
-fn close_inherited_fds(keep: &[RawFd]) {
+fn close_inherited_fds(keep: RawFd) {
     let Ok(entries) = std::fs::read_dir("/dev/fd") else {
         return;
     };
     let fds: Vec<RawFd> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-        .filter(|fd| *fd > 2 && !keep.contains(fd))
+        .filter(|fd| *fd > 2 && *fd != keep)
         .collect();
     for fd in fds {
         // SAFETY: nothing in this process owns these fds (we run before
@@ -417,7 +297,7 @@ struct Supervisor {
     profile: Profile,
     dir: PathBuf,
     record: Record,
-    master: OwnedFd,
+    master: Box<dyn MasterPty + Send>,
     master_fd: RawFd,
     master_open: bool,
     child_pid: u32,
@@ -452,7 +332,9 @@ impl Supervisor {
         // lock and the missing record already read as starting.
         let signals = SignalPipe::install(&[Signal::SIGCHLD, Signal::SIGTERM])?;
 
-        let log = crate::store::open_private_append(&session::log_path(dir))?;
+        let log_path = session::log_path(dir);
+        let log = crate::store::open_private_append(&log_path)?;
+        let log_len = log.metadata().map(|m| m.len()).unwrap_or(0);
 
         let socket_path = session::socket_path(profile, session)?;
         match std::fs::remove_file(&socket_path) {
@@ -510,79 +392,28 @@ impl Supervisor {
             .ok_or_else(|| anyhow!("the child has no pid"))?;
         // The std Child inside does nothing on drop; we reap with waitpid.
         drop(child);
-        // A plain fd of our own, so it can cross an exec (see [`handover`]).
-        let master_raw = pair
-            .master
+        let master = pair.master;
+        let master_fd = master
             .as_raw_fd()
             .ok_or_else(|| anyhow!("the PTY master has no fd"))?;
-        // SAFETY: `pair.master` owns this fd and outlives the borrow.
-        let dup = fcntl(
-            unsafe { BorrowedFd::borrow_raw(master_raw) },
-            FcntlArg::F_DUPFD_CLOEXEC(3),
-        )
-        .context("cannot set up the PTY")?;
-        // SAFETY: F_DUPFD_CLOEXEC just made this fd, owned by nobody else.
-        let master = unsafe { OwnedFd::from_raw_fd(dup) };
-        drop(pair.master);
+        // SAFETY: `master` owns this fd and outlives the borrow.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(master_fd) };
+        let flags = OFlag::from_bits_truncate(
+            fcntl(borrowed, FcntlArg::F_GETFL).context("cannot read PTY flags")?,
+        );
+        fcntl(borrowed, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))
+            .context("cannot set up the PTY")?;
+
         record.state = State::Running;
         record.pid = Some(child_pid);
         record.pid_start = super::procs::start_time(child_pid);
         session::write_record(dir, &record)?;
-        let log_max = spec.log_max_bytes;
-        Supervisor::serving(
-            profile, dir, record, master, listener, signals, log, log_max,
-        )
-    }
-
-    /// Take over a running session after [`handover::exec`]: its record is
-    /// on disk, the fds came along.
-    fn adopt(
-        profile: &Profile,
-        dir: &Path,
-        record: Record,
-        master: OwnedFd,
-        listener: OwnedFd,
-        log_max: u64,
-    ) -> Result<Supervisor> {
-        let signals = SignalPipe::install(&[Signal::SIGCHLD, Signal::SIGTERM])?;
-        let log = crate::store::open_private_append(&session::log_path(dir))?;
-        let listener = UnixListener::from(listener);
-        Supervisor::serving(
-            profile, dir, record, master, listener, signals, log, log_max,
-        )
-    }
-
-    /// The serving state around a running child (the record says running).
-    #[allow(clippy::too_many_arguments)]
-    fn serving(
-        profile: &Profile,
-        dir: &Path,
-        record: Record,
-        master: OwnedFd,
-        listener: UnixListener,
-        signals: SignalPipe,
-        log: File,
-        log_max: u64,
-    ) -> Result<Supervisor> {
-        let child_pid = record
-            .pid
-            .ok_or_else(|| anyhow!("session {}: no child pid", record.session))?;
-        let socket_path = record
-            .socket
-            .clone()
-            .ok_or_else(|| anyhow!("session {}: no socket", record.session))?;
-        let flags = OFlag::from_bits_truncate(
-            fcntl(master.as_fd(), FcntlArg::F_GETFL).context("cannot read PTY flags")?,
-        );
-        fcntl(master.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))
-            .context("cannot set up the PTY")?;
-        let log_len = log.metadata().map(|m| m.len()).unwrap_or(0);
         Ok(Supervisor {
             profile: profile.clone(),
             dir: dir.to_path_buf(),
             record,
-            master_fd: master.as_raw_fd(),
             master,
+            master_fd,
             master_open: true,
             child_pid,
             listener,
@@ -591,7 +422,7 @@ impl Supervisor {
             signals,
             log,
             log_len,
-            log_max,
+            log_max: spec.log_max_bytes,
             log_broken: false,
             ring: Ring(VecDeque::with_capacity(RING_BYTES)),
             buf: vec![0; READ_CHUNK],
@@ -981,16 +812,14 @@ impl Supervisor {
         if cols == 0 || rows == 0 {
             return;
         }
-        let size = nix::libc::winsize {
-            ws_row: rows,
-            ws_col: cols,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
+        let size = PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
         };
-        // SAFETY: TIOCSWINSZ reads one winsize from the pointer, which
-        // lives across the call; the fd is our open PTY master.
-        if unsafe { nix::libc::ioctl(self.master_fd, nix::libc::TIOCSWINSZ, &size) } == -1 {
-            eprintln!("looop: resize: {}", std::io::Error::last_os_error());
+        if let Err(e) = self.master.resize(size) {
+            eprintln!("looop: resize: {e:#}");
         }
     }
 

@@ -2,13 +2,10 @@
 //! the one-line readiness report.
 //!
 //! The launcher takes the session's `supervisor.lock` itself and hands the
-//! locked file to the supervisor, so there is no moment in which a starting
-//! session looks dead, and two racing launches of the same name cannot both
-//! proceed. A single-threaded launcher forks the supervisor, which
-//! re-executes itself as `looop _supervise` after the launch (see
-//! [`super::handover`]); any other execs `looop _supervise` at once, with the
-//! lock on fd 3 and the spec on stdin. Readiness is a line on a pipe
-//! (`ok <pid>` or `err <why>`), read with a deadline: no polling of files.
+//! locked file to the supervisor as fd 3, so there is no moment in which a
+//! starting session looks dead, and two racing launches of the same name
+//! cannot both proceed. Readiness is a line on a pipe (`ok <pid>` or
+//! `err <why>`), read with a deadline: no polling of files.
 
 use super::session::{self, Spec};
 use super::{LaunchSpec, SessionView, State};
@@ -16,22 +13,16 @@ use crate::config::Config;
 use crate::paths::{self, Profile};
 use crate::{events, exit, store};
 use anyhow::{Context, Result, anyhow};
-use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::wait::waitpid;
-use nix::unistd::{ForkResult, Pid};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a supervisor may take to get its child running.
 const READY_WITHIN: Duration = Duration::from_secs(20);
-/// Set to 1: start every supervisor by exec'ing `looop _supervise`, never
-/// by forking the launcher.
-const EXEC_ENV: &str = "LOOOP_SUPERVISOR_EXEC";
 /// Where the supervisor finds the inherited lock.
 const LOCK_FD: i32 = 3;
 /// Used when neither the spec nor the caller's terminal gives a size.
@@ -68,25 +59,12 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
         log_max_bytes: config.log_max_bytes,
     };
 
-    let exec_asked = std::env::var_os(EXEC_ENV).is_some_and(|v| v == "1");
-    let (ready, intermediate) = if !exec_asked && super::procs::single_threaded() {
-        fork_supervisor(profile, spec, &stored, lock)?
-    } else {
-        exec_supervisor(profile, spec, &stored, lock)?
-    };
-    let line = read_line(ready, READY_WITHIN);
+    let (mut child, stdout) = exec_supervisor(profile, spec, &stored, lock)?;
+    let line = read_line(stdout, READY_WITHIN);
     // The intermediate process exits right after forking the supervisor.
-    loop {
-        match waitpid(intermediate, None) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            done => {
-                done.with_context(|| {
-                    format!("session {}: cannot reap the launcher", spec.session)
-                })?;
-                break;
-            }
-        }
-    }
+    child
+        .wait()
+        .with_context(|| format!("session {}: cannot reap the launcher", spec.session))?;
     let line = line.with_context(|| format!("session {}", spec.session))?;
     if let Some(why) = line.strip_prefix("err ") {
         return Err(exit::refused(format!(
@@ -121,47 +99,15 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
     Ok(view)
 }
 
-/// Fork this (single-threaded) process into the supervisor: the read end of
-/// its readiness pipe and the intermediate process to reap.
-fn fork_supervisor(
-    profile: &Profile,
-    spec: &LaunchSpec,
-    stored: &Spec,
-    lock: File,
-) -> Result<(File, Pid)> {
-    let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)
-        .with_context(|| format!("session {}: cannot create a pipe", spec.session))?;
-    // SAFETY: the caller checked that this process has a single thread, and
-    // the child never returns into the launcher's code (it ends in _exit).
-    match unsafe { nix::unistd::fork() }
-        .with_context(|| format!("session {}: cannot fork the supervisor", spec.session))?
-    {
-        ForkResult::Child => {
-            drop(read);
-            super::serve::supervise_forked(
-                profile,
-                &spec.session,
-                stored,
-                &spec.env,
-                lock.into(),
-                write,
-            )
-        }
-        // Closing (not unlocking) our copies: the supervisor's hold the lock
-        // and the pipe's write end.
-        ForkResult::Parent { child } => Ok((File::from(read), child)),
-    }
-}
-
 /// Start `looop _supervise` with the locked file as fd 3, the spec as JSON
-/// on its stdin and a pipe as its stdout; returns the pipe's read end and
-/// the process (the intermediate, to reap).
+/// on its stdin and a pipe as its stdout; returns the process (the
+/// intermediate, to reap) and the pipe's read end.
 fn exec_supervisor(
     profile: &Profile,
     spec: &LaunchSpec,
     stored: &Spec,
     lock: File,
-) -> Result<(File, Pid)> {
+) -> Result<(Child, ChildStdout)> {
     let mut cmd = Command::new(paths::current_exe()?);
     cmd.arg("_supervise")
         .arg(&spec.session)
@@ -198,24 +144,20 @@ fn exec_supervisor(
         .stdin
         .take()
         .ok_or_else(|| anyhow!("no pipe to the supervisor"))?;
-    // One write: a supervisor that died at once closed its end, and the
-    // launch then fails on the missing readiness line, which says more
-    // than EPIPE.
+    // One write. A supervisor that died at once closed its end: the launch
+    // then fails on the missing readiness line, which says more than EPIPE.
     let _ = serde_json::to_vec(stored).map(|bytes| stdin.write_all(&bytes));
     drop(stdin);
     let stdout = child
         .stdout
         .take()
         .ok_or_else(|| anyhow!("no pipe to the supervisor"))?;
-    Ok((
-        File::from(OwnedFd::from(stdout)),
-        Pid::from_raw(child.id() as i32),
-    ))
+    Ok((child, stdout))
 }
 
 /// Read one line from the supervisor's pipe within `limit`; the text before
 /// EOF when it closes without a newline (empty when it said nothing).
-fn read_line(mut pipe: File, limit: Duration) -> Result<String> {
+fn read_line(mut pipe: ChildStdout, limit: Duration) -> Result<String> {
     let deadline = Instant::now() + limit;
     let mut got = Vec::new();
     let mut buf = [0u8; 512];
