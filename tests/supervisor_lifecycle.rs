@@ -113,6 +113,38 @@ fn the_supervisor_is_looop_in_its_hidden_mode_and_holds_nothing_of_the_launcher(
     });
 }
 
+/// The moments right after a launch lose nothing: a SIGTERM sent to the
+/// supervisor the instant `start-session` returns ends the session as
+/// killed (never lost), and a worker that is gone at once is recorded with
+/// its status and output.
+#[test]
+fn nothing_is_lost_right_after_the_launch() {
+    let p = Profile::new();
+    for n in 0..5 {
+        let id = format!("term{n}");
+        p.start_bash(&id);
+        let state: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(p.session_dir(&id).join("state.json")).unwrap(),
+        )
+        .unwrap();
+        let sup = state["supervisor_pid"].as_u64().expect("supervisor_pid");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &sup.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let row = p.wait_row(&id, "the end", |r| !r.alive && r.state != "running");
+        assert_eq!(row.state, "killed", "session {id}");
+    }
+    for n in 0..5 {
+        let id = format!("quick{n}");
+        p.start_cmd(&id, &format!("echo early-{n}; exit 7"));
+        let row = p.wait_row(&id, "exited", |r| r.state == "exited");
+        assert_eq!(row.exit_code, Some(7), "session {id}");
+        assert!(p.log(&id).contains(&format!("early-{n}")), "session {id}");
+    }
+}
+
 #[test]
 fn exit_code_is_recorded_and_log_survives() {
     let p = Profile::new();
