@@ -149,7 +149,7 @@ impl StreamReader {
         let usage = message.usage.as_ref();
         if let Some(usd) = usage.and_then(|u| u.cost.as_ref()).and_then(|c| c.total) {
             let spend = self.pi_spend.get_or_insert_with(Spend::default);
-            spend.cost_usd += usd;
+            spend.cost_usd = crate::ledger::add_usd(spend.cost_usd, usd);
             add_tokens(&mut spend.input_tokens, usage.and_then(|u| u.input));
             add_tokens(&mut spend.output_tokens, usage.and_then(|u| u.output));
         }

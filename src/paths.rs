@@ -153,18 +153,29 @@ impl Profile {
     }
 
     /// Create the data dir layout if anything is missing. The seed (starter
-    /// PLAYBOOK, goals, sensor) is laid down only when the data dir is new, so
-    /// a goal the user archived or a sensor they deleted does not come back.
-    /// Existing files are never overwritten.
+    /// PLAYBOOK, goals, sensor) is laid down only while the data dir holds
+    /// nothing of looop's yet (no PLAYBOOK.md, none of the layout's
+    /// directories), so a goal the user archived or a sensor they deleted
+    /// does not come back, while a directory that already holds other files
+    /// (the config, notes) still gets it. Existing files are never
+    /// overwritten.
     pub fn ensure_layout(&self) -> Result<()> {
-        let fresh = match std::fs::read_dir(&self.data) {
-            Ok(mut entries) => entries.next().is_none(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        match std::fs::metadata(&self.data) {
+            Ok(m) if !m.is_dir() => {
+                return Err(anyhow!(
+                    "data dir {} is not a directory",
+                    self.data.display()
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
                 return Err(e)
                     .with_context(|| format!("cannot read data dir {}", self.data.display()));
             }
-        };
+        }
+        let has = |rel: &str| self.data.join(rel).symlink_metadata().is_ok();
+        let fresh = !has("PLAYBOOK.md") && !LAYOUT_DIRS.iter().any(|d| has(d));
         if !fresh && LAYOUT_DIRS.iter().all(|d| self.data.join(d).is_dir()) {
             return Ok(());
         }

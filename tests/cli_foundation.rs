@@ -109,6 +109,53 @@ fn init_creates_config_and_layout_and_is_idempotent() {
     assert_eq!(before, after);
 }
 
+/// The seed goes into a data dir that holds nothing of looop's yet, even
+/// when other files are there (here the config itself, as a test or a
+/// user keeping both in one place would have it); once the layout exists,
+/// what the user removed stays removed.
+#[test]
+fn the_seed_is_laid_into_a_dir_without_looop_files_and_only_once() {
+    let p = Profile::new();
+    fs::create_dir_all(p.data()).unwrap();
+    fs::write(p.data().join("notes.txt"), "mine\n").unwrap();
+    let out = p
+        .cmd(&["init"])
+        .env("LOOOP_CONFIG", p.data().join("config.toml"))
+        .output()
+        .unwrap();
+    assert_status(&out, 0);
+    for seeded in ["PLAYBOOK.md", "goals/setup.md", "sensors/heartbeat"] {
+        assert!(p.data().join(seeded).is_file(), "missing {seeded}");
+    }
+    assert_eq!(
+        fs::read_to_string(p.data().join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+    // The user archives the setup goal and deletes the sensor: a later
+    // init (or any command) does not bring them back.
+    fs::rename(
+        p.data().join("goals/setup.md"),
+        p.data().join("goals/archive/setup.md"),
+    )
+    .unwrap();
+    fs::remove_file(p.data().join("sensors/heartbeat")).unwrap();
+    let out = p
+        .cmd(&["init"])
+        .env("LOOOP_CONFIG", p.data().join("config.toml"))
+        .output()
+        .unwrap();
+    assert_status(&out, 0);
+    assert!(!p.data().join("goals/setup.md").exists());
+    assert!(!p.data().join("sensors/heartbeat").exists());
+    // A data dir that is a file is refused, naming it.
+    let q = Profile::new();
+    fs::create_dir_all(q.data().parent().unwrap()).unwrap();
+    fs::write(q.data(), "not a dir\n").unwrap();
+    let out = q.run(&["status"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains(&q.data().display().to_string()));
+}
+
 #[test]
 fn init_writes_a_config_that_loads() {
     let p = Profile::new();

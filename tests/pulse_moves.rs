@@ -97,6 +97,14 @@ fn run_move_keeps_output_and_journals_exit_status() {
         "runs in the data dir: {log}"
     );
     assert!(runs[0].join("prompt.md").is_file() && runs[0].join("output.log").is_file());
+
+    // Exit 0 needs no note: the line is the contract's plain form.
+    env.write("goals/next.md", "something changed\n");
+    env.answer(r#"{"move":"run","command":"true","journal":"all good"}"#);
+    env.ok(&["tick"], 0);
+    let last = env.journal().pop().unwrap();
+    let rest = last.strip_prefix("- ").unwrap_or_default();
+    assert_eq!(rest.get(16..), Some(" run true: all good"), "{last:?}");
 }
 
 #[test]

@@ -55,6 +55,12 @@ pub fn parse_usd(text: &str) -> Result<f64, String> {
     check_usd(usd).map_err(|why| format!("the amount {text:?} {why}"))
 }
 
+/// `a + b` to the picodollar: a sum of binary fractions (pi's 0.1 + 0.2)
+/// would otherwise reach the ledger as 0.30000000000000004.
+pub fn add_usd(a: f64, b: f64) -> f64 {
+    ((a + b) * 1e12).round() / 1e12
+}
+
 /// Whether `usd` may go into the ledger; `-0` becomes `0`.
 pub fn check_usd(usd: f64) -> Result<f64, &'static str> {
     if !usd.is_finite() {
@@ -70,6 +76,13 @@ pub fn check_usd(usd: f64) -> Result<f64, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_carry_no_binary_fraction_noise() {
+        assert_eq!(add_usd(0.1, 0.2), 0.3);
+        assert_eq!(add_usd(0.3, 0.000_000_1).to_string(), "0.3000001");
+        assert_eq!(add_usd(0.0, 0.0123), 0.0123);
+    }
 
     #[test]
     fn amounts_must_be_finite_and_not_negative() {

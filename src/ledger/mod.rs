@@ -27,6 +27,7 @@ mod scan;
 pub use append::{cmd_record, record};
 #[allow(unused_imports)]
 pub use budget::{BudgetStatus, budget_status};
+pub use entry::add_usd;
 pub use report::{cmd_cost, usd};
 
 /// What one AI call or worker spent.

@@ -37,7 +37,7 @@ pub fn refusal(profile: &Profile, mv: &Move) -> Option<String> {
 }
 
 /// Execute the move. `Ok(Some(extra))` adds a note to the journal line
-/// (a `run`'s exit status); `Err(reason)` fails the beat.
+/// (how a `run` failed); `Err(reason)` fails the beat.
 pub fn execute(
     profile: &Profile,
     config: &Config,
@@ -66,7 +66,8 @@ pub fn execute(
         )
         .map(|_| None),
         Action::WritePlaybook { body } => write_playbook(profile, body).map(|_| None),
-        Action::Run { command } => run_command(config, command, profile, run_dir, env).map(Some),
+        Action::Run { command } => run_command(config, command, profile, run_dir, env)
+            .map(|note| Some(note).filter(|n| !n.is_empty())),
         Action::KillWorker { id } => kill_worker(profile, id).map(|_| None),
     };
     done.map_err(|e| format!("{} failed: {e:#}", mv.action.kind()))
@@ -167,7 +168,8 @@ fn history_order(path: &Path) -> (String, u64) {
 }
 
 /// `bash -c <command>` in the data dir, output to `run.log`, bounded by
-/// `tick_timeout` (the whole group is killed). Returns the journal note.
+/// `tick_timeout` (the whole group is killed). Returns the journal note:
+/// empty on exit 0, else how it ended and where its output is.
 fn run_command(
     config: &Config,
     command: &str,
@@ -228,7 +230,9 @@ fn run_command(
             config.tick_timeout_secs
         ),
         Some(s) => match (s.code(), s.signal()) {
-            (Some(0), _) => format!("[exit 0; output in {rel}]"),
+            // Success needs no note: the line keeps the contract's plain
+            // `<move> <target>: <journal>` form.
+            (Some(0), _) => String::new(),
             (Some(code), _) => format!("[exit {code}; output in {rel}]"),
             (None, Some(sig)) => format!("[killed by signal {sig}; output in {rel}]"),
             _ => format!("[failed; output in {rel}]"),
