@@ -278,11 +278,9 @@ mod tests {
         let spend = r.spend().unwrap();
         // 0.0123 + 0.0045; turn_end, message_update, agent_end and the user
         // message_end repeat or lack these and must not count.
-        assert!(
-            (spend.cost_usd - 0.0168).abs() < 1e-12,
-            "{}",
-            spend.cost_usd
-        );
+        // Exactly: the ledger shows this number as written.
+        assert_eq!(spend.cost_usd, 0.0168);
+        assert_eq!(spend.cost_usd.to_string(), "0.0168");
         assert_eq!(
             (spend.input_tokens, spend.output_tokens),
             (Some(1910), Some(96))
