@@ -4,7 +4,8 @@
 //!
 //! Flags may appear anywhere; `--name=value` and `--name value` both work;
 //! `--` ends flags so a positional may start with `-`. A lone `-` is a
-//! positional (it means "stdin" where a command accepts it).
+//! positional (it means "stdin" where a command accepts it), and so is a
+//! negative number (`looop send w1 -1`): no flag starts with a digit.
 
 use crate::exit;
 use anyhow::Result;
@@ -36,7 +37,17 @@ impl Args {
     }
 
     fn is_flag(token: &str, literal: bool) -> bool {
-        !literal && token.starts_with('-') && token != "-"
+        !literal
+            && token.len() > 1
+            && token.starts_with('-')
+            && !token[1..].starts_with(|c: char| c.is_ascii_digit())
+    }
+
+    /// The usage error for a flag no command took.
+    fn unknown_flag(&self, token: &str) -> anyhow::Error {
+        self.usage_error(&format!(
+            "unknown flag {token}; text that starts with - goes after --"
+        ))
     }
 
     /// Whether a boolean flag (`--json`, `-n`) is present; consumes it.
@@ -100,7 +111,7 @@ impl Args {
         // Flags are taken first, so one still standing before the positional
         // is unknown: say so, rather than blame the next word as `what`.
         if let Some((t, _)) = self.items.front().filter(|(t, lit)| Self::is_flag(t, *lit)) {
-            return Err(self.usage_error(&format!("unknown flag {t}")));
+            return Err(self.unknown_flag(t));
         }
         self.next()
             .ok_or_else(|| self.usage_error(&format!("missing <{what}>")))
@@ -119,9 +130,7 @@ impl Args {
     pub fn finish(self) -> Result<()> {
         match self.items.front() {
             None => Ok(()),
-            Some((t, lit)) if Self::is_flag(t, *lit) => {
-                Err(self.usage_error(&format!("unknown flag {t}")))
-            }
+            Some((t, lit)) if Self::is_flag(t, *lit) => Err(self.unknown_flag(t)),
             Some((t, _)) => Err(self.usage_error(&format!("unexpected argument {t:?}"))),
         }
     }
@@ -177,6 +186,17 @@ mod tests {
         let mut a = args(&["-x", "id"]);
         let e = a.required("id").unwrap_err();
         assert!(format!("{e}").contains("unknown flag -x"), "{e}");
+    }
+
+    #[test]
+    fn negative_numbers_are_positionals() {
+        let mut a = args(&["w1", "-1", "-n"]);
+        assert!(a.flag(&["-n"]));
+        assert_eq!(a.required("id").unwrap(), "w1");
+        assert_eq!(a.rest_joined().as_deref(), Some("-1"));
+        a.finish().unwrap();
+        let e = args(&["-y"]).finish().unwrap_err();
+        assert!(format!("{e}").contains("goes after --"), "{e}");
     }
 
     #[test]

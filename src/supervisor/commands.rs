@@ -164,7 +164,10 @@ pub fn cmd_send(mut args: Args) -> Result<i32> {
     let no_enter = args.flag(&["-n"]);
     let id = WorkerId::parse(&args.required("id")?)?;
     let Some(text) = args.rest_joined() else {
-        return Err(args.usage_error("missing <text>"));
+        // `send w1 -y`: name the flag-like text rather than call it missing.
+        let missing = args.usage_error("missing <text>");
+        args.finish()?;
+        return Err(missing);
     };
     args.finish()?;
     let profile = cli::profile_with_layout()?;
