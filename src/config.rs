@@ -223,7 +223,12 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = match std::fs::read(path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            // Missing means defaults; a dangling symlink is a mistake to name.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_err() =>
+            {
+                return Ok(Config::default());
+            }
             Err(e) => {
                 return Err(exit::usage(format!(
                     "config {}: cannot read: {e}",
@@ -342,6 +347,9 @@ impl Config {
                     ),
                 ));
             };
+            if tick.trim().is_empty() {
+                return Err(bad(span, format!("runners.{name}.tick is empty")));
+            }
             if !interactive.contains(PROMPT_FILE) {
                 return Err(bad(
                     span,
@@ -498,6 +506,18 @@ mod tests {
     fn unknown_nested_key_is_refused() {
         assert!(parse("[sensors]\ntimout = 3\n").is_err());
         assert!(parse("[runners.claude]\ntik = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn an_empty_tick_command_is_refused() {
+        let e =
+            Config::parse("[runners.x]\ntick = \" \"\ninteractive = \"bash {{prompt_file}}\"\n")
+                .unwrap_err();
+        assert!(
+            e.message.contains("runners.x.tick is empty"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -98,19 +98,33 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
 /// write, so concurrent appenders never interleave or tear lines.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
     let mut f = OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .open(path)
         .with_context(|| format!("cannot open {} for appending", path.display()))?;
     f.lock_exclusive()
         .with_context(|| format!("cannot lock {}", path.display()))?;
-    let mut buf = String::with_capacity(line.len() + 1);
+    let mut buf = String::with_capacity(line.len() + 2);
+    // A hand edit may have left the last line unterminated: end it first,
+    // or the two lines would fuse into one that readers skip.
+    if !ends_with_newline(&f) {
+        buf.push('\n');
+    }
     buf.push_str(line);
     buf.push('\n');
     let written = f.write_all(buf.as_bytes());
     // Unlock happens on close anyway; an unlock error changes nothing here.
     let _ = FileExt::unlock(&f);
     written.with_context(|| format!("cannot append to {}", path.display()))
+}
+
+/// Whether `f` is empty or its last byte is a newline (unknown counts as yes).
+fn ends_with_newline(f: &File) -> bool {
+    use std::os::unix::fs::FileExt as _;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut last = [b'\n'];
+    len == 0 || f.read_at(&mut last, len - 1).is_err() || last[0] == b'\n'
 }
 
 /// Serialize `value` as one compact JSON line and [`append_line`] it.
@@ -222,6 +236,20 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         // No temp files left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_append_after_an_unterminated_line_starts_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cost.jsonl");
+        append_line(&p, "first").unwrap();
+        fs::write(&p, "first\nhand edit").unwrap();
+        append_line(&p, "second").unwrap();
+        append_line(&p, "third").unwrap();
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "first\nhand edit\nsecond\nthird\n"
+        );
     }
 
     #[test]

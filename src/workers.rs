@@ -11,7 +11,7 @@ use crate::ids::{self, WorkerId};
 use crate::paths::{self, Profile};
 use crate::supervisor::{self, LaunchSpec, SessionView};
 use crate::{exit, store};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::io::Read;
 
 /// The rules every worker gets before its task. `{id}`, `{session}` and
@@ -217,9 +217,13 @@ pub fn cmd_start_session(mut args: Args) -> Result<i32> {
     }
     let prompt = if prompt_arg == "-" {
         let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read the prompt from stdin")?;
+        std::io::stdin().read_to_string(&mut s).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                exit::usage("the prompt on stdin is not UTF-8 text")
+            } else {
+                anyhow::Error::new(e).context("cannot read the prompt from stdin")
+            }
+        })?;
         s
     } else {
         prompt_arg

@@ -156,6 +156,18 @@ fn the_seed_is_laid_into_a_dir_without_looop_files_and_only_once() {
     assert!(text(&out.stderr).contains(&q.data().display().to_string()));
 }
 
+/// A config path that is a dangling symlink is a mistake to name (status
+/// 2), not a missing file that silently means the defaults.
+#[test]
+fn a_dangling_config_symlink_is_named() {
+    let p = Profile::new();
+    std::os::unix::fs::symlink(p.tmp.path().join("moved-away.toml"), p.config()).unwrap();
+    let out = p.run(&["status"]);
+    assert_status(&out, 2);
+    assert!(text(&out.stderr).contains(&p.config().display().to_string()));
+    assert!(!p.data().exists(), "nothing was created");
+}
+
 #[test]
 fn init_writes_a_config_that_loads() {
     let p = Profile::new();

@@ -63,12 +63,14 @@ fn sensor_failures_become_error_readings() {
     env.sensor("hangs", "#!/bin/sh\nsleep 30\n");
     env.sensor("empty", "#!/bin/sh\ntrue\n");
     std::fs::write(env.data.join("sensors/plain.txt"), "not executable").unwrap();
+    std::os::unix::fs::symlink("/nonexistent/sensor", env.data.join("sensors/gone")).unwrap();
     let out = env.ok(&["tick"], 0);
     assert_eq!(
         out.matches("skipped plain.txt (not executable").count(),
         1,
         "{out}"
     );
+    assert!(out.contains("gone (a symlink to nothing)"), "{out}");
 
     assert_eq!(reading(&env, "good")["signal"], 1);
     for (name, want) in [

@@ -78,6 +78,30 @@ fn prompt_from_stdin() {
     assert!(text.ends_with("task from a pipe\n"), "{text}");
 }
 
+/// Bytes that are not text on stdin are bad input (status 2), like an
+/// empty prompt, and start nothing.
+#[test]
+fn a_prompt_that_is_not_text_is_refused() {
+    let p = Profile::new();
+    let mut child = p
+        .cmd(&["start-session", "bin", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"hi \xff\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not UTF-8"),
+        "{}",
+        show(&out)
+    );
+    assert!(!p.data.join("prompts/looop-bin.md").exists());
+    assert!(!p.data.join("sessions/looop-bin").exists());
+}
+
 #[test]
 fn duplicate_live_id_is_refused() {
     let p = Profile::new();

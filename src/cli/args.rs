@@ -45,8 +45,14 @@ impl Args {
 
     /// The usage error for a flag no command took.
     fn unknown_flag(&self, token: &str) -> anyhow::Error {
+        // A control character would break the one-line error: quote then.
+        let shown = if token.chars().any(char::is_control) {
+            format!("{token:?}")
+        } else {
+            token.to_string()
+        };
         self.usage_error(&format!(
-            "unknown flag {token}; text that starts with - goes after --"
+            "unknown flag {shown}; text that starts with - goes after --"
         ))
     }
 

@@ -265,8 +265,12 @@ fn discover(profile: &Profile, skipped: &mut Vec<String>) -> Result<Discovered> 
     let mut names = std::collections::BTreeSet::new();
     for (file, path) in files {
         let Ok(meta) = std::fs::metadata(&path) else {
+            if path.symlink_metadata().is_ok() {
+                skipped.push(format!("{file} (a symlink to nothing)"));
+            }
             continue;
         };
+        // A directory may be a sensor's helpers: not a mistake to report.
         if !meta.is_file() {
             continue;
         }
