@@ -9,10 +9,13 @@ use crate::cli::{self, Args};
 use crate::config::{self, Config};
 use crate::ids::{self, WorkerId};
 use crate::paths::{self, Profile};
-use crate::supervisor::{self, LaunchSpec, SessionView};
+use crate::supervisor::{self, LaunchSpec, SessionView, State};
 use crate::{exit, store};
 use anyhow::Result;
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// The rules every worker gets before its task. `{id}`, `{session}` and
 /// `{runner}` are filled in, and every line becomes a `#` comment (see
@@ -107,7 +110,7 @@ pub fn start(
     let runner = config.runner(runner_name)?;
     let session = id.session();
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
-    let _guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
+    let guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
     if supervisor::is_alive(profile, &session) && !lets_go_after_its_end(profile, &session)? {
         return Err(exit::refused(format!(
             "session {session} is already running"
@@ -151,7 +154,83 @@ pub fn start(
         env,
         size: None,
     };
-    supervisor::launch(profile, config, &spec)
+    let missing = program_not_found(&runner.interactive);
+    let view = supervisor::launch(profile, config, &spec)?;
+    // Others may start workers while this one is watched.
+    drop(guard);
+    match missing {
+        Some(program) => unless_it_ends_at_once(profile, view, &program),
+        None => Ok(view),
+    }
+}
+
+/// How long a launch whose program was not found here is watched for the
+/// "command not found" exit of the worker's login shell.
+const WATCH_MISSING: Duration = Duration::from_secs(3);
+
+/// Shell words that are not programs on PATH.
+const SHELL_WORDS: &[&str] = &[
+    "exec", "if", "for", "while", "until", "case", "function", "select", "time", "!", "{", "(",
+    "((", "[[", "eval", "source", ".", "cd", "export", "set", "unset", "trap", "ulimit", "umask",
+    "alias", "builtin", "command", "exit", "return", "true", "false", ":",
+];
+
+/// The program a runner's command starts, when it is a plain word found
+/// neither on this process's PATH nor as an executable path. The worker's
+/// login shell may still find it (its PATH can be longer), so this only
+/// marks a launch to watch; a program that is found costs the launch
+/// nothing.
+fn program_not_found(command: &str) -> Option<String> {
+    let first = command.split_whitespace().next()?;
+    let plain = first
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._+-/".contains(c));
+    if !plain || SHELL_WORDS.contains(&first) {
+        return None;
+    }
+    let runs = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let found = if first.contains('/') {
+        runs(Path::new(first))
+    } else {
+        std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|dir| runs(&dir.join(first))))
+    };
+    (!found).then(|| first.to_string())
+}
+
+/// A worker whose program is missing dies at once with 126/127 in a session
+/// that `start-session` would otherwise report as started: wait for that
+/// end (a little while at most) and fail the launch with it, leaving the
+/// session and its log to read.
+fn unless_it_ends_at_once(
+    profile: &Profile,
+    view: SessionView,
+    program: &str,
+) -> Result<SessionView> {
+    let deadline = Instant::now() + WATCH_MISSING;
+    let mut now = view;
+    loop {
+        let ended = !now.alive && !matches!(now.state, State::Running | State::Starting);
+        if ended && matches!(now.exit_code, Some(126 | 127)) {
+            return Err(exit::refused(format!(
+                "session {} ended at once with status {}: {program:?} is not installed or \
+                 cannot run (see 'looop log {}')",
+                now.session,
+                now.exit_code.unwrap_or_default(),
+                now.id
+            )));
+        }
+        if ended || Instant::now() >= deadline {
+            return Ok(now);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        if let Some(fresh) = supervisor::get(profile, &now.session)? {
+            now = fresh;
+        }
+    }
 }
 
 /// Prefix `exec` to a plain command so bash becomes the agent instead of
@@ -161,13 +240,8 @@ pub fn exec_if_simple(command: &str) -> String {
     let trimmed = command.trim_start();
     let first = trimmed.split_whitespace().next().unwrap_or("");
     // Keywords and builtins: `exec` cannot replace the shell with these.
-    let keywords = [
-        "exec", "if", "for", "while", "until", "case", "function", "select", "time", "!", "{", "(",
-        "((", "[[", "eval", "source", ".", "cd", "export", "set", "unset", "trap", "ulimit",
-        "umask", "alias", "builtin", "command", "exit", "return", "true", "false", ":",
-    ];
     if first.is_empty()
-        || keywords.contains(&first)
+        || SHELL_WORDS.contains(&first)
         || first.contains('=')
         || first.starts_with('(')
     {

@@ -168,6 +168,30 @@ fn a_dangling_config_symlink_is_named() {
     assert!(!p.data().exists(), "nothing was created");
 }
 
+/// Commands that look or act on what exists create nothing: a mistyped
+/// LOOOP_DATA_DIR is not turned into a data dir by `ls` or `log`.
+#[test]
+fn looking_at_a_missing_data_dir_creates_nothing() {
+    let p = Profile::new();
+    for (args, code) in [
+        (&["ls"][..], 0),
+        (&["status", "--json"][..], 0),
+        (&["cost"][..], 0),
+        (&["prune"][..], 0),
+        (&["down"][..], 0),
+        (&["log", "w1"][..], 1),
+        (&["kill", "w1"][..], 1),
+        (&["flag", "w1", "why"][..], 1),
+        (&["unflag", "w1"][..], 1),
+        (&["send", "w1", "hi"][..], 1),
+        (&["attach", "w1"][..], 1),
+    ] {
+        let out = p.run(args);
+        assert_status(&out, code);
+        assert!(!p.data().exists(), "looop {args:?} created the data dir");
+    }
+}
+
 #[test]
 fn init_writes_a_config_that_loads() {
     let p = Profile::new();
@@ -178,6 +202,13 @@ fn init_writes_a_config_that_loads() {
     assert_status(&p.run(&["init"]), 0);
     let out = p.run(&["init", "--runner", "nope"]);
     assert_status(&out, 2);
+    // Asking for another runner than the existing config's is refused,
+    // naming the file; asking for the same one is the idempotent init.
+    let out = p.run(&["init", "--runner", "codex"]);
+    assert_status(&out, 1);
+    assert!(text(&out.stderr).contains(&p.config().display().to_string()));
+    assert_eq!(fs::read_to_string(p.config()).unwrap(), config);
+    assert_status(&p.run(&["init", "--runner", "pi"]), 0);
 }
 
 #[test]

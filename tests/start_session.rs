@@ -151,6 +151,28 @@ fn unknown_runner_is_refused_and_starts_nothing() {
     assert!(!p.data.join("prompts/looop-r1.md").exists());
 }
 
+/// A runner whose program is not installed: the worker's shell exits 127
+/// at once, and `start-session` says so (status 1) instead of "started";
+/// the ended session stays to read. A program on PATH costs no wait.
+#[test]
+fn a_runner_whose_program_is_missing_fails_the_start() {
+    let p = Profile::new();
+    let mut config = std::fs::read_to_string(&p.config).unwrap();
+    config.push_str("[runners.ghost]\ntick = \"cat\"\n");
+    config.push_str("interactive = \"no-such-agent-cli-x {{prompt_file}}\"\n");
+    std::fs::write(&p.config, config).unwrap();
+    let out = p.run(&["start-session", "g1", "task", "ghost"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("127") && err.contains("no-such-agent-cli-x"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let row = p.row("g1").expect("the ended session stays");
+    assert_eq!((row.state.as_str(), row.exit_code), ("exited", Some(127)));
+}
+
 #[test]
 fn the_pulse_id_and_empty_prompts_are_refused() {
     let p = Profile::new();

@@ -7,10 +7,10 @@ use crate::{exit, store};
 use anyhow::{Context, Result};
 
 pub fn cmd_init(mut args: Args) -> Result<i32> {
-    let runner = args.value("--runner")?;
+    let asked = args.value("--runner")?;
     args.finish()?;
     let profile = Profile::from_env()?;
-    let runner = runner.unwrap_or_else(|| "claude".to_string());
+    let runner = asked.clone().unwrap_or_else(|| "claude".to_string());
     if !config::presets().contains_key(&runner) {
         let known: Vec<String> = config::presets().keys().cloned().collect();
         return Err(exit::usage(format!(
@@ -20,8 +20,17 @@ pub fn cmd_init(mut args: Args) -> Result<i32> {
     }
 
     let wrote_config = if profile.config.exists() {
-        // An existing config is the user's: validate it, never rewrite it.
-        Config::load(&profile.config)?;
+        // An existing config is the user's: validate it, never rewrite it,
+        // and say so when it disagrees with what was asked.
+        let config = Config::load(&profile.config)?;
+        if let Some(asked) = asked.filter(|a| *a != config.runner) {
+            return Err(exit::refused(format!(
+                "init --runner {asked}: {} exists and uses runner {:?}; \
+                 set runner = \"{asked}\" there (nothing was changed)",
+                profile.config.display(),
+                config.runner
+            )));
+        }
         false
     } else {
         if let Some(dir) = profile.config.parent() {

@@ -45,7 +45,9 @@ struct Paths {
 pub fn cmd_status(mut args: Args) -> Result<i32> {
     let json = args.flag(&["--json"]);
     args.finish()?;
-    let (profile, config) = super::open_profile(false)?;
+    // Looking creates nothing: a mistyped LOOOP_DATA_DIR stays unmade.
+    let profile = crate::paths::Profile::from_env()?;
+    let config = crate::config::Config::load(&profile.config)?;
     let sessions = supervisor::list(&profile)?;
     let pulse_view = sessions.iter().find(|s| s.session == PULSE_SESSION);
     let workers: Vec<SessionView> = sessions

@@ -44,7 +44,9 @@ pub fn cmd_up(args: Args) -> Result<i32> {
 pub fn cmd_down(mut args: Args) -> Result<i32> {
     let all = args.flag(&["--all"]);
     args.finish()?;
-    let (profile, _config) = super::open_profile(false)?;
+    // Stopping creates nothing; the config is still checked (status 2).
+    let profile = crate::paths::Profile::from_env()?;
+    crate::config::Config::load(&profile.config)?;
     let mut failed = false;
     match supervisor::get(&profile, PULSE_SESSION)? {
         Some(s) if s.alive => {
