@@ -319,6 +319,16 @@ fn every_command_has_help() {
         assert!(manual.contains(word), "manual lacks {word}");
     }
     assert_eq!(text(&p.run(&["--help"]).stdout), manual);
+    // A bad `help` call is an error, not the manual plus an error.
+    for bad in [&["help", "--bogus"][..], &["help", "tick", "extra"][..]] {
+        let out = p.run(bad);
+        assert_status(&out, 2);
+        assert!(
+            out.stdout.is_empty(),
+            "{bad:?} printed {}",
+            text(&out.stdout)
+        );
+    }
     let commands = [
         "init",
         "tick",

@@ -63,7 +63,7 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
     }
     let known = help::find(&command).is_some() || HIDDEN.contains(&command.as_str());
     if !known {
-        let hint = match help::suggest(&command) {
+        let hint = match help::suggest(&command).filter(|_| !command.trim().is_empty()) {
             Some(s) => format!("; did you mean '{s}'?"),
             None => "; see 'looop help'".to_string(),
         };
@@ -107,7 +107,10 @@ fn dispatch(command: &str, args: Args) -> Result<i32> {
 
 fn help_command(rest: Vec<String>) -> Result<i32> {
     let mut args = Args::new("help", rest);
-    match args.next() {
+    let name = args.next();
+    // Refuse leftovers before printing anything: an error, not a manual.
+    args.finish()?;
+    match name {
         None => print!("{}", help::manual()),
         Some(name) => match help::find(&name) {
             Some(h) => print!("{}", help::usage(h)),
@@ -118,7 +121,6 @@ fn help_command(rest: Vec<String>) -> Result<i32> {
             }
         },
     }
-    args.finish()?;
     Ok(0)
 }
 

@@ -61,12 +61,18 @@ pub fn add_usd(a: f64, b: f64) -> f64 {
     ((a + b) * 1e12).round() / 1e12
 }
 
+/// More than any one agent call or session costs: a larger amount is a typo
+/// (and a few `1e308`s would make every total infinite).
+const MAX_USD: f64 = 1_000_000.0;
+
 /// Whether `usd` may go into the ledger; `-0` becomes `0`.
 pub fn check_usd(usd: f64) -> Result<f64, &'static str> {
     if !usd.is_finite() {
         Err("is not a finite number")
     } else if usd < 0.0 {
         Err("is negative")
+    } else if usd > MAX_USD {
+        Err("is over $1,000,000 for one entry (a typo?)")
     } else {
         // `-0.0 < 0.0` is false; normalise so the ledger never says -0.
         Ok(usd.abs())
@@ -89,6 +95,8 @@ mod tests {
         assert_eq!(parse_usd("0.25"), Ok(0.25));
         assert_eq!(parse_usd("0"), Ok(0.0));
         assert_eq!(parse_usd("1e-3"), Ok(0.001));
+        assert_eq!(parse_usd("1000000"), Ok(1_000_000.0));
+        assert!(parse_usd("1e308").unwrap_err().contains("over $1,000,000"));
         assert!(parse_usd("-0").unwrap().is_sign_positive());
         for bad in [
             "", " ", "abc", "NaN", "nan", "inf", "-inf", "infinity", "-1", "-0.01", "1,5", "$1",
