@@ -214,13 +214,11 @@ fn unless_it_ends_at_once(
     let mut now = view;
     loop {
         let ended = !now.alive && !matches!(now.state, State::Running | State::Starting);
-        if ended && matches!(now.exit_code, Some(126 | 127)) {
+        if let (true, Some(code @ (126 | 127))) = (ended, now.exit_code) {
             return Err(exit::refused(format!(
-                "session {} ended at once with status {}: {program:?} is not installed or \
+                "session {} ended at once with status {code}: {program:?} is not installed or \
                  cannot run (see 'looop log {}')",
-                now.session,
-                now.exit_code.unwrap_or_default(),
-                now.id
+                now.session, now.id
             )));
         }
         if ended || Instant::now() >= deadline {

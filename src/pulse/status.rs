@@ -45,8 +45,7 @@ struct Paths {
 pub fn cmd_status(mut args: Args) -> Result<i32> {
     let json = args.flag(&["--json"]);
     args.finish()?;
-    // Looking creates nothing: a mistyped LOOOP_DATA_DIR stays unmade.
-    let profile = crate::paths::Profile::from_env()?;
+    let profile = crate::cli::profile()?;
     let config = crate::config::Config::load(&profile.config)?;
     let sessions = supervisor::list(&profile)?;
     let pulse_view = sessions.iter().find(|s| s.session == PULSE_SESSION);

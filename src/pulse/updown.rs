@@ -44,8 +44,8 @@ pub fn cmd_up(args: Args) -> Result<i32> {
 pub fn cmd_down(mut args: Args) -> Result<i32> {
     let all = args.flag(&["--all"]);
     args.finish()?;
-    // Stopping creates nothing; the config is still checked (status 2).
-    let profile = crate::paths::Profile::from_env()?;
+    // The config is still checked (status 2).
+    let profile = crate::cli::profile()?;
     crate::config::Config::load(&profile.config)?;
     let mut failed = false;
     match supervisor::get(&profile, PULSE_SESSION)? {
