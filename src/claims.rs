@@ -20,6 +20,7 @@ use crate::store::{self, Lock};
 use crate::{events, exit, ids, supervisor};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// One lease as stored. Hand-written files need only `session` and `name`.
@@ -79,12 +80,16 @@ pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
     let dir = profile.claims_dir();
     store::ensure_dir(&dir, 0o755)?;
     let path = claim_path(profile, name);
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut text = serde_json::to_vec_pretty(&claim)?;
     text.push(b'\n');
-    std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    let linked = std::fs::hard_link(&tmp, &path);
-    let result = match linked {
+    // Mode 0666 leaves the permissions to the umask, as `fs::write` does.
+    // Dropped on every path but a takeover, the temp name goes away; a new
+    // claim lives on under its linked name.
+    let mut tmp = store::TempFile::create(&path, 0o666)?;
+    tmp.file()
+        .write_all(&text)
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    match std::fs::hard_link(tmp.path(), &path) {
         Ok(()) => Ok(Taken::New),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let _guard = lock(profile)?;
@@ -98,23 +103,18 @@ pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
                 ))),
                 Ok(owner) => {
                     let previous = owner.map(|o| o.session).unwrap_or_else(|| "nobody".into());
-                    std::fs::rename(&tmp, &path)
-                        .with_context(|| format!("cannot replace {}", path.display()))?;
+                    tmp.persist()?;
                     Ok(Taken::TookOver(previous))
                 }
                 Err(_) => {
                     // Unreadable (hand-edited garbage): nobody can own it.
-                    std::fs::rename(&tmp, &path)
-                        .with_context(|| format!("cannot replace {}", path.display()))?;
+                    tmp.persist()?;
                     Ok(Taken::TookOver("an unreadable claim".into()))
                 }
             }
         }
         Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
-    };
-    // Gone already after a takeover rename; otherwise a leftover temp file.
-    let _ = std::fs::remove_file(&tmp);
-    result
+    }
 }
 
 /// Release `name` if `session` holds it. `Ok(false)` when it was not claimed.

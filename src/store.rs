@@ -13,35 +13,84 @@ use serde::de::DeserializeOwned;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Replace `path` with `bytes` atomically: readers see the old file or the
 /// new one, never a torn mix. `mode` sets the new file's permissions.
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> Result<()> {
-        let mut f = OpenOptions::new()
+    let mut tmp = TempFile::create(path, mode)?;
+    tmp.file()
+        .write_all(bytes)
+        .and_then(|_| tmp.file().sync_data())
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    // The umask may have narrowed `mode`; executables must stay executable.
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot chmod {}", tmp.path().display()))?;
+    tmp.persist()
+}
+
+/// A temp file beside `target`, to replace `target` by rename. It deletes
+/// itself when dropped before [`TempFile::persist`] succeeded, so whatever
+/// fails between creating it and the rename (a full disk, a target that is
+/// a directory, an early `?`) leaves no `.tmp` file in the user's data dir.
+#[derive(Debug)]
+pub struct TempFile {
+    path: PathBuf,
+    target: PathBuf,
+    file: File,
+    persisted: bool,
+}
+
+impl TempFile {
+    /// Create (or truncate) `.<name>.<pid>.tmp` beside `target` with `mode`.
+    /// The pid keeps two processes replacing one file out of each other's way.
+    pub fn create(target: &Path, mode: u32) -> Result<TempFile> {
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file");
+        let path = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(mode)
-            .open(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(bytes)
-            .and_then(|_| f.sync_data())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        // The umask may have narrowed `mode`; executables must stay executable.
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot chmod {}", tmp.display()))?;
-        fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
-    })();
-    if result.is_err() {
-        // Best effort: the temp file is garbage either way.
-        let _ = fs::remove_file(&tmp);
+            .open(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(TempFile {
+            path,
+            target: target.to_path_buf(),
+            file,
+            persisted: false,
+        })
     }
-    result
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// Rename the temp file over the target: the one step that publishes it.
+    pub fn persist(mut self) -> Result<()> {
+        fs::rename(&self.path, &self.target)
+            .with_context(|| format!("cannot replace {}", self.target.display()))?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            // Best effort: the temp file is garbage either way, and the error
+            // that got us here is the one the user needs to read.
+            let _ = fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// [`write_atomic_mode`] with mode 0644.
@@ -236,6 +285,32 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         // No temp files left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("goal.md");
+        fs::create_dir(&p).unwrap();
+        let e = write_atomic(&p, b"body").unwrap_err();
+        assert!(format!("{e:#}").contains("cannot replace"), "{e:#}");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["goal.md"]);
+    }
+
+    #[test]
+    fn a_dropped_temp_file_deletes_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.json");
+        let tmp = TempFile::create(&p, 0o600).unwrap();
+        let tmp_path = tmp.path().to_path_buf();
+        assert!(tmp_path.exists());
+        drop(tmp);
+        assert!(!tmp_path.exists());
+        assert!(!p.exists());
     }
 
     #[test]

@@ -688,3 +688,58 @@ fn write_atomic(path: &Path, text: &str) {
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(&tmp, path).unwrap();
 }
+
+/// Fault 9: a replace whose rename fails (the target is a directory) fails
+/// naming the target and leaves no temp file behind: not a snapshot, a
+/// goal, the beat's scratch, a claim, nor a worker's prompt file.
+#[test]
+fn a_failed_replace_leaves_no_temp_file() {
+    let env = Env::new("");
+    let block = |rel: &str| std::fs::create_dir_all(env.data.join(rel)).unwrap();
+    let assert_failed_clean = |out: std::process::Output, targets: &[&str]| {
+        assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        for target in targets {
+            let named = format!("cannot replace {}", env.data.join(target).display());
+            assert!(err.contains(&named), "{}", show(&out));
+        }
+        assert_eq!(temp_files(&env.data), Vec::<PathBuf>::new(), "{targets:?}");
+    };
+
+    // Sensing: the snapshot (the beat's scratch writer).
+    env.sensor("probe", "#!/bin/sh\necho '{\"signal\":1}'\n");
+    block("snapshots/probe.json");
+    assert_failed_clean(env.looop(&["tick"]), &["snapshots/probe.json"]);
+    std::fs::remove_dir(env.data.join("snapshots/probe.json")).unwrap();
+
+    // Acting: the goal (the fsyncing writer); then the beat's state.
+    block("goals/g.md");
+    block(".state.json");
+    env.answer(r#"{"move":"write_goal","id":"g","body":"b","journal":"j"}"#);
+    assert_failed_clean(env.looop(&["tick"]), &["goals/g.md", ".state.json"]);
+
+    // A claim taken over from a "claim" that is a directory.
+    block("claims/job.json");
+    let out = env.looop(&["claim", "job", "--session", "looop-a"]);
+    assert_failed_clean(out, &["claims/job.json"]);
+
+    // A worker's prompt file (the supervisor's private writer).
+    block("prompts/looop-w.md");
+    let out = env.looop(&["start-session", "w", "task", "fake"]);
+    assert_failed_clean(out, &["prompts/looop-w.md"]);
+    assert!(row(&env, "w").is_none(), "nothing was started");
+}
+
+/// Every `*.tmp` file under `dir`.
+fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && !path.is_symlink() {
+            found.extend(temp_files(&path));
+        } else if path.to_string_lossy().ends_with(".tmp") {
+            found.push(path);
+        }
+    }
+    found
+}

@@ -7,6 +7,7 @@ use crate::paths::Profile;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -104,10 +105,11 @@ fn to_text(state: &BeatState) -> Result<String> {
 
 /// Temp + rename without fsync: readers never see a torn file, and scratch
 /// rewritten every beat is not worth a disk flush (it keeps idle beats fast).
+/// Mode 0666 leaves the permissions to the umask, as `fs::write` does.
 pub fn write_scratch(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
+    let mut tmp = crate::store::TempFile::create(path, 0o666)?;
+    tmp.file()
+        .write_all(bytes)
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.persist()
 }

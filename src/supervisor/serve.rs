@@ -22,7 +22,7 @@ use super::session::{self, Record, Spec};
 use super::signals::SignalPipe;
 use crate::cli::Args;
 use crate::paths::Profile;
-use crate::{events, exit};
+use crate::{events, exit, store};
 use anyhow::{Context, Result, anyhow};
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
@@ -36,7 +36,7 @@ use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -660,23 +660,15 @@ impl Supervisor {
     /// so memory stays flat), rename it over the log, append from there.
     fn cap_log(&mut self) -> Result<()> {
         let path = session::log_path(&self.dir);
-        let tmp = self.dir.join(".output.log.tmp");
         let keep = self.log_max / 2;
         let mut src =
             File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let len = src.metadata()?.len();
         src.seek(SeekFrom::Start(len.saturating_sub(keep)))?;
-        let mut dst = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::io::copy(&mut src, &mut dst)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
+        let mut tmp = store::TempFile::create(&path, 0o600)?;
+        std::io::copy(&mut src, tmp.file())
+            .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+        tmp.persist()?;
         self.log = OpenOptions::new()
             .append(true)
             .open(&path)

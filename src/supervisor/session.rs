@@ -14,8 +14,7 @@ use crate::paths::Profile;
 use crate::store;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// What the launcher asks the supervisor to run, sent as JSON on the
@@ -156,23 +155,11 @@ pub fn write_record(dir: &Path, record: &Record) -> Result<()> {
 /// launch must not wait on the disk several times.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        // The temp file is garbage either way; it may not even exist.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
+    let mut tmp = store::TempFile::create(path, 0o600)?;
+    tmp.file()
+        .write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist()
 }
 
 pub fn read_flag(dir: &Path) -> Result<Option<Flag>> {
