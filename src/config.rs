@@ -110,8 +110,8 @@ struct FileRetry {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileRunner {
-    tick: Option<String>,
-    interactive: Option<String>,
+    tick: Option<Spanned<String>>,
+    interactive: Option<Spanned<String>>,
 }
 
 /// The built-in runner presets, checked against each CLI's `--help`.
@@ -221,21 +221,29 @@ impl Default for Config {
 impl Config {
     /// Load the config at `path`; a missing file means the defaults.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => bytes,
+        let cannot_read =
+            |e: std::io::Error| exit::usage(format!("config {}: cannot read: {e}", path.display()));
+        // Look before opening: reading a FIFO would block until a writer
+        // comes, and /dev/zero never ends. `metadata` follows symlinks, so a
+        // symlink to a regular file is fine.
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(exit::usage(format!(
+                    "config {} is not a regular file (it is {})",
+                    path.display(),
+                    file_kind(&meta)
+                )));
+            }
+            Ok(_) => {}
             // Missing means defaults; a dangling symlink is a mistake to name.
             Err(e)
                 if e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_err() =>
             {
                 return Ok(Config::default());
             }
-            Err(e) => {
-                return Err(exit::usage(format!(
-                    "config {}: cannot read: {e}",
-                    path.display()
-                )));
-            }
-        };
+            Err(e) => return Err(cannot_read(e)),
+        }
+        let text = std::fs::read(path).map_err(cannot_read)?;
         let text = String::from_utf8(text)
             .map_err(|_| exit::usage(format!("config {}: not valid UTF-8", path.display())))?;
         Config::parse(&text).map_err(|e| {
@@ -251,7 +259,7 @@ impl Config {
     fn parse(text: &str) -> std::result::Result<Config, ConfigError> {
         let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError {
             span: e.span().map(|s| s.start),
-            message: e.message().trim().to_string(),
+            message: toml_message(text, e),
         })?;
         let mut c = Config::default();
         let bad = |span: std::ops::Range<usize>, message: String| ConfigError {
@@ -329,33 +337,46 @@ impl Config {
             }
         }
         for (name, spanned) in file.runners.unwrap_or_default() {
-            let span = spanned.span();
+            let table = spanned.span();
             let over = spanned.into_inner();
             if !crate::ids::is_valid(&name) {
-                return Err(bad(span, format!("runner name {name:?} is not a valid id")));
+                return Err(bad(
+                    table,
+                    format!("runner name {name:?} is not a valid id"),
+                ));
+            }
+            // A bad value is named at its own line, not at the table header
+            // that may be far above it. Presets pass both checks.
+            if let Some(v) = &over.tick
+                && v.get_ref().trim().is_empty()
+            {
+                return Err(bad(v.span(), format!("runners.{name}.tick is empty")));
+            }
+            if let Some(v) = &over.interactive
+                && !v.get_ref().contains(PROMPT_FILE)
+            {
+                return Err(bad(
+                    v.span(),
+                    format!("runners.{name}.interactive must contain {PROMPT_FILE}"),
+                ));
             }
             let base = c.runners.get(&name).cloned();
-            let tick = over.tick.or_else(|| base.as_ref().map(|b| b.tick.clone()));
+            let tick = over
+                .tick
+                .map(Spanned::into_inner)
+                .or_else(|| base.as_ref().map(|b| b.tick.clone()));
             let interactive = over
                 .interactive
+                .map(Spanned::into_inner)
                 .or_else(|| base.as_ref().map(|b| b.interactive.clone()));
             let (Some(tick), Some(interactive)) = (tick, interactive) else {
                 return Err(bad(
-                    span,
+                    table,
                     format!(
                         "runners.{name} needs both `tick` and `interactive` (it is not a preset)"
                     ),
                 ));
             };
-            if tick.trim().is_empty() {
-                return Err(bad(span, format!("runners.{name}.tick is empty")));
-            }
-            if !interactive.contains(PROMPT_FILE) {
-                return Err(bad(
-                    span,
-                    format!("runners.{name}.interactive must contain {PROMPT_FILE}"),
-                ));
-            }
             c.runners.insert(name, Runner { tick, interactive });
         }
         if let Some(v) = file.runner {
@@ -387,10 +408,73 @@ impl Config {
     }
 }
 
+/// What a non-regular file is, for the error that refuses it.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "something else"
+    }
+}
+
 #[derive(Debug)]
 struct ConfigError {
     span: Option<usize>,
     message: String,
+}
+
+/// The toml crate's message, made to name the key it is about, since a
+/// line alone leaves the user to guess which table a key belongs to: a
+/// value error gets the key's dotted path (`runners.x.tick: invalid type:
+/// ...`), a duplicate key the key as written there (`duplicate key
+/// `runners.x``).
+fn toml_message(text: &str, mut e: toml::de::Error) -> String {
+    let message = e.message().trim().to_string();
+    if message == "duplicate key" {
+        // The parser's span is the repeated key itself.
+        return match e.span().and_then(|s| key_at(text, s)) {
+            Some(key) => format!("duplicate key `{key}`"),
+            None => message,
+        };
+    }
+    // The crate keeps the dotted path private and shows it (as a line
+    // "in `a.b`") only when printing an error that has no input text.
+    e.set_input(None);
+    let shown = e.to_string();
+    match shown
+        .lines()
+        .find_map(|l| l.strip_prefix("in `")?.strip_suffix('`'))
+    {
+        Some(path) => format!("{path}: {message}"),
+        None => message,
+    }
+}
+
+/// The key at `span` as written, with the dotted keys before it on its
+/// line (`a.b` of `a.b = 2`, `runners.x` of `[runners.x]`), not those of
+/// an inline table around it.
+fn key_at(text: &str, span: std::ops::Range<usize>) -> Option<String> {
+    let key = text.get(span.clone())?.trim();
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..span.start]
+        .trim_start()
+        .trim_start_matches('[')
+        .trim_start();
+    Some(if before.trim_end().ends_with('.') {
+        format!("{before}{key}")
+    } else {
+        key.to_string()
+    })
 }
 
 /// 1-based line number of byte offset `at` in `text`.
@@ -500,6 +584,56 @@ mod tests {
         let e = parse(text).unwrap_err();
         assert_eq!(line_of(text, e.span.unwrap()), 2);
         assert!(e.message.contains("unknown runner"));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_named() {
+        for (text, line, key) in [
+            (
+                "runner = \"pi\"\ninterval = 5\n\ninterval = 6\n",
+                4,
+                "interval",
+            ),
+            ("[sensors]\ntimeout = 5\n[sensors]\n", 3, "sensors"),
+            (
+                "[runners.pi]\ntick = \"a\"\n[ runners.pi ]\n",
+                3,
+                "runners.pi",
+            ),
+            ("[runners.pi]\ntick = \"a\"\ntick = \"b\"\n", 3, "tick"),
+            ("a.b = 1\na.b = 2\n", 2, "a.b"),
+            ("sensors = { timeout = 1, timeout = 2 }\n", 1, "timeout"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(line_of(text, e.span.unwrap()), line, "{text}");
+            assert_eq!(e.message, format!("duplicate key `{key}`"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_value_error_names_its_key_and_line() {
+        let text = "[runners.pi]\n# note\n\ninteractive = true\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 4);
+        assert!(
+            e.message
+                .starts_with("runners.pi.interactive: invalid type"),
+            "{}",
+            e.message
+        );
+        let text = "[sensors]\n\ntimout = 3\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 3);
+        assert!(
+            e.message.starts_with("sensors: unknown field `timout`"),
+            "{}",
+            e.message
+        );
+        // Our own checks point at the key too, not at the table header.
+        let text = "[runners.x]\ninteractive = \"bash {{prompt_file}}\"\n\ntick = \" \"\n";
+        assert_eq!(line_of(text, parse(text).unwrap_err().span.unwrap()), 4);
+        let text = "[runners.claude]\n\ninteractive = \"claude\"\n";
+        assert_eq!(line_of(text, parse(text).unwrap_err().span.unwrap()), 3);
     }
 
     #[test]

@@ -161,10 +161,13 @@ fn the_seed_is_laid_into_a_dir_without_looop_files_and_only_once() {
 fn a_dangling_config_symlink_is_named() {
     let p = Profile::new();
     std::os::unix::fs::symlink(p.tmp.path().join("moved-away.toml"), p.config()).unwrap();
-    let out = p.run(&["status"]);
-    assert_status(&out, 2);
-    assert!(text(&out.stderr).contains(&p.config().display().to_string()));
-    assert!(!p.data().exists(), "nothing was created");
+    for args in [&["status"][..], &["init"]] {
+        let out = p.run(args);
+        assert_status(&out, 2);
+        assert!(text(&out.stderr).contains(&p.config().display().to_string()));
+        assert!(!p.data().exists(), "{args:?}: nothing was created");
+    }
+    assert!(!p.tmp.path().join("moved-away.toml").exists());
 }
 
 /// Commands that look or act on what exists create nothing: a mistyped
@@ -242,6 +245,135 @@ fn config_that_is_a_directory_is_status_2() {
     let out = p.run(&["init"]);
     assert_status(&out, 2);
     assert!(text(&out.stderr).contains(&p.config().display().to_string()));
+}
+
+/// Runs `cmd` with output captured, killing it if it is still running
+/// after 10 s (then the test fails: the command blocked).
+fn run_bounded(mut cmd: Command, what: &str) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            // Best effort: the test fails below either way.
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            echo_run(what, &out);
+            panic!("{what} blocked for 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A FIFO, a character device or a directory as the config is refused at
+/// once (status 2, one line naming it), by every command that reads the
+/// config; a symlink to a regular file is a config like any other.
+#[test]
+fn a_config_that_is_not_a_regular_file_is_status_2_without_blocking() {
+    let p = Profile::new();
+    let fifo = p.tmp.path().join("config.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    let fifo_link = p.tmp.path().join("fifo-link.toml");
+    std::os::unix::fs::symlink(&fifo, &fifo_link).unwrap();
+    let dir = p.tmp.path().join("config.d");
+    fs::create_dir(&dir).unwrap();
+    for (config, kind) in [
+        (fifo.clone(), "a FIFO"),
+        (fifo_link, "a FIFO"),
+        (PathBuf::from("/dev/zero"), "a character device"),
+        (dir, "a directory"),
+    ] {
+        for args in [&["status"][..], &["init"], &["tick"], &["schedule", "cron"]] {
+            let mut cmd = p.cmd(args);
+            cmd.env("LOOOP_CONFIG", &config);
+            let line = format!("LOOOP_CONFIG={} looop {}", config.display(), args.join(" "));
+            let out = run_bounded(cmd, &line);
+            echo_run(&line, &out);
+            assert_status(&out, 2);
+            assert_eq!(
+                text(&out.stderr),
+                format!(
+                    "looop: config {} is not a regular file (it is {kind})\n",
+                    config.display()
+                )
+            );
+            assert!(!p.data().exists(), "{line} created the data dir");
+        }
+    }
+
+    let real = p.tmp.path().join("real.toml");
+    fs::write(&real, "interval = 5\n").unwrap();
+    std::os::unix::fs::symlink(&real, p.config()).unwrap();
+    assert_status(&p.run(&["init"]), 0);
+    assert_eq!(fs::read_to_string(&real).unwrap(), "interval = 5\n");
+}
+
+/// A key given twice is named with the file and the line of the repeat.
+#[test]
+fn a_duplicate_key_names_file_line_and_key() {
+    let p = Profile::new();
+    for (toml, at) in [
+        (
+            "runner = \"claude\"\ninterval = 5\n\ninterval = 6\n",
+            "4: duplicate key `interval`",
+        ),
+        (
+            "[runners.claude]\ntick = \"a\"\n\n[runners.claude]\n",
+            "4: duplicate key `runners.claude`",
+        ),
+        (
+            "[sensors]\ntimeout = 5\ntimeout = 6\n",
+            "3: duplicate key `timeout`",
+        ),
+    ] {
+        fs::write(p.config(), toml).unwrap();
+        let out = p.run(&["status"]);
+        assert_status(&out, 2);
+        assert_eq!(
+            text(&out.stderr),
+            format!("looop: config {}:{at}\n", p.config().display()),
+            "{toml}"
+        );
+    }
+}
+
+/// An error about a value in `[runners.X]` names the line of the key and
+/// the key's dotted path, not the table header above it.
+#[test]
+fn a_bad_runner_value_names_its_own_line_and_key() {
+    let p = Profile::new();
+    for (toml, at) in [
+        (
+            "[runners.claude]\n# mine\n\ninteractive = true\n",
+            "4: runners.claude.interactive: invalid type: boolean `true`, expected a string",
+        ),
+        (
+            "[runners.mine]\ninteractive = \"bash {{prompt_file}}\"\ntick = 5\n",
+            "3: runners.mine.tick: invalid type: integer `5`, expected a string",
+        ),
+        (
+            "[runners.claude]\n# mine\n\ninteractive = \"claude\"\n",
+            "4: runners.claude.interactive must contain {{prompt_file}}",
+        ),
+        (
+            "[runners.mine]\ninteractive = \"bash {{prompt_file}}\"\n\ntick = \"  \"\n",
+            "4: runners.mine.tick is empty",
+        ),
+    ] {
+        fs::write(p.config(), toml).unwrap();
+        let out = p.run(&["status"]);
+        assert_status(&out, 2);
+        assert_eq!(
+            text(&out.stderr),
+            format!("looop: config {}:{at}\n", p.config().display()),
+            "{toml}"
+        );
+    }
 }
 
 #[test]

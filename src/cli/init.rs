@@ -19,7 +19,9 @@ pub fn cmd_init(mut args: Args) -> Result<i32> {
         )));
     }
 
-    let wrote_config = if profile.config.exists() {
+    // `symlink_metadata`, not `exists`: a dangling symlink is not "absent"
+    // (create_new could not write through it), so `load` names it.
+    let wrote_config = if profile.config.symlink_metadata().is_ok() {
         // An existing config is the user's: validate it, never rewrite it,
         // and say so when it disagrees with what was asked.
         let config = Config::load(&profile.config)?;
