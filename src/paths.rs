@@ -152,6 +152,24 @@ impl Profile {
         Ok(dir)
     }
 
+    /// Refuse (status 1) a data dir path that exists but is not a directory
+    /// (a file, a FIFO); a missing one is fine. Commands that would only
+    /// *write about* the data dir (`schedule`) call this too, so that what
+    /// they print or install never points at something that cannot work.
+    pub fn check_data_dir(&self) -> Result<()> {
+        match std::fs::metadata(&self.data) {
+            Ok(m) if !m.is_dir() => Err(anyhow!(
+                "data dir {} is not a directory",
+                self.data.display()
+            )),
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => {
+                Err(e).with_context(|| format!("cannot read data dir {}", self.data.display()))
+            }
+        }
+    }
+
     /// Create the data dir layout if anything is missing. The seed (starter
     /// PLAYBOOK, goals, sensor) is laid down only while the data dir holds
     /// nothing of looop's yet (no PLAYBOOK.md, none of the layout's
@@ -160,20 +178,7 @@ impl Profile {
     /// (the config, notes) still gets it. Existing files are never
     /// overwritten.
     pub fn ensure_layout(&self) -> Result<()> {
-        match std::fs::metadata(&self.data) {
-            Ok(m) if !m.is_dir() => {
-                return Err(anyhow!(
-                    "data dir {} is not a directory",
-                    self.data.display()
-                ));
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot read data dir {}", self.data.display()));
-            }
-        }
+        self.check_data_dir()?;
         let has = |rel: &str| self.data.join(rel).symlink_metadata().is_ok();
         let fresh = !has("PLAYBOOK.md") && !LAYOUT_DIRS.iter().any(|d| has(d));
         if !fresh && LAYOUT_DIRS.iter().all(|d| self.data.join(d).is_dir()) {

@@ -32,6 +32,27 @@ fn claim_writes_the_lease_and_unclaim_releases_it() {
     );
 }
 
+/// §4: commands that take an id accept `<id>` and `looop-<id>`, and a
+/// claim is held "for $LOOOP_SESSION_ID" (always `looop-<id>`). So
+/// `--session x` is the same owner as `looop-x` and is stored, listed and
+/// named in refusals as the session name, as a worker's own claim would be.
+#[test]
+fn a_bare_session_id_is_the_same_owner_as_its_session_name() {
+    let env = Env::new("");
+    let out = env.ok(&["claim", "job", "--session", "x"], 0);
+    assert_eq!(out, "claimed job for looop-x\n");
+    let claim: serde_json::Value = serde_json::from_str(&env.file("claims/job.json")).unwrap();
+    assert_eq!(claim["session"], "looop-x");
+    let out = env.ok(&["claim", "job", "--session", "looop-x"], 0);
+    assert!(out.contains("already claimed by looop-x"), "{out}");
+    let status: serde_json::Value =
+        serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap();
+    assert_eq!(status["claims"][0]["session"], "looop-x");
+    assert!(env.ok(&["status"], 0).contains("looop-x"));
+    env.ok(&["unclaim", "job", "--session", "x"], 0);
+    assert!(!env.data.join("claims/job.json").exists());
+}
+
 #[test]
 fn claims_of_sessions_that_are_not_alive_are_taken_over() {
     let env = Env::new("");

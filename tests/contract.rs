@@ -612,6 +612,31 @@ fn ls_json_has_the_contract_fields_and_types() {
     assert!(rows.iter().all(|r| r["id"] != "pulse"));
 }
 
+/// §4 `status`: "last beat (time, outcome)". `--json` names them `time`
+/// and `outcome`; `at` is the same time under its older name.
+#[test]
+fn status_json_last_beat_has_time_and_outcome() {
+    let env = Env::new("");
+    let status = |env: &Env| -> serde_json::Value {
+        serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap()
+    };
+    assert!(status(&env)["last_beat"].is_null(), "no beat yet");
+    env.answer(&noop("x"));
+    env.ok(&["tick"], 0);
+    let beat = status(&env)["last_beat"].clone();
+    let time = beat["time"].as_str().unwrap_or_else(|| panic!("{beat}"));
+    chrono::DateTime::parse_from_rfc3339(time).unwrap();
+    assert_eq!(beat["at"], time, "{beat}");
+    assert_eq!(beat["outcome"], "acted", "{beat}");
+    // A repeated unchanged beat only touches the state file, and `status`
+    // dates the beat by it: `time` follows.
+    env.ok(&["tick"], 0);
+    env.ok(&["tick"], 0);
+    let beat = status(&env)["last_beat"].clone();
+    assert_eq!(beat["time"], beat["at"], "{beat}");
+    assert_eq!(beat["outcome"], "unchanged", "{beat}");
+}
+
 #[test]
 fn alive_means_running_in_every_read_of_ls() {
     let env = env_with("");

@@ -235,6 +235,47 @@ fn bad_config_is_status_2() {
     assert!(stderr(&o).contains("config.toml"), "{}", stderr(&o));
 }
 
+/// A data dir that is a regular file is refused like `tick` and `init`
+/// refuse it (status 1, naming it): no artifact is printed, and neither
+/// `--install` nor `--remove` touches the crontab.
+#[test]
+fn a_data_dir_that_is_a_file_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    let store = env.fake_crontab();
+    assert_status(&env.looop(&["schedule", "cron", "--install"]), 0);
+    let crontab = std::fs::read_to_string(&store).unwrap();
+    assert_eq!(ours(&crontab, &env.data).len(), 1, "{crontab}");
+    std::fs::remove_dir_all(&env.data).unwrap();
+    std::fs::write(&env.data, "not a dir\n").unwrap();
+
+    for args in [
+        &["schedule", "cron"][..],
+        &["schedule", "launchd"][..],
+        &["schedule", "systemd"][..],
+        &["schedule", "cron", "--install", "--every", "600"][..],
+        &["schedule", "cron", "--remove"][..],
+    ] {
+        let o = env.looop(args);
+        assert_status(&o, 1);
+        assert_eq!(stdout(&o), "", "{args:?} printed an artifact");
+        let err = stderr(&o);
+        assert_eq!(
+            err,
+            format!(
+                "looop: data dir {} is not a directory\n",
+                env.data.display()
+            ),
+            "{args:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&store).unwrap(),
+            crontab,
+            "{args:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&env.data).unwrap(), "not a dir\n");
+    }
+}
+
 #[test]
 fn install_is_idempotent_and_keeps_other_lines() {
     let env = Env::new();

@@ -16,7 +16,7 @@ struct Status {
     pulse: Pulse,
     /// A beat holds the lock right now.
     beat_running: bool,
-    last_beat: Option<BeatRecord>,
+    last_beat: Option<LastBeat>,
     last_failure: Option<Failure>,
     needs_you: Vec<String>,
     workers: Vec<SessionView>,
@@ -25,6 +25,16 @@ struct Status {
     daily_budget_usd: f64,
     budget_reached: bool,
     paths: Paths,
+}
+
+/// The last beat as `status --json` shows it: the contract words it as
+/// "time, outcome", so `time` carries the beat's RFC 3339 time; `at` (the
+/// same value, the name in `.state.json`) stays for scripts that read it.
+#[derive(Serialize)]
+struct LastBeat {
+    time: String,
+    #[serde(flatten)]
+    record: BeatRecord,
 }
 
 #[derive(Serialize)]
@@ -70,7 +80,10 @@ pub fn cmd_status(mut args: Args) -> Result<i32> {
         },
         beat_running: super::lock::held(&profile),
         needs_you: super::surface::needs_you(&workers, &beat_state, budget_note.as_deref()),
-        last_beat: beat_state.last_beat,
+        last_beat: beat_state.last_beat.map(|record| LastBeat {
+            time: record.at.clone(),
+            record,
+        }),
         last_failure: beat_state.last_failure,
         workers,
         claims: claims::list(&profile)?,
@@ -109,7 +122,7 @@ fn print_human(s: &Status) {
             ""
         }
     );
-    match &s.last_beat {
+    match s.last_beat.as_ref().map(|b| &b.record) {
         Some(b) => println!("last beat:  {} {}: {}", b.at, b.outcome, b.detail),
         None => println!("last beat:  none yet"),
     }

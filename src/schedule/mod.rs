@@ -159,6 +159,9 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
 
     let profile = Profile::from_env()?;
     let config = Config::load(&profile.config)?;
+    // Before anything is printed or installed: a job whose data dir is a
+    // file would fail at every beat, long after this command said "done".
+    profile.check_data_dir()?;
     let (every_secs, source) = match every {
         Some(secs) => (secs, "--every"),
         None => (config.interval_secs, "config `interval`"),
