@@ -227,6 +227,8 @@ impl Config {
         // comes, and /dev/zero never ends. `metadata` follows symlinks, so a
         // symlink to a regular file is fine.
         match std::fs::metadata(path) {
+            // The usual way to say "no config": all defaults, like a missing file.
+            Ok(_) if is_dev_null(path) => return Ok(Config::default()),
             Ok(meta) if !meta.is_file() => {
                 return Err(exit::usage(format!(
                     "config {} is not a regular file (it is {})",
@@ -409,6 +411,11 @@ impl Config {
 }
 
 /// What a non-regular file is, for the error that refuses it.
+/// Whether `path` is (a symlink to) /dev/null.
+fn is_dev_null(path: &Path) -> bool {
+    std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null"))
+}
+
 fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();

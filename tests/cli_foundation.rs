@@ -150,9 +150,27 @@ fn the_seed_is_laid_into_a_dir_without_looop_files_and_only_once() {
     let q = Profile::new();
     fs::create_dir_all(q.data().parent().unwrap()).unwrap();
     fs::write(q.data(), "not a dir\n").unwrap();
-    let out = q.run(&["status"]);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(text(&out.stderr).contains(&q.data().display().to_string()));
+    for args in [
+        &["status"][..],
+        &["ls"],
+        &["cost"],
+        &["log", "w1"],
+        &["kill", "w1"],
+        &["tick"],
+        &["init"],
+    ] {
+        let out = q.run(args);
+        assert_status(&out, 1);
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "looop: data dir {} is not a directory\n",
+                q.data().display()
+            ),
+            "{args:?}"
+        );
+        assert_eq!(fs::read_to_string(q.data()).unwrap(), "not a dir\n");
+    }
 }
 
 /// A config path that is a dangling symlink is a mistake to name (status
@@ -305,6 +323,12 @@ fn a_config_that_is_not_a_regular_file_is_status_2_without_blocking() {
             assert!(!p.data().exists(), "{line} created the data dir");
         }
     }
+
+    // /dev/null is the usual "no config": all defaults, like a missing file.
+    let mut cmd = p.cmd(&["status"]);
+    cmd.env("LOOOP_CONFIG", "/dev/null");
+    let out = run_bounded(cmd, "LOOOP_CONFIG=/dev/null looop status");
+    assert_status(&out, 0);
 
     let real = p.tmp.path().join("real.toml");
     fs::write(&real, "interval = 5\n").unwrap();

@@ -13,7 +13,6 @@ use super::scan::scan;
 use crate::cli::Args;
 use crate::color;
 use crate::config::Config;
-use crate::paths::Profile;
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -203,7 +202,7 @@ pub fn cmd_cost(mut args: Args) -> Result<i32> {
         })?,
     };
     args.finish()?;
-    let profile = Profile::from_env()?;
+    let profile = crate::cli::profile()?;
     let config = Config::load(&profile.config)?;
     let today = days::today();
     let totals = tally(&profile.ledger(), scope, by, today)?;
