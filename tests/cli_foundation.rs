@@ -337,6 +337,19 @@ fn a_config_that_is_not_a_regular_file_is_status_2_without_blocking() {
     assert_eq!(fs::read_to_string(&real).unwrap(), "interval = 5\n");
 }
 
+/// `status` with `toml` as the config: status 2 and exactly
+/// `looop: config <file>:<at>`.
+fn assert_config_error(p: &Profile, toml: &str, at: &str) {
+    fs::write(p.config(), toml).unwrap();
+    let out = p.run(&["status"]);
+    assert_status(&out, 2);
+    assert_eq!(
+        text(&out.stderr),
+        format!("looop: config {}:{at}\n", p.config().display()),
+        "{toml}"
+    );
+}
+
 /// A key given twice is named with the file and the line of the repeat.
 #[test]
 fn a_duplicate_key_names_file_line_and_key() {
@@ -355,14 +368,7 @@ fn a_duplicate_key_names_file_line_and_key() {
             "3: duplicate key `timeout`",
         ),
     ] {
-        fs::write(p.config(), toml).unwrap();
-        let out = p.run(&["status"]);
-        assert_status(&out, 2);
-        assert_eq!(
-            text(&out.stderr),
-            format!("looop: config {}:{at}\n", p.config().display()),
-            "{toml}"
-        );
+        assert_config_error(&p, toml, at);
     }
 }
 
@@ -389,14 +395,7 @@ fn a_bad_runner_value_names_its_own_line_and_key() {
             "4: runners.mine.tick is empty",
         ),
     ] {
-        fs::write(p.config(), toml).unwrap();
-        let out = p.run(&["status"]);
-        assert_status(&out, 2);
-        assert_eq!(
-            text(&out.stderr),
-            format!("looop: config {}:{at}\n", p.config().display()),
-            "{toml}"
-        );
+        assert_config_error(&p, toml, at);
     }
 }
 
