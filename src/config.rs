@@ -228,7 +228,7 @@ impl Config {
         // symlink to a regular file is fine.
         match std::fs::metadata(path) {
             // The usual way to say "no config": all defaults, like a missing file.
-            Ok(_) if is_dev_null(path) => return Ok(Config::default()),
+            Ok(meta) if !meta.is_file() && is_dev_null(path) => return Ok(Config::default()),
             Ok(meta) if !meta.is_file() => {
                 return Err(exit::usage(format!(
                     "config {} is not a regular file (it is {})",
