@@ -410,12 +410,12 @@ impl Config {
     }
 }
 
-/// What a non-regular file is, for the error that refuses it.
 /// Whether `path` is (a symlink to) /dev/null.
 fn is_dev_null(path: &Path) -> bool {
     std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null"))
 }
 
+/// What a non-regular file is, for the error that refuses it.
 fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();

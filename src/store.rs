@@ -29,6 +29,18 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     tmp.persist()
 }
 
+/// Replace `path` with `bytes` by temp file + rename like
+/// [`write_atomic_mode`], without the fsync: for files a power loss makes
+/// moot anyway (scratch rewritten every beat, a live session's record),
+/// where waiting on the disk would slow every beat or launch.
+pub fn replace_unsynced(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let mut tmp = TempFile::create(path, mode)?;
+    tmp.file()
+        .write_all(bytes)
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.persist()
+}
+
 /// A temp file beside `target`, to replace `target` by rename. It deletes
 /// itself when dropped before [`TempFile::persist`] succeeded, so whatever
 /// fails between creating it and the rename (a full disk, a target that is

@@ -4,10 +4,9 @@
 //! failure streak `looop run` backs off on. Scratch: never committed.
 
 use crate::paths::Profile;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -107,9 +106,5 @@ fn to_text(state: &BeatState) -> Result<String> {
 /// rewritten every beat is not worth a disk flush (it keeps idle beats fast).
 /// Mode 0666 leaves the permissions to the umask, as `fs::write` does.
 pub fn write_scratch(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = crate::store::TempFile::create(path, 0o666)?;
-    tmp.file()
-        .write_all(bytes)
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    tmp.persist()
+    crate::store::replace_unsynced(path, bytes, 0o666)
 }

@@ -154,12 +154,7 @@ pub fn write_record(dir: &Path, record: &Record) -> Result<()> {
 /// specs, prompts) describe processes that a power loss ends anyway, and a
 /// launch must not wait on the disk several times.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut tmp = store::TempFile::create(path, 0o600)?;
-    tmp.file()
-        .write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist()
+    store::replace_unsynced(path, bytes, 0o600)
 }
 
 pub fn read_flag(dir: &Path) -> Result<Option<Flag>> {
