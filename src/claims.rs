@@ -229,7 +229,7 @@ pub fn cmd_claim(mut args: Args) -> Result<i32> {
     let name = args.required("name")?;
     args.finish()?;
     ids::check("claim name", &name)?;
-    let profile = crate::cli::profile_with_layout()?;
+    let profile = crate::paths::Profile::with_layout()?;
     match take(&profile, &name, &session)? {
         Taken::New => println!("claimed {name} for {session}"),
         Taken::AlreadyYours => println!("{name} is already claimed by {session}"),
@@ -245,7 +245,7 @@ pub fn cmd_unclaim(mut args: Args) -> Result<i32> {
     let name = args.required("name")?;
     args.finish()?;
     ids::check("claim name", &name)?;
-    let profile = crate::cli::profile_with_layout()?;
+    let profile = crate::paths::Profile::with_layout()?;
     if release(&profile, &name, &session)? {
         println!("released {name}");
     } else {

@@ -64,6 +64,25 @@ impl Profile {
         Ok(Profile { config, data })
     }
 
+    /// The one way a command opens its profile without creating anything:
+    /// for commands that only look at or act on what exists (`ls`, `log`,
+    /// `kill`, ...), so that a mistyped `LOOOP_DATA_DIR` (or `/`) never gets
+    /// a data dir laid into it. A file where the data dir should be is named
+    /// as such, not as the first file some command failed to read under it.
+    pub fn look() -> Result<Profile> {
+        let profile = Profile::from_env()?;
+        profile.check_data_dir()?;
+        Ok(profile)
+    }
+
+    /// The one way a command opens its profile when it may create it: the
+    /// data dir and its layout exist afterwards.
+    pub fn with_layout() -> Result<Profile> {
+        let profile = Profile::from_env()?;
+        profile.ensure_layout()?;
+        Ok(profile)
+    }
+
     /// A profile at explicit paths (the demo, tests).
     pub fn at(config: PathBuf, data: PathBuf) -> Profile {
         Profile { config, data }

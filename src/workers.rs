@@ -5,7 +5,7 @@
 //! runner, the daily budget) and the launch run under one short profile
 //! lock, so two racing starts cannot both squeeze under the cap.
 
-use crate::cli::{self, Args};
+use crate::cli::Args;
 use crate::config::{self, Config};
 use crate::ids::{self, WorkerId};
 use crate::paths::{self, Profile};
@@ -303,7 +303,7 @@ pub fn cmd_start_session(mut args: Args) -> Result<i32> {
     if prompt.trim().is_empty() {
         return Err(exit::usage("start-session: the prompt is empty"));
     }
-    let profile = cli::profile_with_layout()?;
+    let profile = crate::paths::Profile::with_layout()?;
     let config = Config::load(&profile.config)?;
     let view = start(&profile, &config, &id, &prompt, runner.as_deref(), force)?;
     println!("started {}", view.session);

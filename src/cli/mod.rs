@@ -123,21 +123,3 @@ fn help_command(rest: Vec<String>) -> Result<i32> {
     }
     Ok(0)
 }
-
-/// Resolve the profile without creating anything: for commands that only
-/// look at or act on what exists (`ls`, `log`, `kill`, ...), so that a
-/// mistyped `LOOOP_DATA_DIR` (or `/`) never gets a data dir laid into it.
-pub fn profile() -> Result<crate::paths::Profile> {
-    let profile = crate::paths::Profile::from_env()?;
-    // A file where the data dir should be is named as such, not as the
-    // first file some command failed to read under it.
-    profile.check_data_dir()?;
-    Ok(profile)
-}
-
-/// Resolve the profile and make sure its data dir exists with its layout.
-pub fn profile_with_layout() -> Result<crate::paths::Profile> {
-    let profile = crate::paths::Profile::from_env()?;
-    profile.ensure_layout()?;
-    Ok(profile)
-}

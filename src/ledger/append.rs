@@ -7,7 +7,7 @@
 
 use super::Spend;
 use super::entry::{NewEntry, check_usd, parse_usd};
-use crate::cli::{self, Args};
+use crate::cli::Args;
 use crate::paths::Profile;
 use crate::{events, exit, ids, store};
 use anyhow::{Context, Result};
@@ -70,7 +70,7 @@ pub fn cmd_record(mut args: Args) -> Result<i32> {
     ids::check("cost id", bare)?;
     ids::check("runner name", &runner)?;
     let cost_usd = parse_usd(&usd).map_err(|why| exit::usage(format!("_cost: {why}")))?;
-    let profile = cli::profile_with_layout()?;
+    let profile = crate::paths::Profile::with_layout()?;
     let spend = Spend {
         cost_usd,
         input_tokens,

@@ -202,7 +202,7 @@ pub fn cmd_cost(mut args: Args) -> Result<i32> {
         })?,
     };
     args.finish()?;
-    let profile = crate::cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let config = Config::load(&profile.config)?;
     let today = days::today();
     let totals = tally(&profile.ledger(), scope, by, today)?;

@@ -55,7 +55,7 @@ struct Paths {
 pub fn cmd_status(mut args: Args) -> Result<i32> {
     let json = args.flag(&["--json"]);
     args.finish()?;
-    let profile = crate::cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let config = crate::config::Config::load(&profile.config)?;
     let sessions = supervisor::list(&profile)?;
     let pulse_view = sessions.iter().find(|s| s.session == PULSE_SESSION);

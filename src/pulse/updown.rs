@@ -45,7 +45,7 @@ pub fn cmd_down(mut args: Args) -> Result<i32> {
     let all = args.flag(&["--all"]);
     args.finish()?;
     // The config is still checked (status 2).
-    let profile = crate::cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     crate::config::Config::load(&profile.config)?;
     let mut failed = false;
     match supervisor::get(&profile, PULSE_SESSION)? {

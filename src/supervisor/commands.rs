@@ -4,7 +4,7 @@
 
 use super::log::LogOptions;
 use super::{SessionView, State, control, session};
-use crate::cli::{self, Args};
+use crate::cli::Args;
 use crate::config::Config;
 use crate::ids::{self, WorkerId};
 use crate::{color, exit};
@@ -30,7 +30,7 @@ pub fn cmd_ls(mut args: Args) -> Result<i32> {
     let json = args.flag(&["--json"]);
     let all = args.flag(&["--all", "-a"]);
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let sessions: Vec<SessionView> = session::list(&profile)?
         .into_iter()
         .filter(|s| all || s.session != ids::PULSE_SESSION)
@@ -128,7 +128,7 @@ fn human(secs: i64) -> String {
 pub fn cmd_attach(mut args: Args) -> Result<i32> {
     let id = WorkerId::parse(&args.required("id")?)?;
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let session = existing(&profile, &id)?;
     let view = session::view(&profile, &session)?;
     if let Some(v) = view.filter(|v| !v.alive) {
@@ -149,7 +149,7 @@ pub fn cmd_log(mut args: Args) -> Result<i32> {
     let raw = args.flag(&["--raw"]);
     let id = WorkerId::parse(&args.required("id")?)?;
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let session = existing(&profile, &id)?;
     let dir = session::dir(&profile, &session);
     if let Some(why) = session::read_record(&dir)?.and_then(|r| r.error) {
@@ -170,7 +170,7 @@ pub fn cmd_send(mut args: Args) -> Result<i32> {
         return Err(missing);
     };
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let session = existing(&profile, &id)?;
     let mut bytes = text.into_bytes();
     if !no_enter {
@@ -189,7 +189,7 @@ pub fn cmd_kill(mut args: Args) -> Result<i32> {
     }
     let id = WorkerId::parse(&args.required("id")?)?;
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let session = existing(&profile, &id)?;
     let before = session::view(&profile, &session)?;
     let code = control::kill(&profile, &session, Duration::from_secs_f64(grace))?;
@@ -210,7 +210,7 @@ pub fn cmd_flag(mut args: Args) -> Result<i32> {
     let id = WorkerId::parse(&args.required("id")?)?;
     let note = args.rest_joined().unwrap_or_default();
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let session = existing(&profile, &id)?;
     control::set_flag(&profile, &session, Some(note))?;
     println!("flagged {session}");
@@ -220,7 +220,7 @@ pub fn cmd_flag(mut args: Args) -> Result<i32> {
 pub fn cmd_unflag(mut args: Args) -> Result<i32> {
     let id = WorkerId::parse(&args.required("id")?)?;
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let session = existing(&profile, &id)?;
     control::set_flag(&profile, &session, None)?;
     println!("unflagged {session}");
@@ -230,7 +230,7 @@ pub fn cmd_unflag(mut args: Args) -> Result<i32> {
 pub fn cmd_prune(mut args: Args) -> Result<i32> {
     let all = args.flag(&["--all"]);
     args.finish()?;
-    let profile = cli::profile()?;
+    let profile = crate::paths::Profile::look()?;
     let retention = if all {
         None
     } else {
