@@ -9,7 +9,7 @@
 //! of racing claimers exactly one links first. Takeovers, releases and reaping
 //! run under `claims/.lock` so they cannot interleave.
 //!
-//! Owner liveness is the owner session's supervisor (`supervisor::is_alive`),
+//! Owner liveness is the owner session's supervisor (`session_record::is_alive`),
 //! nothing else: a claim made for a session that is not running (by hand, or
 //! with `--session` from a script) can be taken over by the next claimer.
 //! Racing claimers are live workers, so of them exactly one wins.
@@ -17,7 +17,7 @@
 use crate::cli::Args;
 use crate::paths::Profile;
 use crate::store::{self, Lock};
-use crate::{events, exit, ids, supervisor};
+use crate::{events, exit, ids, session_record};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -60,8 +60,8 @@ fn session_name(s: &str) -> String {
 
 /// Whether the claim's owner still lives.
 pub fn owner_alive(profile: &Profile, claim: &Claim) -> bool {
-    supervisor::is_alive(profile, &session_name(&claim.session))
-        || supervisor::is_alive(profile, &claim.session)
+    session_record::is_alive(profile, &session_name(&claim.session))
+        || session_record::is_alive(profile, &claim.session)
 }
 
 /// Read one claim; `Ok(None)` when absent.

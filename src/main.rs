@@ -19,6 +19,7 @@ mod paths;
 mod pulse;
 mod schedule;
 mod seed;
+mod session_record;
 mod shell;
 mod store;
 mod supervisor;

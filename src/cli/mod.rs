@@ -5,6 +5,7 @@
 //! usage. Unknown commands and flags exit 2 with a one-line hint.
 
 pub mod args;
+pub mod commands;
 pub mod help;
 mod init;
 
@@ -89,7 +90,7 @@ fn dispatch(command: &str, args: Args) -> Result<i32> {
         "flag" => crate::supervisor::cmd_flag(args),
         "unflag" => crate::supervisor::cmd_unflag(args),
         "prune" => crate::supervisor::cmd_prune(args),
-        "_supervise" => crate::supervisor::cmd_supervise(args),
+        "_supervise" => commands::supervise::cmd_supervise(args),
         "claim" => crate::claims::cmd_claim(args),
         "unclaim" => crate::claims::cmd_unclaim(args),
         "cost" => crate::ledger::cmd_cost(args),

@@ -129,10 +129,7 @@ pub fn build(f: &Facts) -> String {
     let live = workers.iter().filter(|s| s.alive).count();
     outln!(p, "{live} live of max_workers = {}.", f.max_workers);
     for s in workers {
-        let state = serde_json::to_value(s.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let state = s.state.as_str();
         let mut line = format!("- {} [{}]", s.id, state);
         if let Some(code) = s.exit_code {
             out!(line, " exit {code}");

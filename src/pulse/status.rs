@@ -136,10 +136,7 @@ fn print_human(s: &Status) {
         s.workers.len()
     );
     for w in &s.workers {
-        let state = serde_json::to_value(w.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let state = w.state.as_str();
         let code = w
             .exit_code
             .map(|c| format!(" exit {c}"))

@@ -63,10 +63,7 @@ pub fn workers_of(sessions: &[SessionView]) -> BTreeMap<String, WorkerState> {
         .iter()
         .filter(|s| s.session != crate::ids::PULSE_SESSION)
         .map(|s| {
-            let state = serde_json::to_value(s.state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let state = s.state.as_str().to_string();
             let flag = s.flagged.then(|| s.note.clone().unwrap_or_default());
             (
                 s.id.clone(),

@@ -70,7 +70,7 @@ fn table(sessions: &[SessionView], now: chrono::DateTime<chrono::Utc>) -> String
             };
             [
                 s.id.clone(),
-                control::state_name(s.state).to_string(),
+                s.state.as_str().to_string(),
                 s.pid.map_or("-".into(), |p| p.to_string()),
                 since(&s.started_at).unwrap_or_else(|| "-".into()),
                 idle.unwrap_or_else(|| "-".into()),
@@ -137,7 +137,7 @@ pub fn cmd_attach(mut args: Args) -> Result<i32> {
             .map_or(String::new(), |c| format!(", status {c}"));
         return Err(exit::refused(format!(
             "session {session} is not running ({}{code}); see 'looop log {id}'",
-            control::state_name(v.state)
+            v.state.as_str()
         )));
     }
     super::attach::attach(&profile, &session, id.as_str())
@@ -196,10 +196,7 @@ pub fn cmd_kill(mut args: Args) -> Result<i32> {
     let status = code.map_or(String::new(), |c| format!(" (status {c})"));
     match before {
         Some(v) if !v.alive && v.state != State::Lost => {
-            println!(
-                "{session} had already ended: {}{status}",
-                control::state_name(v.state)
-            )
+            println!("{session} had already ended: {}{status}", v.state.as_str())
         }
         _ => println!("killed {session}{status}"),
     }

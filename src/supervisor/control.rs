@@ -145,7 +145,7 @@ pub fn send(profile: &Profile, session: &str, bytes: &[u8]) -> Result<()> {
     if !view.alive {
         return Err(exit::refused(format!(
             "session {session} is not running ({}); nothing sent",
-            state_name(view.state)
+            view.state.as_str()
         )));
     }
     let mut conn = client::connect(profile, session)?;
@@ -256,15 +256,4 @@ pub fn id_of(session: &str) -> &str {
     session
         .strip_prefix(crate::ids::SESSION_PREFIX)
         .unwrap_or(session)
-}
-
-pub fn state_name(state: State) -> &'static str {
-    match state {
-        State::Starting => "starting",
-        State::Running => "running",
-        State::Exited => "exited",
-        State::Killed => "killed",
-        State::Lost => "lost",
-        State::Failed => "failed",
-    }
 }

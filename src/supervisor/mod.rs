@@ -1,25 +1,26 @@
-//! The in-process supervisor: detached PTY workers and the commands that
-//! talk to them.
+//! Detached PTY workers: the client verbs that talk to them, flat here, and
+//! the supervisor process itself under [`daemon`].
 //!
 //! Each session runs under its own supervisor process (`looop _supervise`,
-//! see [`serve`]); this module is the API the rest of looop uses (the pulse,
-//! `start-session`, `up`/`down`, claims). The pieces:
-//! [`spawn`] launches, [`session`] is the on-disk state and liveness,
-//! [`protocol`]/[`client`] the control socket, [`control`] kill/send/flag/
+//! see [`daemon`]); this module is the API the rest of looop uses (the
+//! pulse, `start-session`, `up`/`down`). The client side: [`spawn`]
+//! launches, [`session`] joins the on-disk record
+//! ([`crate::session_record`], which also says who is alive) into views,
+//! [`client`] connects to the control socket, [`control`] kill/send/flag/
 //! prune, [`attach`]/[`tty`]/[`detach_keys`] the interactive side,
 //! [`log`]/[`ansi`] reading output, [`commands`] the CLI handlers.
+//! [`protocol`] is the wire format both sides import.
 
 mod ansi;
 mod attach;
 mod client;
 mod commands;
 mod control;
+pub mod daemon;
 mod detach_keys;
-mod escapees;
 mod log;
 pub mod procs;
 mod protocol;
-mod serve;
 mod session;
 mod signals;
 mod spawn;
@@ -28,15 +29,15 @@ mod tty;
 use crate::config::Config;
 use crate::paths::Profile;
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::session_record::State;
 pub use commands::{
     cmd_attach, cmd_flag, cmd_kill, cmd_log, cmd_ls, cmd_prune, cmd_send, cmd_unflag,
 };
-pub use serve::cmd_supervise;
 
 /// What to run in a new session and how.
 #[derive(Debug, Clone)]
@@ -52,21 +53,6 @@ pub struct LaunchSpec {
     pub env: Vec<(String, OsString)>,
     /// (cols, rows); `None` = the caller's terminal size, else 120x40.
     pub size: Option<(u16, u16)>,
-}
-
-/// A session's lifecycle state as users see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    /// Launching: the supervisor is starting the child.
-    Starting,
-    Running,
-    Exited,
-    Killed,
-    /// The supervisor died without recording an end.
-    Lost,
-    /// The launch itself failed (command not found, cwd gone, ...).
-    Failed,
 }
 
 /// One session as read from disk, with liveness checked.
@@ -126,7 +112,7 @@ pub fn get(profile: &Profile, session: &str) -> Result<Option<SessionView>> {
 
 /// Whether the session's supervisor lives (cheap: one lock test).
 pub fn is_alive(profile: &Profile, session: &str) -> bool {
-    session::is_session_name(session) && session::alive(&session::dir(profile, session))
+    crate::session_record::is_alive(profile, session)
 }
 
 /// End a session (TERM to the group, KILL after `grace`), wait for the end,

@@ -6,15 +6,35 @@
 //! [`Request::Hello`] carrying [`VERSION`]; the supervisor answers
 //! [`Reply::Ok`] or [`Reply::Error`] and closes on a mismatch, so an old
 //! client never misreads a newer supervisor.
+//!
+//! Both sides import this one module: the client verbs beside it and the
+//! supervisor process under [`super::daemon`]. [`Spec`], the launch order
+//! the launcher hands a new supervisor on its stdin, lives here too.
 
 use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
 use std::io::Read;
+use std::path::PathBuf;
 
 /// Sent first by every client.
 pub const VERSION: &[u8] = b"looop-supervisor/1";
 /// Largest payload either side accepts.
 pub const MAX_FRAME: usize = 1 << 20;
 const HEADER: usize = 5;
+
+/// What the launcher asks the supervisor to run, sent as JSON on the
+/// supervisor's stdin (no file: creating one costs up to a quarter of a
+/// millisecond on some disks, on every launch).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Spec {
+    pub command: String,
+    pub cwd: PathBuf,
+    pub runner: String,
+    pub cols: u16,
+    pub rows: u16,
+    /// Cap of `output.log` in bytes (0 = no cap).
+    pub log_max_bytes: u64,
+}
 
 /// What a client asks of the supervisor; each variant names its reply.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,8 @@
 //! cannot both proceed. Readiness is a line on a pipe (`ok <pid>` or
 //! `err <why>`), read with a deadline: no polling of files.
 
-use super::session::{self, Spec};
+use super::protocol::Spec;
+use super::session;
 use super::{LaunchSpec, SessionView, State};
 use crate::config::Config;
 use crate::paths::{self, Profile};

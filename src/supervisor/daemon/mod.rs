@@ -1,0 +1,39 @@
+//! Everything that runs inside a session's supervisor process (`looop
+//! _supervise`), one per session; the client verbs that talk to it sit
+//! beside this folder in [`crate::supervisor`], and both sides share
+//! [`crate::supervisor::protocol`].
+//!
+//! [`boot`] turns the launcher's hand-over into a detached process;
+//! [`supervisor`] starts the worker ([`pty`]) and holds the state;
+//! [`event_loop`] is one thread around one `poll` (signals, the control
+//! socket, the PTY, the clients) with no wake-ups while idle; [`output`]
+//! writes the log, the replay ring and the attachers' queues; [`requests`]
+//! answers clients; [`child`] reaps and signals the worker; [`escapees`]
+//! ends the daemons it left behind. [`queue`] holds the pure logic of the
+//! per-client queues and the replay ring: a slow attacher is dropped, never
+//! waited for.
+
+mod boot;
+mod child;
+mod client;
+mod escapees;
+mod event_loop;
+mod output;
+mod pty;
+mod queue;
+mod requests;
+mod supervisor;
+
+use std::os::fd::RawFd;
+
+pub use boot::run;
+
+/// What `looop _supervise` was asked: which session, and where the
+/// launcher put its locked `supervisor.lock`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `looop-<id>`.
+    pub session: String,
+    /// The inherited fd holding the session lock (3 or more).
+    pub lock_fd: RawFd,
+}

@@ -1,0 +1,107 @@
+//! The worker's terminal traffic: output read from the PTY goes to
+//! `output.log` (capped, newest part kept), the replay ring and every
+//! attacher's queue; typed input waits in a buffer until the PTY takes it.
+//! Output alone never rewrites the record: readers take the time of the
+//! last output from `output.log`.
+
+use super::supervisor::Supervisor;
+use crate::session_record as record;
+use crate::store;
+use crate::supervisor::protocol::Reply;
+use anyhow::{Context, Result};
+use nix::errno::Errno;
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::os::fd::BorrowedFd;
+
+impl Supervisor {
+    /// Read up to `turns` chunks of output (all of it when draining).
+    pub(super) fn read_output(&mut self, turns: usize) {
+        for _ in 0..turns {
+            // SAFETY: see `master()`; borrowed separately so `self.buf` can
+            // be lent mutably at the same time.
+            let fd = unsafe { BorrowedFd::borrow_raw(self.master_fd) };
+            match nix::unistd::read(fd, &mut self.buf) {
+                Ok(0) => {
+                    self.master_open = false;
+                    return;
+                }
+                Ok(n) => self.on_output(n),
+                Err(Errno::EAGAIN) => return,
+                Err(Errno::EINTR) => continue,
+                // EIO: every slave fd is closed (the child and its heirs).
+                Err(_) => {
+                    self.master_open = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_output(&mut self, n: usize) {
+        let chunk = &self.buf[..n];
+        if !self.log_broken
+            && let Err(e) = self.log.write_all(chunk)
+        {
+            eprintln!(
+                "looop: cannot append to {}: {e}",
+                record::log_path(&self.dir).display()
+            );
+            self.log_broken = true;
+        }
+        self.log_len += n as u64;
+        self.ring.push(chunk);
+        if self.clients.iter().any(|c| c.attached) {
+            let frame = Reply::Output(chunk.to_vec()).encode();
+            for c in self.clients.iter_mut().filter(|c| c.attached) {
+                c.queue(&frame);
+                c.flush();
+            }
+        }
+        if self.log_max > 0
+            && self.log_len > self.log_max
+            && let Err(e) = self.cap_log()
+        {
+            eprintln!("looop: cannot cap the output log: {e:#}");
+        }
+    }
+
+    /// Keep the newest half of the cap: copy it to a temp file (streamed,
+    /// so memory stays flat), rename it over the log, append from there.
+    fn cap_log(&mut self) -> Result<()> {
+        let path = record::log_path(&self.dir);
+        let keep = self.log_max / 2;
+        let mut src =
+            File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let len = src.metadata()?.len();
+        src.seek(SeekFrom::Start(len.saturating_sub(keep)))?;
+        let mut tmp = store::TempFile::create(&path, 0o600)?;
+        std::io::copy(&mut src, tmp.file())
+            .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+        tmp.persist()?;
+        self.log = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        self.log_len = self.log.metadata()?.len();
+        Ok(())
+    }
+
+    /// Type what is waiting into the terminal, as far as it takes it now.
+    pub(super) fn write_input(&mut self) {
+        while !self.input.is_empty() {
+            match nix::unistd::write(self.master(), &self.input) {
+                Ok(n) => {
+                    self.input.drain(..n);
+                }
+                Err(Errno::EAGAIN) => return,
+                Err(Errno::EINTR) => continue,
+                Err(_) => {
+                    // The terminal is gone; nobody will read these keys.
+                    self.input.clear();
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The control socket from the supervisor's side: accept our own user's
+//! connections, decode their frames, and answer each [`Request`] (the
+//! protocol's doc names every reply).
+
+use super::client::{self, Client};
+use super::pty;
+use super::supervisor::Supervisor;
+use crate::supervisor::protocol::{Reply, Request, VERSION};
+use std::io::Read;
+use std::time::Duration;
+
+/// Typed input waiting for a worker that is not reading it.
+const INPUT_MAX: usize = 1024 * 1024;
+
+impl Supervisor {
+    pub(super) fn accept(&mut self) {
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    if !client::peer_is_me(&stream) {
+                        continue; // dropped: another user has no business here
+                    }
+                    if stream.set_nonblocking(true).is_err() {
+                        continue;
+                    }
+                    self.clients.push(Client::new(stream));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    eprintln!("looop: accept: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Read what client `n` sent and handle every whole request in it.
+    pub(super) fn read_client(&mut self, n: usize) {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match self.clients[n].stream.read(&mut buf) {
+                Ok(0) => {
+                    self.clients[n].dead = true;
+                    break;
+                }
+                Ok(k) => self.clients[n].decoder.feed(&buf[..k]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.clients[n].dead = true;
+                    break;
+                }
+            }
+        }
+        loop {
+            let req = match self.clients[n].decoder.next_request() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    let c = &mut self.clients[n];
+                    c.queue(&Reply::Error(format!("{e:#}")).encode());
+                    c.closing = true;
+                    break;
+                }
+            };
+            self.handle(n, req);
+        }
+        self.clients[n].flush();
+    }
+
+    fn handle(&mut self, n: usize, req: Request) {
+        if !self.clients[n].greeted {
+            let c = &mut self.clients[n];
+            match req {
+                Request::Hello(v) if v == VERSION => {
+                    c.greeted = true;
+                    c.queue(&Reply::Ok.encode());
+                }
+                _ => {
+                    c.queue(
+                        &Reply::Error(
+                            "protocol version mismatch; use the same looop binary".into(),
+                        )
+                        .encode(),
+                    );
+                    c.closing = true;
+                }
+            }
+            return;
+        }
+        match req {
+            Request::Hello(_) => self.clients[n].queue(&Reply::Ok.encode()),
+            Request::Attach { cols, rows } => {
+                self.resize(cols, rows);
+                let replay = self.ring.contents();
+                let c = &mut self.clients[n];
+                c.attached = true;
+                c.queue(&Reply::Output(replay).encode());
+            }
+            Request::Input(bytes) => {
+                if self.input.len() + bytes.len() > INPUT_MAX {
+                    let full =
+                        Reply::Error("the worker is not reading its input; nothing typed".into());
+                    self.clients[n].queue(&full.encode());
+                    return;
+                }
+                self.input.extend_from_slice(&bytes);
+                self.write_input();
+                self.clients[n].queue(&Reply::Ok.encode());
+            }
+            Request::Resize { cols, rows } => self.resize(cols, rows),
+            Request::Kill { grace_ms } => {
+                self.clients[n].wants_exit = true;
+                self.request_kill(Duration::from_millis(u64::from(grace_ms)));
+            }
+        }
+    }
+
+    fn resize(&self, cols: u16, rows: u16) {
+        if cols == 0 || rows == 0 {
+            return;
+        }
+        if let Err(e) = self.master.resize(pty::size(cols, rows)) {
+            eprintln!("looop: resize: {e:#}");
+        }
+    }
+}
