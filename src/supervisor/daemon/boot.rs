@@ -7,7 +7,6 @@
 //! the child, and reports one line, `ok <pid>` or `err <why>`, on the pipe
 //! before pointing its stdio away and entering the event loop.
 
-use super::Options;
 use super::supervisor::Supervisor;
 use crate::paths::Profile;
 use crate::session_record::{self as record, Record, State};
@@ -20,6 +19,16 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
+
+/// What `looop _supervise` was asked: which session, and where the
+/// launcher put its locked `supervisor.lock`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `looop-<id>`.
+    pub session: String,
+    /// The inherited fd holding the session lock (3 or more).
+    pub lock_fd: RawFd,
+}
 
 /// Be the supervisor of `opts.session`: take over the inherited lock, read
 /// the spec, detach, serve until the child is gone. Returns the exit status

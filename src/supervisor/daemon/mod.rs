@@ -24,16 +24,4 @@ mod queue;
 mod requests;
 mod supervisor;
 
-use std::os::fd::RawFd;
-
-pub use boot::run;
-
-/// What `looop _supervise` was asked: which session, and where the
-/// launcher put its locked `supervisor.lock`.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// `looop-<id>`.
-    pub session: String,
-    /// The inherited fd holding the session lock (3 or more).
-    pub lock_fd: RawFd,
-}
+pub use boot::{Options, run};
