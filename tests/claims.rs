@@ -3,12 +3,12 @@
 //! bad input, and reaping by the beat. The race between live workers is in
 //! `pulse_workers.rs`.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
+use support::*;
 
 #[test]
 fn claim_writes_the_lease_and_unclaim_releases_it() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let out = env
         .cmd(&["claim", "fix-ci"])
         .env("LOOOP_SESSION_ID", "looop-a")
@@ -21,7 +21,7 @@ fn claim_writes_the_lease_and_unclaim_releases_it() {
     // Claiming your own lease again is fine.
     env.ok(&["claim", "fix-ci", "--session", "looop-a"], 0);
     // Releasing someone else's is refused, naming the owner.
-    let out = env.looop(&["unclaim", "fix-ci", "--session", "looop-b"]);
+    let out = env.run(&["unclaim", "fix-ci", "--session", "looop-b"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("looop-a"));
     env.ok(&["unclaim", "fix-ci", "--session", "looop-a"], 0);
@@ -38,7 +38,7 @@ fn claim_writes_the_lease_and_unclaim_releases_it() {
 /// named in refusals as the session name, as a worker's own claim would be.
 #[test]
 fn a_bare_session_id_is_the_same_owner_as_its_session_name() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let out = env.ok(&["claim", "job", "--session", "x"], 0);
     assert_eq!(out, "claimed job for looop-x\n");
     let claim: serde_json::Value = serde_json::from_str(&env.file("claims/job.json")).unwrap();
@@ -55,7 +55,7 @@ fn a_bare_session_id_is_the_same_owner_as_its_session_name() {
 
 #[test]
 fn claims_of_sessions_that_are_not_alive_are_taken_over() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.ok(&["claim", "deploy", "--session", "looop-old"], 0);
     let out = env.ok(&["claim", "deploy", "--session", "looop-new"], 0);
     assert!(out.contains("taken over from looop-old"), "{out}");
@@ -73,7 +73,7 @@ fn claims_of_sessions_that_are_not_alive_are_taken_over() {
 
 #[test]
 fn bad_input_is_refused_and_writes_nothing() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     for (args, code) in [
         (&["claim", "../x", "--session", "looop-a"][..], 2),
         (&["claim", "x"][..], 2),
@@ -81,7 +81,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         (&["claim", "x", "--session", "a/b"][..], 2),
         (&["unclaim", ".hidden", "--session", "looop-a"][..], 2),
     ] {
-        let out = env.looop(args);
+        let out = env.run(args);
         assert_eq!(out.status.code(), Some(code), "{args:?}: {}", show(&out));
     }
     let left: Vec<_> = std::fs::read_dir(env.data.join("claims"))
@@ -94,7 +94,7 @@ fn bad_input_is_refused_and_writes_nothing() {
 
 #[test]
 fn a_beat_reaps_claims_whose_session_is_not_alive() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.write(
         "claims/cache.json",
         r#"{"session": "looop-dead", "name": "cache"}"#,

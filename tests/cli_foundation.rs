@@ -1,62 +1,11 @@
 //! The foundation from the outside: init, paths, config errors, help,
 //! dispatch errors and completions, all through the real binary.
 
-mod common;
-use common::*;
+mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_looop");
-
-/// A temp profile: config path, data dir, and a HOME of its own.
-struct Profile {
-    tmp: tempfile::TempDir,
-}
-
-impl Profile {
-    fn new() -> Profile {
-        Profile {
-            tmp: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn config(&self) -> PathBuf {
-        self.tmp.path().join("config.toml")
-    }
-    fn data(&self) -> PathBuf {
-        self.tmp.path().join("data")
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env("LOOOP_CONFIG", self.config())
-            .env("LOOOP_DATA_DIR", self.data())
-            .env("HOME", self.tmp.path())
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("XDG_STATE_HOME")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn assert_status(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "status\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
+use support::*;
 
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -78,34 +27,31 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn init_creates_config_and_layout_and_is_idempotent() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let out = p.run(&["init"]);
     assert_status(&out, 0);
     let stdout = text(&out.stdout);
-    assert!(
-        stdout.contains(&p.config().display().to_string()),
-        "{stdout}"
-    );
-    assert!(stdout.contains(&p.data().display().to_string()), "{stdout}");
+    assert!(stdout.contains(&p.config.display().to_string()), "{stdout}");
+    assert!(stdout.contains(&p.data.display().to_string()), "{stdout}");
     assert!(stdout.contains("Next:"), "{stdout}");
     for d in DATA_DIRS {
-        assert!(p.data().join(d).is_dir(), "missing {d}");
+        assert!(p.data.join(d).is_dir(), "missing {d}");
     }
-    assert!(p.data().join("PLAYBOOK.md").is_file());
-    assert!(p.data().join("goals/setup.md").is_file());
-    assert!(p.data().join(".gitignore").is_file());
-    let sensor = p.data().join("sensors/heartbeat");
+    assert!(p.data.join("PLAYBOOK.md").is_file());
+    assert!(p.data.join("goals/setup.md").is_file());
+    assert!(p.data.join(".gitignore").is_file());
+    let sensor = p.data.join("sensors/heartbeat");
     use std::os::unix::fs::PermissionsExt;
     assert!(fs::metadata(&sensor).unwrap().permissions().mode() & 0o111 != 0);
-    let playbook = fs::read_to_string(p.data().join("PLAYBOOK.md")).unwrap();
+    let playbook = fs::read_to_string(p.data.join("PLAYBOOK.md")).unwrap();
     assert!(playbook.contains("setup"));
 
     // The user edits; a second init changes nothing at all.
-    fs::write(p.data().join("PLAYBOOK.md"), "my own playbook\n").unwrap();
-    let before = (snapshot(&p.data()), fs::read(p.config()).unwrap());
+    fs::write(p.data.join("PLAYBOOK.md"), "my own playbook\n").unwrap();
+    let before = (snapshot(&p.data), fs::read(&p.config).unwrap());
     let out = p.run(&["init"]);
     assert_status(&out, 0);
-    let after = (snapshot(&p.data()), fs::read(p.config()).unwrap());
+    let after = (snapshot(&p.data), fs::read(&p.config).unwrap());
     assert_eq!(before, after);
 }
 
@@ -115,41 +61,41 @@ fn init_creates_config_and_layout_and_is_idempotent() {
 /// what the user removed stays removed.
 #[test]
 fn the_seed_is_laid_into_a_dir_without_looop_files_and_only_once() {
-    let p = Profile::new();
-    fs::create_dir_all(p.data()).unwrap();
-    fs::write(p.data().join("notes.txt"), "mine\n").unwrap();
+    let p = Profile::bare();
+    fs::create_dir_all(&p.data).unwrap();
+    fs::write(p.data.join("notes.txt"), "mine\n").unwrap();
     // The config kept inside the data dir, as some set-ups do.
     let init_beside = || {
         let out = p
             .cmd(&["init"])
-            .env("LOOOP_CONFIG", p.data().join("config.toml"))
+            .env("LOOOP_CONFIG", p.data.join("config.toml"))
             .output()
             .unwrap();
         assert_status(&out, 0);
     };
     init_beside();
     for seeded in ["PLAYBOOK.md", "goals/setup.md", "sensors/heartbeat"] {
-        assert!(p.data().join(seeded).is_file(), "missing {seeded}");
+        assert!(p.data.join(seeded).is_file(), "missing {seeded}");
     }
     assert_eq!(
-        fs::read_to_string(p.data().join("notes.txt")).unwrap(),
+        fs::read_to_string(p.data.join("notes.txt")).unwrap(),
         "mine\n"
     );
     // The user archives the setup goal and deletes the sensor: a later
     // init (or any command) does not bring them back.
     fs::rename(
-        p.data().join("goals/setup.md"),
-        p.data().join("goals/archive/setup.md"),
+        p.data.join("goals/setup.md"),
+        p.data.join("goals/archive/setup.md"),
     )
     .unwrap();
-    fs::remove_file(p.data().join("sensors/heartbeat")).unwrap();
+    fs::remove_file(p.data.join("sensors/heartbeat")).unwrap();
     init_beside();
-    assert!(!p.data().join("goals/setup.md").exists());
-    assert!(!p.data().join("sensors/heartbeat").exists());
+    assert!(!p.data.join("goals/setup.md").exists());
+    assert!(!p.data.join("sensors/heartbeat").exists());
     // A data dir that is a file is refused, naming it.
-    let q = Profile::new();
-    fs::create_dir_all(q.data().parent().unwrap()).unwrap();
-    fs::write(q.data(), "not a dir\n").unwrap();
+    let q = Profile::bare();
+    fs::create_dir_all(q.data.parent().unwrap()).unwrap();
+    fs::write(&q.data, "not a dir\n").unwrap();
     for args in [
         &["status"][..],
         &["ls"],
@@ -163,13 +109,10 @@ fn the_seed_is_laid_into_a_dir_without_looop_files_and_only_once() {
         assert_status(&out, 1);
         assert_eq!(
             text(&out.stderr),
-            format!(
-                "looop: data dir {} is not a directory\n",
-                q.data().display()
-            ),
+            format!("looop: data dir {} is not a directory\n", q.data.display()),
             "{args:?}"
         );
-        assert_eq!(fs::read_to_string(q.data()).unwrap(), "not a dir\n");
+        assert_eq!(fs::read_to_string(&q.data).unwrap(), "not a dir\n");
     }
 }
 
@@ -177,13 +120,13 @@ fn the_seed_is_laid_into_a_dir_without_looop_files_and_only_once() {
 /// 2), not a missing file that silently means the defaults.
 #[test]
 fn a_dangling_config_symlink_is_named() {
-    let p = Profile::new();
-    std::os::unix::fs::symlink(p.tmp.path().join("moved-away.toml"), p.config()).unwrap();
+    let p = Profile::bare();
+    std::os::unix::fs::symlink(p.tmp.path().join("moved-away.toml"), &p.config).unwrap();
     for args in [&["status"][..], &["init"]] {
         let out = p.run(args);
         assert_status(&out, 2);
-        assert!(text(&out.stderr).contains(&p.config().display().to_string()));
-        assert!(!p.data().exists(), "{args:?}: nothing was created");
+        assert!(text(&out.stderr).contains(&p.config.display().to_string()));
+        assert!(!p.data.exists(), "{args:?}: nothing was created");
     }
     assert!(!p.tmp.path().join("moved-away.toml").exists());
 }
@@ -192,7 +135,7 @@ fn a_dangling_config_symlink_is_named() {
 /// LOOOP_DATA_DIR is not turned into a data dir by `ls` or `log`.
 #[test]
 fn looking_at_a_missing_data_dir_creates_nothing() {
-    let p = Profile::new();
+    let p = Profile::bare();
     for (args, code) in [
         (&["ls"][..], 0),
         (&["status", "--json"][..], 0),
@@ -208,15 +151,15 @@ fn looking_at_a_missing_data_dir_creates_nothing() {
     ] {
         let out = p.run(args);
         assert_status(&out, code);
-        assert!(!p.data().exists(), "looop {args:?} created the data dir");
+        assert!(!p.data.exists(), "looop {args:?} created the data dir");
     }
 }
 
 #[test]
 fn init_writes_a_config_that_loads() {
-    let p = Profile::new();
+    let p = Profile::bare();
     assert_status(&p.run(&["init", "--runner", "pi"]), 0);
-    let config = fs::read_to_string(p.config()).unwrap();
+    let config = fs::read_to_string(&p.config).unwrap();
     assert!(config.contains("runner = \"pi\""), "{config}");
     // Loading it again (init validates an existing config) succeeds.
     assert_status(&p.run(&["init"]), 0);
@@ -226,43 +169,40 @@ fn init_writes_a_config_that_loads() {
     // naming the file; asking for the same one is the idempotent init.
     let out = p.run(&["init", "--runner", "codex"]);
     assert_status(&out, 1);
-    assert!(text(&out.stderr).contains(&p.config().display().to_string()));
-    assert_eq!(fs::read_to_string(p.config()).unwrap(), config);
+    assert!(text(&out.stderr).contains(&p.config.display().to_string()));
+    assert_eq!(fs::read_to_string(&p.config).unwrap(), config);
     assert_status(&p.run(&["init", "--runner", "pi"]), 0);
 }
 
 #[test]
 fn malformed_config_is_status_2_naming_file_and_line() {
-    let p = Profile::new();
-    fs::write(p.config(), "runner = \"claude\"\nintervall = 5\n").unwrap();
+    let p = Profile::bare();
+    fs::write(&p.config, "runner = \"claude\"\nintervall = 5\n").unwrap();
     let out = p.run(&["init"]);
     assert_status(&out, 2);
     let err = text(&out.stderr);
-    assert!(
-        err.contains(&format!("{}:2", p.config().display())),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{}:2", p.config.display())), "{err}");
     assert!(err.contains("intervall"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
-    assert!(!p.data().exists(), "a bad config must change nothing");
+    assert!(!p.data.exists(), "a bad config must change nothing");
 
-    fs::write(p.config(), "interval = \"often\"\n").unwrap();
+    fs::write(&p.config, "interval = \"often\"\n").unwrap();
     assert_status(&p.run(&["init"]), 2);
-    fs::write(p.config(), "runner = \"gpt-9\"\n").unwrap();
+    fs::write(&p.config, "runner = \"gpt-9\"\n").unwrap();
     let out = p.run(&["init"]);
     assert_status(&out, 2);
     assert!(text(&out.stderr).contains("unknown runner"));
-    fs::write(p.config(), "[[[\n").unwrap();
+    fs::write(&p.config, "[[[\n").unwrap();
     assert_status(&p.run(&["init"]), 2);
 }
 
 #[test]
 fn config_that_is_a_directory_is_status_2() {
-    let p = Profile::new();
-    fs::create_dir_all(p.config()).unwrap();
+    let p = Profile::bare();
+    fs::create_dir_all(&p.config).unwrap();
     let out = p.run(&["init"]);
     assert_status(&out, 2);
-    assert!(text(&out.stderr).contains(&p.config().display().to_string()));
+    assert!(text(&out.stderr).contains(&p.config.display().to_string()));
 }
 
 /// Runs `cmd` with output captured, killing it if it is still running
@@ -292,7 +232,7 @@ fn run_bounded(mut cmd: Command, what: &str) -> Output {
 /// config; a symlink to a regular file is a config like any other.
 #[test]
 fn a_config_that_is_not_a_regular_file_is_status_2_without_blocking() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let fifo = p.tmp.path().join("config.fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success(), "mkfifo");
@@ -320,7 +260,7 @@ fn a_config_that_is_not_a_regular_file_is_status_2_without_blocking() {
                     config.display()
                 )
             );
-            assert!(!p.data().exists(), "{line} created the data dir");
+            assert!(!p.data.exists(), "{line} created the data dir");
         }
     }
 
@@ -332,7 +272,7 @@ fn a_config_that_is_not_a_regular_file_is_status_2_without_blocking() {
 
     let real = p.tmp.path().join("real.toml");
     fs::write(&real, "interval = 5\n").unwrap();
-    std::os::unix::fs::symlink(&real, p.config()).unwrap();
+    std::os::unix::fs::symlink(&real, &p.config).unwrap();
     assert_status(&p.run(&["init"]), 0);
     assert_eq!(fs::read_to_string(&real).unwrap(), "interval = 5\n");
 }
@@ -340,12 +280,12 @@ fn a_config_that_is_not_a_regular_file_is_status_2_without_blocking() {
 /// `status` with `toml` as the config: status 2 and exactly
 /// `looop: config <file>:<at>`.
 fn assert_config_error(p: &Profile, toml: &str, at: &str) {
-    fs::write(p.config(), toml).unwrap();
+    fs::write(&p.config, toml).unwrap();
     let out = p.run(&["status"]);
     assert_status(&out, 2);
     assert_eq!(
         text(&out.stderr),
-        format!("looop: config {}:{at}\n", p.config().display()),
+        format!("looop: config {}:{at}\n", p.config.display()),
         "{toml}"
     );
 }
@@ -353,7 +293,7 @@ fn assert_config_error(p: &Profile, toml: &str, at: &str) {
 /// A key given twice is named with the file and the line of the repeat.
 #[test]
 fn a_duplicate_key_names_file_line_and_key() {
-    let p = Profile::new();
+    let p = Profile::bare();
     for (toml, at) in [
         (
             "runner = \"claude\"\ninterval = 5\n\ninterval = 6\n",
@@ -376,7 +316,7 @@ fn a_duplicate_key_names_file_line_and_key() {
 /// the key's dotted path, not the table header above it.
 #[test]
 fn a_bad_runner_value_names_its_own_line_and_key() {
-    let p = Profile::new();
+    let p = Profile::bare();
     for (toml, at) in [
         (
             "[runners.claude]\n# mine\n\ninteractive = true\n",
@@ -401,7 +341,7 @@ fn a_bad_runner_value_names_its_own_line_and_key() {
 
 #[test]
 fn unwritable_data_dir_is_status_1_with_the_path() {
-    let p = Profile::new();
+    let p = Profile::bare();
     // A data dir under a regular file cannot be created, even by root.
     let blocker = p.tmp.path().join("file");
     fs::write(&blocker, "x").unwrap();
@@ -421,7 +361,7 @@ fn unwritable_data_dir_is_status_1_with_the_path() {
 
 #[test]
 fn relative_data_dir_resolves_against_cwd_and_says_so() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let out = p
         .cmd(&["init"])
         .env("LOOOP_DATA_DIR", "rel/data")
@@ -439,7 +379,7 @@ fn relative_data_dir_resolves_against_cwd_and_says_so() {
 
 #[test]
 fn empty_env_vars_mean_defaults() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let out = p
         .cmd(&["init"])
         .env("LOOOP_DATA_DIR", "")
@@ -459,7 +399,7 @@ fn empty_env_vars_mean_defaults() {
 
 #[test]
 fn every_command_has_help() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let manual = p.run(&["help"]);
     assert_status(&manual, 0);
     let manual = text(&manual.stdout);
@@ -526,12 +466,12 @@ fn every_command_has_help() {
         );
     }
     // --help never touches the data dir.
-    assert!(!p.data().exists());
+    assert!(!p.data.exists());
 }
 
 #[test]
 fn unknown_command_and_flag_are_status_2_with_a_hint() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let out = p.run(&["attch"]);
     assert_status(&out, 2);
     let err = text(&out.stderr);
@@ -545,7 +485,7 @@ fn unknown_command_and_flag_are_status_2_with_a_hint() {
         err.contains("--frobnicate") && err.contains("looop init --help"),
         "{err}"
     );
-    assert!(!p.data().exists());
+    assert!(!p.data.exists());
 
     assert_status(&p.run(&["version", "extra"]), 2);
 }
@@ -553,7 +493,7 @@ fn unknown_command_and_flag_are_status_2_with_a_hint() {
 #[test]
 fn non_utf8_argument_is_an_error_not_a_panic() {
     use std::os::unix::ffi::OsStrExt;
-    let p = Profile::new();
+    let p = Profile::bare();
     let bad = std::ffi::OsStr::from_bytes(b"ab\xffcd");
     let out = p.cmd(&["flag"]).arg(bad).output().unwrap();
     assert_status(&out, 2);
@@ -563,7 +503,7 @@ fn non_utf8_argument_is_an_error_not_a_panic() {
 
 #[test]
 fn version_prints_the_crate_version() {
-    let out = Profile::new().run(&["version"]);
+    let out = Profile::bare().run(&["version"]);
     assert_status(&out, 0);
     assert_eq!(
         text(&out.stdout).trim(),
@@ -573,12 +513,12 @@ fn version_prints_the_crate_version() {
 
 #[test]
 fn a_closed_pipe_ends_quietly() {
-    let p = Profile::new();
+    let p = Profile::bare();
     // `head -c1` closes the pipe early; looop must die of SIGPIPE, not panic.
     let out = Command::new("bash")
         .arg("-c")
         .arg(format!("for i in 1 2 3 4 5 6 7 8 9 10; do {BIN} config fish; done | head -c1 >/dev/null; echo ${{PIPESTATUS[0]}}"))
-        .env("LOOOP_DATA_DIR", p.data())
+        .env("LOOOP_DATA_DIR", &p.data)
         .output()
         .unwrap();
     assert!(
@@ -600,7 +540,7 @@ fn has(tool: &str) -> bool {
 
 #[test]
 fn completion_scripts_parse_and_complete_ids() {
-    let p = Profile::new();
+    let p = Profile::bare();
     assert_status(&p.run(&["init"]), 0);
     let checks: [(&str, &str, &[&str]); 3] = [
         ("bash", "bash", &["-n"]),
@@ -632,7 +572,7 @@ fn completion_scripts_parse_and_complete_ids() {
     assert!(goals.lines().any(|l| l == "setup"), "{goals}");
 
     // bash really completes a goal id through the script.
-    let script = p.data().join("../looop.bash");
+    let script = p.data.join("../looop.bash");
     let probe = format!(
         "source {}; COMP_WORDS=(looop run se); COMP_CWORD=2; _looop; echo \"${{COMPREPLY[@]}}\"",
         script.display()
@@ -643,8 +583,8 @@ fn completion_scripts_parse_and_complete_ids() {
         .arg("-c")
         .arg(probe)
         .env("PATH", path)
-        .env("LOOOP_DATA_DIR", p.data())
-        .env("LOOOP_CONFIG", p.config())
+        .env("LOOOP_DATA_DIR", &p.data)
+        .env("LOOOP_CONFIG", &p.config)
         .output()
         .unwrap();
     assert_eq!(text(&out.stdout).trim(), "setup", "{}", text(&out.stderr));

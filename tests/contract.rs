@@ -5,19 +5,17 @@
 //! event names, flags in the world hash, the data dir layout and the `run`
 //! journal target. The real binary, temp profiles, a shell script as the AI.
 
-mod common;
-mod pulse_util;
-use common::*;
-use pulse_util::*;
+mod support;
 use std::path::Path;
 use std::process::Command;
+use support::*;
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A beat happens only when the world changed: poke a goal between ticks.
-fn poke(env: &Env, n: usize) {
+fn poke(env: &Profile, n: usize) {
     env.write("goals/poke.md", &format!("poke {n}\n"));
 }
 
@@ -32,7 +30,7 @@ fn sensors_and_the_tick_ai_get_the_profile_env_and_run_in_the_data_dir() {
 tick = '''cat > /dev/null; printf '%s\n%s\n%s\n%s\n' "$LOOOP_BIN" "$LOOOP_DATA_DIR" "$LOOOP_CONFIG" "$PWD" > ai-env; echo '{"move":"noop","journal":"seen"}' '''
 interactive = "x {{prompt_file}}"
 "#;
-    let env = Env::with_tables("", tables);
+    let env = Profile::fake_ai_with("", tables);
     env.sensor(
         "who",
         "#!/bin/sh\nprintf '{\"bin\":\"%s\",\"data\":\"%s\",\"config\":\"%s\",\"cwd\":\"%s\"}' \"$LOOOP_BIN\" \"$LOOOP_DATA_DIR\" \"$LOOOP_CONFIG\" \"$PWD\"\n",
@@ -76,7 +74,7 @@ fn session_names_and_64_character_ids_work_everywhere() {
     );
     assert!(out.contains(&format!("started {session}")), "{out}");
     assert!(out.contains(&format!("looop attach {id}")), "{out}");
-    let r = row(&env, &id).expect("listed by its bare id");
+    let r = row_json(&env, &id).expect("listed by its bare id");
     assert_eq!(r["session"], session.as_str());
     assert_eq!(r["alive"], true);
 
@@ -95,13 +93,13 @@ fn session_names_and_64_character_ids_work_everywhere() {
             .contains("got:hello")
     );
     env.ok(&["flag", &session, "look", "here"], 0);
-    assert_eq!(row(&env, &id).unwrap()["note"], "look here");
+    assert_eq!(row_json(&env, &id).unwrap()["note"], "look here");
     env.ok(&["unflag", &session], 0);
-    assert_eq!(row(&env, &id).unwrap()["flagged"], false);
+    assert_eq!(row_json(&env, &id).unwrap()["flagged"], false);
     env.ok(&["claim", "other", "--session", &id], 0);
     env.ok(&["claim", "other", "--session", &session], 0);
     env.ok(&["kill", &session, "--grace", "1"], 0);
-    let r = row(&env, &id).unwrap();
+    let r = row_json(&env, &id).unwrap();
     assert_eq!(
         (r["alive"].clone(), r["state"].clone()),
         (false.into(), "killed".into())
@@ -131,7 +129,7 @@ fn session_names_and_64_character_ids_work_everywhere() {
         .collect();
     assert_eq!(sessions, vec![std::ffi::OsString::from(&session)]);
     for cmd in ["log", "kill", "flag", "unflag", "attach"] {
-        let out = env.looop(&[cmd, &long]);
+        let out = env.run(&[cmd, &long]);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {}", show(&out));
     }
 }
@@ -175,10 +173,10 @@ fn log_follow_streams_until_the_worker_ends_and_tail_takes_any_number() {
     assert!(text.contains("onebold") && text.contains("two"), "{text}");
     assert!(!text.contains('\x1b'), "escapes stripped: {text:?}");
     assert!(env.ok(&["log", "talker", "--raw"], 0).contains("\x1b[1m"));
-    assert_eq!(row(&env, "talker").unwrap()["exit_code"], 4);
+    assert_eq!(row_json(&env, "talker").unwrap()["exit_code"], 4);
 
     // Any --tail that fits the type is fine, even the largest.
-    let out = env.looop(&["log", "talker", "--tail", &u64::MAX.to_string()]);
+    let out = env.run(&["log", "talker", "--tail", &u64::MAX.to_string()]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let all = String::from_utf8_lossy(&out.stdout);
     assert!(all.contains("onebold") && all.contains("two"), "{all}");
@@ -193,8 +191,8 @@ fn huge_seconds_in_the_config_are_a_config_error_not_a_panic() {
         "[sensors]\ntimeout",
         "[retry]\nbackoff_secs",
     ] {
-        let env = Env::new("");
-        // Put the key first, where it cannot collide with Env's own tables.
+        let env = Profile::fake_ai("");
+        // Put the key first, where it cannot collide with Profile's own tables.
         let line = format!("{key} = {}\n", u64::MAX);
         let (table, key_line) = match line.split_once('\n') {
             Some((t, rest)) if t.starts_with('[') => (Some(t.to_string()), rest.to_string()),
@@ -216,7 +214,7 @@ fn huge_seconds_in_the_config_are_a_config_error_not_a_panic() {
         }
         std::fs::write(&env.config, &text).unwrap();
         env.answer(&noop("x"));
-        let out = env.looop(&["tick"]);
+        let out = env.run(&["tick"]);
         assert_eq!(out.status.code(), Some(2), "{key}\n{text}\n{}", show(&out));
         let err = stderr(&out);
         assert!(!err.contains("panicked"), "{err}");
@@ -231,7 +229,7 @@ fn huge_seconds_in_the_config_are_a_config_error_not_a_panic() {
 
 #[test]
 fn playbook_history_keeps_the_newest_twenty_oldest_out_first() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let seed = env.file("PLAYBOOK.md");
     // Quick beats: many rewrites land within the same second.
     for n in 1..=22 {
@@ -256,11 +254,11 @@ fn playbook_history_keeps_the_newest_twenty_oldest_out_first() {
 
 #[test]
 fn tripwire_sees_through_quotes_and_shell_wrappers() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let victim = env.tmp.path().join("victim");
     std::fs::create_dir(&victim).unwrap();
     std::fs::write(victim.join("precious"), "x").unwrap();
-    // Env's HOME is the temp dir: ~/victim is the directory above.
+    // Profile's HOME is the temp dir: ~/victim is the directory above.
     for command in [
         r#"sh -c \"rm -rf ~/victim\""#,
         "bash -c 'rm -rf ~/victim'",
@@ -271,7 +269,7 @@ fn tripwire_sees_through_quotes_and_shell_wrappers() {
         env.answer(&format!(
             r#"{{"move":"run","command":"{command}","journal":"clean up"}}"#
         ));
-        let out = env.looop(&["tick"]);
+        let out = env.run(&["tick"]);
         assert_eq!(out.status.code(), Some(1), "{command}: {}", show(&out));
         assert!(
             stderr(&out).contains("tripwire"),
@@ -286,7 +284,7 @@ fn tripwire_sees_through_quotes_and_shell_wrappers() {
 
 #[test]
 fn run_journal_target_is_the_first_60_characters_on_one_line() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let command = format!("echo {}\necho second", "é".repeat(80));
     env.answer(
         &serde_json::json!({"move": "run", "command": command, "journal": "wide\nand tall"})
@@ -440,7 +438,7 @@ fn every_contract_event_is_logged_with_ts_and_event() {
     env.ok(&["tick"], 0); // world_unchanged
     poke(&env, 1);
     env.answer("no move here");
-    assert_eq!(env.looop(&["tick"]).status.code(), Some(1)); // tick_failed
+    assert_eq!(env.run(&["tick"]).status.code(), Some(1)); // tick_failed
     env.answer(r#"{"move":"ask_human","message":"which db?","journal":"ask"}"#);
     env.ok(&["tick"], 0); // needs_you
     start_worker(&env, "w1", "sleep 300"); // session_started
@@ -570,10 +568,10 @@ fn ls_json_has_the_contract_fields_and_types() {
     start_worker(&env, "live", "echo hi; sleep 300");
     start_worker(&env, "done", "exit 3");
     wait_for(10, "done to exit", || {
-        row(&env, "done").is_some_and(|r| r["alive"] == false)
+        row_json(&env, "done").is_some_and(|r| r["alive"] == false)
     });
     env.ok(&["flag", "live", "a note"], 0);
-    let rows = ls(&env);
+    let rows = ls_json(&env);
     assert_eq!(rows.len(), 2, "{rows:?}");
     for r in &rows {
         let id = r["id"].as_str().unwrap();
@@ -592,7 +590,7 @@ fn ls_json_has_the_contract_fields_and_types() {
         );
         assert!(r["note"].is_null() || r["note"].is_string(), "{r}");
     }
-    let live = row(&env, "live").unwrap();
+    let live = row_json(&env, "live").unwrap();
     assert_eq!(
         (
             live["state"].as_str(),
@@ -603,7 +601,7 @@ fn ls_json_has_the_contract_fields_and_types() {
     );
     assert_eq!(live["note"], "a note");
     assert!(live["exit_code"].is_null());
-    let done = row(&env, "done").unwrap();
+    let done = row_json(&env, "done").unwrap();
     assert_eq!(
         (done["state"].as_str(), done["exit_code"].as_i64()),
         (Some("exited"), Some(3))
@@ -616,8 +614,8 @@ fn ls_json_has_the_contract_fields_and_types() {
 /// and `outcome`; `at` is the same time under its older name.
 #[test]
 fn status_json_last_beat_has_time_and_outcome() {
-    let env = Env::new("");
-    let status = |env: &Env| -> serde_json::Value {
+    let env = Profile::fake_ai("");
+    let status = |env: &Profile| -> serde_json::Value {
         serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap()
     };
     assert!(status(&env)["last_beat"].is_null(), "no beat yet");
@@ -644,20 +642,20 @@ fn alive_means_running_in_every_read_of_ls() {
         let id = format!("brief{n}");
         start_worker(&env, &id, "echo done; exit 5");
         wait_for(10, "the worker to end", || {
-            let r = row(&env, &id).unwrap();
+            let r = row_json(&env, &id).unwrap();
             let running = matches!(r["state"].as_str(), Some("running" | "starting"));
             assert_eq!(r["alive"].as_bool(), Some(running), "{r}");
             r["state"] == "exited"
         });
-        assert_eq!(row(&env, &id).unwrap()["exit_code"], 5);
+        assert_eq!(row_json(&env, &id).unwrap()["exit_code"], 5);
     }
 }
 
 #[test]
 fn hidden_modes_answer_help_without_doing_anything() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     for mode in ["_supervise", "_complete", "_demo_decide", "_cost"] {
-        let out = env.looop(&[mode, "--help"]);
+        let out = env.run(&[mode, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{mode}: {}", show(&out));
         assert!(!out.stdout.is_empty(), "{mode}");
     }
@@ -692,9 +690,9 @@ fn two_profiles_with_the_same_worker_id_never_meet() {
     b.ok(&["claim", "job", "--session", "same"], 0);
 
     a.ok(&["kill", "same", "--grace", "1"], 0);
-    assert_eq!(row(&a, "same").unwrap()["alive"], false);
+    assert_eq!(row_json(&a, "same").unwrap()["alive"], false);
     assert_eq!(
-        row(&b, "same").unwrap()["alive"],
+        row_json(&b, "same").unwrap()["alive"],
         true,
         "B's worker lives on"
     );
@@ -703,17 +701,17 @@ fn two_profiles_with_the_same_worker_id_never_meet() {
     wait_for(10, "B to answer after A's kill", || {
         b.ok(&["log", "same"], 0).contains("heard:still-here")
     });
-    assert_eq!(ls(&a).len(), 1);
-    assert_eq!(ls(&b).len(), 1);
+    assert_eq!(ls_json(&a).len(), 1);
+    assert_eq!(ls_json(&b).len(), 1);
 }
 
 #[test]
 fn a_prompt_file_run_as_a_script_runs_only_the_task() {
     let tables = "[runners.bashfile]\ntick = \"cat\"\ninteractive = \"bash {{prompt_file}}\"\n\n[runners.shfile]\ntick = \"cat\"\ninteractive = \"sh {{prompt_file}}\"\n";
-    let env = Env::with_tables("", tables);
+    let env = Profile::fake_ai_with("", tables);
     for runner in ["bashfile", "shfile"] {
         let id = format!("s-{runner}");
-        let out = env.looop(&[
+        let out = env.run(&[
             "start-session",
             &id,
             "echo \"ran:$LOOOP_SESSION_ID\"; exit 7",
@@ -721,9 +719,9 @@ fn a_prompt_file_run_as_a_script_runs_only_the_task() {
         ]);
         assert!(out.status.success(), "{}", show(&out));
         wait_for(10, "the scripted worker to end", || {
-            row(&env, &id).is_some_and(|r| r["alive"] == false)
+            row_json(&env, &id).is_some_and(|r| r["alive"] == false)
         });
-        let r = row(&env, &id).unwrap();
+        let r = row_json(&env, &id).unwrap();
         assert_eq!(
             (r["state"].as_str(), r["exit_code"].as_i64()),
             (Some("exited"), Some(7)),
@@ -767,7 +765,7 @@ fn a_finished_session_is_replaced_as_soon_as_it_reads_finished() {
     events.lock().unwrap();
     std::fs::write(&gate, "").unwrap();
     wait_for(10, "the worker to read exited", || {
-        row(&env, "again").is_some_and(|r| r["state"] == "exited")
+        row_json(&env, "again").is_some_and(|r| r["state"] == "exited")
     });
     let again = env
         .cmd(&["start-session", "again", "work", "w"])
@@ -788,5 +786,5 @@ fn a_finished_session_is_replaced_as_soon_as_it_reads_finished() {
     wait_for(10, "the second run", || {
         env.ok(&["log", "again"], 0).contains("second")
     });
-    assert_eq!(row(&env, "again").unwrap()["alive"], true);
+    assert_eq!(row_json(&env, "again").unwrap()["alive"], true);
 }

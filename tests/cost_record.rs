@@ -2,44 +2,13 @@
 //! Concurrent appenders never tear or lose a line; bad amounts and names are
 //! refused with status 2 and leave the ledger untouched.
 
-mod common;
-use common::*;
+mod support;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+use support::*;
 
-struct Profile {
-    dir: tempfile::TempDir,
-}
-
-impl Profile {
-    fn new() -> Profile {
-        Profile {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn ledger(&self) -> PathBuf {
-        self.data().join("cost.jsonl")
-    }
-
-    fn looop(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_looop"));
-        c.args(args)
-            .env("LOOOP_DATA_DIR", self.data())
-            .env("LOOOP_CONFIG", self.dir.path().join("config.toml"))
-            .env("NO_COLOR", "1");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let out = self.looop(args).output().unwrap();
-        echo_run(&format!("looop {}", args.join(" ")), &out);
-        out
-    }
+fn ledger(p: &Profile) -> PathBuf {
+    p.data.join("cost.jsonl")
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -55,7 +24,7 @@ struct Line {
 }
 
 fn lines(p: &Profile) -> Vec<Line> {
-    let text = std::fs::read_to_string(p.ledger()).unwrap();
+    let text = std::fs::read_to_string(ledger(p)).unwrap();
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
         .collect()
@@ -63,7 +32,7 @@ fn lines(p: &Profile) -> Vec<Line> {
 
 #[test]
 fn a_worker_report_is_one_whole_entry() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let out = p.run(&[
         "_cost",
         "session",
@@ -100,7 +69,7 @@ fn a_worker_report_is_one_whole_entry() {
     assert!(first.ts.ends_with('Z'), "UTC: {}", first.ts);
     assert!((chrono::Utc::now() - ts.to_utc()).num_seconds().abs() < 600);
     assert_eq!((got[1].cost_usd, got[1].input_tokens), (0.0, None));
-    let raw = std::fs::read_to_string(p.ledger()).unwrap();
+    let raw = std::fs::read_to_string(ledger(&p)).unwrap();
     assert!(
         !raw.contains("input_tokens\":null"),
         "unknown tokens are left out: {raw}"
@@ -109,7 +78,7 @@ fn a_worker_report_is_one_whole_entry() {
 
 #[test]
 fn bad_amounts_are_refused_and_nothing_is_written() {
-    let p = Profile::new();
+    let p = Profile::bare();
     for bad in [
         "abc", "NaN", "nan", "inf", "-inf", "infinity", "-1", "-0.5", "", " ", "1e999", "0x10",
         "$1",
@@ -126,13 +95,13 @@ fn bad_amounts_are_refused_and_nothing_is_written() {
             err.contains("amount"),
             "names the amount for {bad:?}: {err}"
         );
-        assert!(!p.ledger().exists(), "nothing written for {bad:?}");
+        assert!(!ledger(&p).exists(), "nothing written for {bad:?}");
     }
 }
 
 #[test]
 fn bad_names_and_missing_arguments_are_refused() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let cases: &[&[&str]] = &[
         &["_cost", "session", "../etc", "claude", "1"],
         &["_cost", "", "w1", "claude", "1"],
@@ -160,19 +129,19 @@ fn bad_names_and_missing_arguments_are_refused() {
                 .count(),
             1
         );
-        assert!(!p.ledger().exists(), "nothing written for {args:?}");
+        assert!(!ledger(&p).exists(), "nothing written for {args:?}");
     }
 }
 
 #[test]
 fn fifty_concurrent_reporters_lose_no_line() {
-    let p = Profile::new();
+    let p = Profile::bare();
     // Create the layout first so the reporters race on the ledger only.
     assert_eq!(
         p.run(&["_cost", "setup", "s0", "none", "0"]).status.code(),
         Some(0)
     );
-    std::fs::remove_file(p.ledger()).unwrap();
+    std::fs::remove_file(ledger(&p)).unwrap();
 
     let script = r#"for i in $(seq 20); do "$BIN" _cost session "w$K" claude 0.01 --input-tokens "$i" || exit 1; done"#;
     let children: Vec<_> = (0..50)
@@ -181,8 +150,8 @@ fn fifty_concurrent_reporters_lose_no_line() {
                 .args(["-c", script])
                 .env("BIN", env!("CARGO_BIN_EXE_looop"))
                 .env("K", k.to_string())
-                .env("LOOOP_DATA_DIR", p.data())
-                .env("LOOOP_CONFIG", p.dir.path().join("config.toml"))
+                .env("LOOOP_DATA_DIR", &p.data)
+                .env("LOOOP_CONFIG", &p.config)
                 .stdout(Stdio::null())
                 .spawn()
                 .unwrap()

@@ -6,61 +6,42 @@
 //! Local midnights are asked of `date(1)` under the same `TZ`, so the test
 //! holds on any day of the year, DST or not.
 
-mod common;
+mod support;
 use chrono::{Datelike, NaiveDate};
-use common::*;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use support::*;
 
 const NEW_YORK: &str = "America/New_York";
 
-struct Profile {
-    dir: tempfile::TempDir,
+/// A bare profile with its data dir made.
+fn profile() -> Profile {
+    let p = Profile::bare();
+    std::fs::create_dir_all(&p.data).unwrap();
+    p
 }
 
 impl Profile {
-    fn new() -> Profile {
-        let p = Profile {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::create_dir_all(p.data()).unwrap();
-        p
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
     fn ledger(&self) -> PathBuf {
-        self.data().join("cost.jsonl")
+        self.data.join("cost.jsonl")
     }
 
-    fn run(&self, tz: &str, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_looop"))
-            .args(args)
-            .env("LOOOP_DATA_DIR", self.data())
-            .env("LOOOP_CONFIG", self.config())
-            .env("TZ", tz)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+    /// `looop args` with `TZ` set to `tz`.
+    fn run_in(&self, tz: &str, args: &[&str]) -> Output {
+        let out = self.cmd(args).env("TZ", tz).output().unwrap();
         echo_run(&format!("TZ={tz} looop {}", args.join(" ")), &out);
         out
     }
 
     fn json(&self, tz: &str, args: &[&str]) -> Value {
-        let out = self.run(tz, args);
+        let out = self.run_in(tz, args);
         assert_eq!(out.status.code(), Some(0));
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
     fn text(&self, tz: &str, args: &[&str]) -> String {
-        let out = self.run(tz, args);
+        let out = self.run_in(tz, args);
         assert_eq!(out.status.code(), Some(0));
         String::from_utf8(out.stdout).unwrap()
     }
@@ -182,7 +163,7 @@ fn expect(entries: &[Entry], from: i64) -> (f64, u64) {
 
 #[test]
 fn scopes_follow_local_midnight() {
-    let p = Profile::new();
+    let p = profile();
     // Retry once if the local day turned over while the test ran.
     for attempt in 0..2 {
         let (entries, today) = write_days(&p, NEW_YORK);
@@ -240,7 +221,7 @@ fn scopes_follow_local_midnight() {
 
 #[test]
 fn the_same_instants_fall_on_other_days_in_another_zone() {
-    let p = Profile::new();
+    let p = profile();
     let today = today_in(NEW_YORK);
     let midnight = midnight_in(NEW_YORK, today);
     let text = [
@@ -267,7 +248,7 @@ fn the_same_instants_fall_on_other_days_in_another_zone() {
 
 #[test]
 fn malformed_lines_are_skipped_and_counted() {
-    let p = Profile::new();
+    let p = profile();
     let now = chrono::Utc::now().timestamp();
     let text = [
         line(now - 60, "tick", "a", "claude", 0.5),
@@ -292,7 +273,7 @@ fn malformed_lines_are_skipped_and_counted() {
 
 #[test]
 fn json_has_the_contract_shape() {
-    let p = Profile::new();
+    let p = profile();
     let now = chrono::Utc::now().timestamp();
     let text = [
         line(now - 10, "tick", "run-1", "claude", 0.125),
@@ -329,7 +310,7 @@ fn json_has_the_contract_shape() {
     );
 
     // An empty (or missing) ledger is a zero report, not an error.
-    let empty = Profile::new();
+    let empty = profile();
     let v = empty.json("UTC", &["cost", "week", "--json"]);
     assert_eq!(
         (v["total_usd"].as_f64(), v["calls"].as_u64()),
@@ -339,7 +320,7 @@ fn json_has_the_contract_shape() {
 
 #[test]
 fn by_day_shows_every_day_of_the_week_with_bars() {
-    let p = Profile::new();
+    let p = profile();
     let today = today_in("UTC");
     let at = |days_ago: u64| midnight_in("UTC", today - chrono::Days::new(days_ago)) + 3600;
     let text = [
@@ -372,11 +353,11 @@ fn by_day_shows_every_day_of_the_week_with_bars() {
 
 #[test]
 fn the_budget_line_shows_todays_spend() {
-    let p = Profile::new();
+    let p = profile();
     let out = p.text("UTC", &["cost"]);
     assert!(!out.contains("budget"), "no budget, no line: {out}");
 
-    std::fs::write(p.config(), "daily_budget_usd = 2.0\n").unwrap();
+    std::fs::write(&p.config, "daily_budget_usd = 2.0\n").unwrap();
     let now = chrono::Utc::now().timestamp();
     let yesterday = midnight_in("UTC", today_in("UTC")) - 60;
     let text = [
@@ -397,7 +378,7 @@ fn the_budget_line_shows_todays_spend() {
     );
     assert_eq!(v["budget_reached"], false);
 
-    let out = p.run("UTC", &["_cost", "session", "w1", "claude", "1.5"]);
+    let out = p.run_in("UTC", &["_cost", "session", "w1", "claude", "1.5"]);
     assert_eq!(out.status.code(), Some(0));
     let out = p.text("UTC", &["cost", "today"]);
     assert!(
@@ -409,7 +390,7 @@ fn the_budget_line_shows_todays_spend() {
 
 #[test]
 fn unknown_scope_or_breakdown_is_a_usage_error() {
-    let p = Profile::new();
+    let p = profile();
     for args in [
         &["cost", "yesterday"][..],
         &["cost", "--by", "model"],
@@ -417,7 +398,7 @@ fn unknown_scope_or_breakdown_is_a_usage_error() {
         &["cost", "today", "week"],
         &["cost", "--bogus"],
     ] {
-        let out = p.run("UTC", args);
+        let out = p.run_in("UTC", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr)
@@ -428,14 +409,14 @@ fn unknown_scope_or_breakdown_is_a_usage_error() {
         );
         assert!(out.stdout.is_empty());
     }
-    std::fs::write(p.config(), "daily_budget_usd = \"lots\"\n").unwrap();
-    let out = p.run("UTC", &["cost"]);
+    std::fs::write(&p.config, "daily_budget_usd = \"lots\"\n").unwrap();
+    let out = p.run_in("UTC", &["cost"]);
     assert_eq!(out.status.code(), Some(2), "a bad config is status 2");
 }
 
 #[test]
 fn days_of_25_and_23_hours_are_whole_days() {
-    let p = Profile::new();
+    let p = profile();
     // New York: 2026-11-01 has 25 hours (EDT -> EST), 2026-03-08 has 23.
     let at = |ts: &str, usd: f64| {
         let secs = chrono::DateTime::parse_from_rfc3339(ts)

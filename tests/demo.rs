@@ -1,9 +1,9 @@
 //! `looop demo` end to end: the README's first command must work with no
 //! agent CLI on PATH and leave nothing behind.
 
+mod support;
 use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_looop");
+use support::BIN;
 
 fn run_demo(extra: &[&str], tmp: &std::path::Path) -> std::process::Output {
     // A PATH with only the basics: no claude, codex, pi or opencode.

@@ -7,14 +7,12 @@
 //! stub `gh` applies that same expression with the real `jq` to canned API
 //! JSON, so the expressions themselves are under test.
 
-mod common;
-use common::*;
+mod support;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-const LOOOP: &str = env!("CARGO_BIN_EXE_looop");
+use support::*;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -105,10 +103,6 @@ if [ -n "$expr" ]; then exec jq -r "$expr" "$f"; else exec cat "$f"; fi
         }
         cmd.output().unwrap()
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The sensor contract: exit 0 and exactly one JSON object on stdout with
@@ -496,11 +490,10 @@ fn example_sensors_are_executable() {
 /// (for its `interval`) and fails with status 2 on any error in it.
 #[test]
 fn example_config_loads() {
-    let tmp = tempfile::tempdir().unwrap();
-    let o = Command::new(LOOOP)
-        .args(["schedule", "cron"])
+    let p = Profile::bare();
+    let o = p
+        .cmd(&["schedule", "cron"])
         .env("LOOOP_CONFIG", examples().join("config.toml"))
-        .env("LOOOP_DATA_DIR", tmp.path().join("data"))
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));

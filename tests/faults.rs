@@ -6,11 +6,11 @@
 //! or lost) are covered by `tests/cost_record.rs`
 //! (`fifty_concurrent_reporters_lose_no_line`) and not repeated here.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+use support::*;
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
@@ -37,7 +37,7 @@ printf '{"type":"result","subtype":"success","is_error":false,"result":"{\\"move
 
 /// A profile whose tick runner is [`RUNNER`] (named `script`), plus the
 /// worker runner `w`.
-fn script_env(extra: &str) -> Env {
+fn script_env(extra: &str) -> Profile {
     let env = env_with(extra);
     let runner = env.tmp.path().join("runner.sh");
     std::fs::write(&runner, RUNNER).unwrap();
@@ -51,23 +51,10 @@ fn script_env(extra: &str) -> Env {
 }
 
 /// How many times the script runner was called.
-fn script_calls(env: &Env) -> usize {
+fn script_calls(env: &Profile) -> usize {
     std::fs::read_to_string(env.ai.join("calls"))
         .map(|s| s.lines().count())
         .unwrap_or(0)
-}
-
-fn read_pid(path: &Path) -> Option<i32> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// The pids listed one a line in `path`.
-fn read_pids(path: &Path) -> Vec<i32> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect()
 }
 
 /// Whether `path` lists exactly `n` lines (pids) yet.
@@ -76,33 +63,10 @@ fn lists(path: &Path, n: usize) -> bool {
 }
 
 /// The supervisor pid in session `id`'s state file.
-fn supervisor_pid(env: &Env, id: &str) -> i32 {
+fn supervisor_pid(env: &Profile, id: &str) -> i32 {
     let state: serde_json::Value =
         serde_json::from_str(&env.file(&format!("sessions/looop-{id}/state.json"))).unwrap();
     state["supervisor_pid"].as_i64().unwrap() as i32
-}
-
-/// Fields of `/proc/<pid>/stat` after `(comm)`: state, ppid, pgrp, session…
-fn stat(pid: i32) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &text[text.rfind(')')? + 1..];
-    Some(rest.split_whitespace().map(str::to_string).collect())
-}
-
-fn pgid_of(pid: i32) -> Option<i32> {
-    stat(pid)?.get(2)?.parse().ok()
-}
-
-/// Live (non-zombie) members of a process group.
-fn group_members(pgid: i32) -> Vec<i32> {
-    let want = pgid.to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.parse::<i32>().ok())
-        .filter(|&pid| {
-            stat(pid).is_some_and(|f| f[0] != "Z" && f[0] != "X" && f.get(2) == Some(&want))
-        })
-        .collect()
 }
 
 fn sigkill(pid: i32) {
@@ -242,7 +206,7 @@ fn sigkilled_beat_mid_stream_leaves_nothing_broken() {
     wait_for(10, "the orphaned runner group to be gone", || {
         group_members(group).is_empty()
     });
-    assert!(pid_dead(fg) && pid_dead(bg));
+    assert!(!alive(fg) && !alive(bg));
     assert_eq!(env.journal().len(), 1);
     assert_intact(&env.data);
     let ledger = lines_of(&env.file("cost.jsonl"));
@@ -309,15 +273,15 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
     wait_for(30, "the worker's claim and pids", || {
         env.data.join("claims/db.json").exists() && lists(&pids, 3)
     });
-    let rows = ls(&env);
+    let rows = ls_json(&env);
     let pid = rows[0]["pid"].as_i64().unwrap() as i32;
     let group = pgid_of(pid).unwrap();
     let _guard = GroupGuard(vec![group]);
     let sup = supervisor_pid(&env, "doomed");
 
     sigkill(sup);
-    wait_for(10, "the supervisor to die", || pid_dead(sup));
-    let rows = ls(&env);
+    wait_for(10, "the supervisor to die", || !alive(sup));
+    let rows = ls_json(&env);
     assert_eq!(rows[0]["state"], "lost", "{rows:?}");
     assert_eq!(rows[0]["alive"], false, "{rows:?}");
     let members = group_members(group);
@@ -341,9 +305,9 @@ fn sigkilled_supervisor_is_lost_reaped_and_killable() {
         group_members(group)
     );
     for p in read_pids(&pids) {
-        assert!(pid_dead(p), "worker process {p} survived the kill");
+        assert!(!alive(p), "worker process {p} survived the kill");
     }
-    let rows = ls(&env);
+    let rows = ls_json(&env);
     assert_eq!(rows[0]["state"], "killed", "{rows:?}");
     assert_intact(&env.data);
 }
@@ -398,7 +362,7 @@ fn hung_sensor_family_dies_after_the_timeout() {
     let group = listed[0];
     let _guard = GroupGuard(vec![group]);
     wait_for(5, "the sensor's family to be gone", || {
-        listed.iter().all(|&p| pid_dead(p))
+        listed.iter().all(|&p| !alive(p))
     });
     assert!(group_members(group).is_empty());
     let reading: serde_json::Value =
@@ -433,13 +397,13 @@ fn sigkilled_beat_while_sensing_leaves_no_sensor_behind() {
     let _guard = GroupGuard(vec![listed[0]]);
     sigkill(beat.id() as i32);
     wait_child(&mut beat, 10, "the killed beat");
-    assert!(listed.iter().all(|&p| !pid_dead(p)), "orphaned, not ended");
+    assert!(listed.iter().all(|&p| alive(p)), "orphaned, not ended");
 
     std::fs::remove_file(&hang).unwrap();
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("ended 1 process group"), "{out}");
     wait_for(5, "the old sensor's family to be gone", || {
-        listed.iter().all(|&p| pid_dead(p))
+        listed.iter().all(|&p| !alive(p))
     });
     assert_intact(&env.data);
 }
@@ -474,7 +438,7 @@ fn worker_daemons_die_with_the_session() {
 
     env.ok(&["kill", "daemon", "--grace", "1"], 0);
     for p in &listed {
-        assert!(pid_dead(*p), "process {p} of the worker survived the kill");
+        assert!(!alive(*p), "process {p} of the worker survived the kill");
     }
     assert!(group_members(group).is_empty());
 }
@@ -489,19 +453,22 @@ fn sessions_started_by_a_killed_worker_keep_running() {
     let env = script_env("");
     let code = "LOOOP_T_CMD='echo inner-up; sleep 1000' \"$LOOOP_BIN\" start-session inner task w && sleep 1000";
     start_worker(&env, "outer", code);
-    let alive = |id: &str| {
-        let rows = ls(&env);
+    let listed_alive = |id: &str| {
+        let rows = ls_json(&env);
         rows.iter().any(|r| r["id"] == id && r["alive"] == true)
     };
     wait_for(30, "the inner session's output", || {
-        env.looop(&["log", "inner"]).stdout.starts_with(b"inner-up")
+        env.run(&["log", "inner"]).stdout.starts_with(b"inner-up")
     });
     let inner_sup = supervisor_pid(&env, "inner");
 
     env.ok(&["kill", "outer", "--grace", "1"], 0);
-    assert!(!alive("outer"));
-    assert!(!pid_dead(inner_sup), "the inner supervisor was killed");
-    assert!(alive("inner"), "the inner session died with the outer one");
+    assert!(!listed_alive("outer"));
+    assert!(alive(inner_sup), "the inner supervisor was killed");
+    assert!(
+        listed_alive("inner"),
+        "the inner session died with the outer one"
+    );
     env.ok(&["kill", "inner", "--grace", "0"], 0);
 }
 
@@ -588,7 +555,7 @@ fn read_only_data_dir_mid_run_fails_clearly_and_recovers() {
     assert_intact(&env.data);
 
     // A beat started while read-only fails at once, clearly.
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -694,7 +661,7 @@ fn write_atomic(path: &Path, text: &str) {
 /// goal, the beat's scratch, a claim, nor a worker's prompt file.
 #[test]
 fn a_failed_replace_leaves_no_temp_file() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let block = |rel: &str| std::fs::create_dir_all(env.data.join(rel)).unwrap();
     let assert_failed_clean = |out: std::process::Output, targets: &[&str]| {
         assert_eq!(out.status.code(), Some(1), "{}", show(&out));
@@ -709,25 +676,25 @@ fn a_failed_replace_leaves_no_temp_file() {
     // Sensing: the snapshot (the beat's scratch writer).
     env.sensor("probe", "#!/bin/sh\necho '{\"signal\":1}'\n");
     block("snapshots/probe.json");
-    assert_failed_clean(env.looop(&["tick"]), &["snapshots/probe.json"]);
+    assert_failed_clean(env.run(&["tick"]), &["snapshots/probe.json"]);
     std::fs::remove_dir(env.data.join("snapshots/probe.json")).unwrap();
 
     // Acting: the goal (the fsyncing writer); then the beat's state.
     block("goals/g.md");
     block(".state.json");
     env.answer(r#"{"move":"write_goal","id":"g","body":"b","journal":"j"}"#);
-    assert_failed_clean(env.looop(&["tick"]), &["goals/g.md", ".state.json"]);
+    assert_failed_clean(env.run(&["tick"]), &["goals/g.md", ".state.json"]);
 
     // A claim taken over from a "claim" that is a directory.
     block("claims/job.json");
-    let out = env.looop(&["claim", "job", "--session", "looop-a"]);
+    let out = env.run(&["claim", "job", "--session", "looop-a"]);
     assert_failed_clean(out, &["claims/job.json"]);
 
     // A worker's prompt file (the supervisor's private writer).
     block("prompts/looop-w.md");
-    let out = env.looop(&["start-session", "w", "task", "fake"]);
+    let out = env.run(&["start-session", "w", "task", "fake"]);
     assert_failed_clean(out, &["prompts/looop-w.md"]);
-    assert!(row(&env, "w").is_none(), "nothing was started");
+    assert!(row_json(&env, "w").is_none(), "nothing was started");
 }
 
 /// Every `*.tmp` file under `dir`.

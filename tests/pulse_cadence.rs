@@ -1,15 +1,15 @@
 //! `looop run`: beats on a cadence, the move's one-shot `next_interval`,
 //! SIGTERM/SIGINT between beats and during a runner call; `run <goal>`.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+use support::*;
 
 /// Spawn `looop run` with its stdout lines arriving on a channel.
-fn spawn_run(env: &Env) -> (Child, mpsc::Receiver<String>) {
+fn spawn_run(env: &Profile) -> (Child, mpsc::Receiver<String>) {
     let mut child = env
         .cmd(&["run"])
         .stdout(Stdio::piped())
@@ -70,7 +70,7 @@ fn wait_exit(mut child: Child, secs: u64) -> std::process::ExitStatus {
 
 #[test]
 fn run_uses_next_interval_once_then_interval_and_stops_on_sigterm() {
-    let env = Env::new("interval = 3000");
+    let env = Profile::fake_ai("interval = 3000");
     env.answer_n(1, r#"{"move":"noop","journal":"soon","next_interval":5}"#);
     env.answer(&noop("quiet"));
     let (child, rx) = spawn_run(&env);
@@ -88,7 +88,7 @@ fn run_uses_next_interval_once_then_interval_and_stops_on_sigterm() {
 
 #[test]
 fn sigterm_during_a_runner_call_kills_the_runner_and_exits_zero() {
-    let env = Env::new("interval = 3000");
+    let env = Profile::fake_ai("interval = 3000");
     std::fs::write(env.ai.join("hold"), "").unwrap();
     let (child, _rx) = spawn_run(&env);
     wait_for(20, "the runner to start", || {
@@ -102,13 +102,13 @@ fn sigterm_during_a_runner_call_kills_the_runner_and_exits_zero() {
     term(&child);
     let status = wait_exit(child, 10);
     assert_eq!(status.code(), Some(0));
-    wait_for(5, "the runner to die", || pid_dead(pid));
+    wait_for(5, "the runner to die", || !alive(pid));
     assert!(env.journal().is_empty());
 }
 
 #[test]
 fn failures_back_off() {
-    let env = Env::new("interval = 7");
+    let env = Profile::fake_ai("interval = 7");
     std::fs::write(env.ai.join("exit"), "9").unwrap();
     let (child, rx) = spawn_run(&env);
     expect_line(&rx, "next beat in 7s", 20);
@@ -119,7 +119,7 @@ fn failures_back_off() {
 
 #[test]
 fn run_goal_is_focused_and_never_skipped() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("focused"));
     env.ok(&["run", "setup"], 0);
     env.ok(&["run", "setup"], 0);
@@ -127,7 +127,7 @@ fn run_goal_is_focused_and_never_skipped() {
     assert!(env.prompt(2).contains("## FOCUS"));
     assert!(env.prompt(2).contains("`setup`"));
 
-    let out = env.looop(&["run", "nope"]);
+    let out = env.run(&["run", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -136,7 +136,7 @@ fn run_goal_is_focused_and_never_skipped() {
     );
 
     for bad in ["../x", "goals/setup", "/etc/passwd"] {
-        let out = env.looop(&["run", bad]);
+        let out = env.run(&["run", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", show(&out));
     }
     assert_eq!(env.calls(), 2);
@@ -144,7 +144,7 @@ fn run_goal_is_focused_and_never_skipped() {
 
 #[test]
 fn sigterm_while_sensing_ends_the_sensors_and_exits_zero() {
-    let env = Env::new("interval = 3000");
+    let env = Profile::fake_ai("interval = 3000");
     let pidfile = env.tmp.path().join("sensor.pid");
     env.sensor(
         "slow",
@@ -166,6 +166,6 @@ fn sigterm_while_sensing_ends_the_sensors_and_exits_zero() {
         started.elapsed() < Duration::from_secs(5),
         "did not wait for the sensor timeout"
     );
-    assert!(pid_dead(pid), "the sensor outlived the pulse");
+    assert!(!alive(pid), "the sensor outlived the pulse");
     assert_eq!(env.calls(), 0, "an interrupted beat asks no AI");
 }

@@ -1,11 +1,11 @@
 //! Memory is git: an acting beat commits policy files and the journal with
 //! the journal line as the message; scratch never; `git_commit = false` off.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
 use std::process::Command;
+use support::*;
 
-fn git(env: &Env, args: &[&str]) -> String {
+fn git(env: &Profile, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(&env.data)
@@ -23,10 +23,10 @@ fn git(env: &Env, args: &[&str]) -> String {
 
 #[test]
 fn acting_beat_is_committed() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     git(&env, &["init", "-q"]);
     env.answer(r##"{"move":"write_playbook","body":"# Rules v2\n","journal":"tighter rules"}"##);
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{}",
@@ -62,7 +62,7 @@ fn acting_beat_is_committed() {
 
 #[test]
 fn git_commit_false_turns_it_off() {
-    let env = Env::new("git_commit = false");
+    let env = Profile::fake_ai("git_commit = false");
     git(&env, &["init", "-q"]);
     env.answer(&noop("x"));
     env.ok(&["tick"], 0);

@@ -2,16 +2,16 @@
 //! replayed by a script runner are metered into the ledger; a reached daily
 //! budget skips the AI call; a claude `is_error` result fails the beat.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
+use support::*;
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A profile whose runner `replay` prints a recorded stream.
-fn replaying(extra: &str, file: &str) -> Env {
-    let env = Env::with_tables(extra, "");
+fn replaying(extra: &str, file: &str) -> Profile {
+    let env = Profile::fake_ai_with(extra, "");
     env.use_runner(
         "replay",
         &format!(
@@ -22,7 +22,7 @@ fn replaying(extra: &str, file: &str) -> Env {
     env
 }
 
-fn ledger(env: &Env) -> Vec<serde_json::Value> {
+fn ledger(env: &Profile) -> Vec<serde_json::Value> {
     env.file("cost.jsonl")
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -66,7 +66,7 @@ fn pi_stream_is_metered_and_run_goal_is_kind_goal() {
 
 #[test]
 fn reached_budget_skips_the_ai() {
-    let env = Env::new("daily_budget_usd = 0.05");
+    let env = Profile::fake_ai("daily_budget_usd = 0.05");
     env.answer(&noop("should not run"));
     env.ok(&["_cost", "session", "w1", "claude", "0.06"], 0);
     let out = env.ok(&["tick"], 0);
@@ -83,9 +83,9 @@ fn reached_budget_skips_the_ai() {
 
 #[test]
 fn claude_error_result_fails_the_beat() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(r#"{"type":"result","subtype":"error_max_turns","is_error":true,"result":"{\"move\":\"noop\",\"journal\":\"x\"}","total_cost_usd":0.5}"#);
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("error_max_turns"));
     assert!(env.journal().is_empty());
@@ -95,7 +95,7 @@ fn claude_error_result_fails_the_beat() {
 
 #[test]
 fn claude_stream_result_is_the_final_answer() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     // Moves in earlier stream lines (tool use, thinking) do not count.
     let lines = [
         r#"{"type":"system","subtype":"init"}"#,

@@ -2,17 +2,17 @@
 //! the real binary; invalid and refused moves fail the beat and execute
 //! nothing; LAST FAILURE reaches the next prompt.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
+use support::*;
 
 /// A beat happens only when the world changed: poke a goal between ticks.
-fn poke(env: &Env, n: usize) {
+fn poke(env: &Profile, n: usize) {
     env.write("goals/poke.md", &format!("poke {n}\n"));
 }
 
 #[test]
 fn file_moves_are_executed_and_journalled() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(r##"thinking... {"move":"write_goal","id":"ship","body":"# Ship it\n","journal":"new goal\nfrom the AI"}"##);
     let out = env.ok(&["tick"], 0);
     assert!(
@@ -78,7 +78,7 @@ fn file_moves_are_executed_and_journalled() {
 
 #[test]
 fn run_move_keeps_output_and_journals_exit_status() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(r#"{"move":"run","command":"echo hello from run; pwd; exit 3","journal":"try it"}"#);
     let out = env.ok(&["tick"], 0);
     let j = env.journal();
@@ -109,13 +109,13 @@ fn run_move_keeps_output_and_journals_exit_status() {
 
 #[test]
 fn tripwire_refuses_destructive_run() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let marker = env.tmp.path().join("ran");
     env.answer(&format!(
         r#"{{"move":"run","command":"touch {} && sudo rm -rf ~","journal":"cleanup"}}"#,
         marker.display()
     ));
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("tripwire"),
@@ -133,7 +133,7 @@ fn tripwire_refuses_destructive_run() {
 
 #[test]
 fn ask_human_is_surfaced_until_the_next_acting_beat() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(r#"{"move":"ask_human","message":"Deploy 1.2 now?","journal":"needs a yes"}"#);
     let out = env.ok(&["tick"], 0);
     assert!(
@@ -160,7 +160,7 @@ fn ask_human_is_surfaced_until_the_next_acting_beat() {
 
 #[test]
 fn invalid_moves_fail_the_beat_and_execute_nothing() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let cases = [
         ("no move at all, just prose", "no JSON object"),
         (r#"{"move":"teleport","journal":"x"}"#, "unknown variant"),
@@ -187,7 +187,7 @@ fn invalid_moves_fail_the_beat_and_execute_nothing() {
     ];
     for (i, (answer, reason)) in cases.iter().enumerate() {
         env.answer(answer);
-        let out = env.looop(&["tick"]);
+        let out = env.run(&["tick"]);
         assert_eq!(out.status.code(), Some(1), "{answer}\n{}", show(&out));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -220,7 +220,7 @@ fn invalid_moves_fail_the_beat_and_execute_nothing() {
 
 #[test]
 fn garbage_next_interval_is_ignored_and_said() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(r#"{"move":"noop","journal":"x","next_interval":"whenever"}"#);
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("next_interval \"whenever\" ignored"), "{out}");

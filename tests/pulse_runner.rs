@@ -1,12 +1,12 @@
 //! The tick AI call: one beat at a time, failures, retries, timeouts,
 //! `{{prompt_file}}`, runs kept.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
+use support::*;
 
 #[test]
 fn five_concurrent_ticks_one_runs_four_are_busy() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("only one"));
     std::fs::write(env.ai.join("hold"), "").unwrap();
     let first = env.spawn_quiet(&["tick"]);
@@ -34,10 +34,10 @@ fn five_concurrent_ticks_one_runs_four_are_busy() {
 
 #[test]
 fn failed_runner_fails_the_beat_and_is_asked_again() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     std::fs::write(env.ai.join("exit-1"), "1").unwrap();
     env.answer(&noop("second time lucky"));
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("runner exited with status 1"));
     assert!(
@@ -55,7 +55,7 @@ fn failed_runner_fails_the_beat_and_is_asked_again() {
 
 #[test]
 fn transient_failures_are_retried_within_the_beat() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer_n(1, "API Error: Rate limit exceeded\n");
     std::fs::write(env.ai.join("exit-1"), "1").unwrap();
     env.answer_n(2, "Overloaded, try later\n");
@@ -67,10 +67,10 @@ fn transient_failures_are_retried_within_the_beat() {
     assert_eq!(env.journal().len(), 1);
 
     // Attempts are bounded: 1 + 2 retries, then the beat fails.
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer("rate limit\n");
     std::fs::write(env.ai.join("exit"), "1").unwrap();
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(env.calls(), 3);
     assert!(
@@ -80,21 +80,21 @@ fn transient_failures_are_retried_within_the_beat() {
     );
 
     // A non-transient failure is not retried.
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer("syntax error in your soul\n");
     std::fs::write(env.ai.join("exit"), "2").unwrap();
-    assert_eq!(env.looop(&["tick"]).status.code(), Some(1));
+    assert_eq!(env.run(&["tick"]).status.code(), Some(1));
     assert_eq!(env.calls(), 1);
 }
 
 #[test]
 fn runner_not_found_is_a_failed_beat_with_the_message() {
-    let env = Env::with_tables("", "");
+    let env = Profile::fake_ai_with("", "");
     env.use_runner(
         "ghost",
         "\n[runners.ghost]\ntick = \"no-such-agent-cli -p\"\ninteractive = \"x {{prompt_file}}\"\n",
     );
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -106,14 +106,14 @@ fn runner_not_found_is_a_failed_beat_with_the_message() {
 
 #[test]
 fn hanging_runner_times_out_with_its_group() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let text = std::fs::read_to_string(&env.config)
         .unwrap()
         .replace("tick_timeout = 20", "tick_timeout = 1");
     std::fs::write(&env.config, text).unwrap();
     std::fs::write(env.ai.join("hold"), "").unwrap();
     let started = std::time::Instant::now();
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(
@@ -126,12 +126,12 @@ fn hanging_runner_times_out_with_its_group() {
         .trim()
         .parse()
         .unwrap();
-    wait_for(5, "the hung runner to die", || pid_dead(pid));
+    wait_for(5, "the hung runner to die", || !alive(pid));
 }
 
 #[test]
 fn prompt_file_placeholder_and_live_gutter() {
-    let env = Env::with_tables("", "");
+    let env = Profile::fake_ai_with("", "");
     env.use_runner("file", "\n[runners.file]\ntick = \"cp {{prompt_file}} \\\"$LOOOP_DATA_DIR/seen.md\\\"; echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"read the file\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n");
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("│ {\"move\""), "{out}");
@@ -141,7 +141,7 @@ fn prompt_file_placeholder_and_live_gutter() {
 
 #[test]
 fn only_the_newest_fifty_runs_are_kept() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     for i in 0..55 {
         std::fs::create_dir_all(env.data.join(format!("runs/20000101T0000{i:02}.000Z-1"))).unwrap();
     }
@@ -157,20 +157,20 @@ fn only_the_newest_fifty_runs_are_kept() {
 
 #[test]
 fn runner_that_ignores_a_big_prompt_on_stdin_is_fine() {
-    let env = Env::with_tables("", "");
+    let env = Profile::fake_ai_with("", "");
     env.use_runner("deaf", "\n[runners.deaf]\ntick = \"echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"did not read\\\"}'\"\ninteractive = \"x {{prompt_file}}\"\n");
     // A prompt far beyond a pipe's buffer.
     for i in 0..40 {
         env.write(&format!("goals/g{i}.md"), &"words ".repeat(700));
     }
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert!(env.journal()[0].contains("noop: did not read"));
 }
 
 #[test]
 fn a_crashed_beat_leaves_no_stale_lock() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("after the crash"));
     std::fs::write(env.ai.join("hold"), "").unwrap();
     let mut first = env.spawn_quiet(&["tick"]);

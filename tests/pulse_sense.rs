@@ -2,16 +2,16 @@
 //! hung sensor's whole process group, intervals, and when the AI is (not)
 //! called.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
+use support::*;
 
-fn reading(env: &Env, name: &str) -> serde_json::Value {
+fn reading(env: &Profile, name: &str) -> serde_json::Value {
     serde_json::from_str(&env.file(&format!("snapshots/{name}.json"))).unwrap()
 }
 
 #[test]
 fn unchanged_world_calls_no_ai_and_detail_changes_do_not_count() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("looked"));
     let counter = env.tmp.path().join("n");
     env.sensor(
@@ -53,7 +53,7 @@ fn unchanged_world_calls_no_ai_and_detail_changes_do_not_count() {
 
 #[test]
 fn sensor_failures_become_error_readings() {
-    let env = Env::with_tables("", "").reconfigure_sensors(3, 100);
+    let env = Profile::fake_ai_with("", "").reconfigure_sensors(3, 100);
     env.answer(&noop("saw errors"));
     env.sensor("good", "#!/bin/sh\necho '{\"signal\": 1}'\n");
     env.sensor("notjson", "#!/bin/sh\necho 'hello world'\n");
@@ -95,7 +95,7 @@ fn sensor_failures_become_error_readings() {
 
 #[test]
 fn hung_sensor_dies_with_its_grandchildren() {
-    let env = Env::new("").reconfigure_sensors(1, 8192);
+    let env = Profile::fake_ai("").reconfigure_sensors(1, 8192);
     env.answer(&noop("x"));
     let pidfile = env.tmp.path().join("grandchild");
     env.sensor(
@@ -117,9 +117,9 @@ fn hung_sensor_dies_with_its_grandchildren() {
         .unwrap();
     // Dead by the time the beat is over, not at some later point.
     assert!(
-        pid_dead(pid) || {
+        !alive(pid) || {
             std::thread::sleep(std::time::Duration::from_millis(100));
-            pid_dead(pid)
+            !alive(pid)
         },
         "grandchild {pid} survived"
     );
@@ -127,7 +127,7 @@ fn hung_sensor_dies_with_its_grandchildren() {
 
 #[test]
 fn sensors_run_in_parallel_with_the_profile_env() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("x"));
     // Each waits for the other's marker: only parallel runs finish in time.
     let (a, b) = (env.tmp.path().join("a"), env.tmp.path().join("b"));
@@ -148,7 +148,7 @@ fn sensors_run_in_parallel_with_the_profile_env() {
 
 /// A sensor `name` declaring `interval` that prints `{"signal": signal}`;
 /// returns how to count its runs so far.
-fn interval_sensor(env: &Env, name: &str, interval: u32, signal: &str) -> impl Fn() -> usize {
+fn interval_sensor(env: &Profile, name: &str, interval: u32, signal: &str) -> impl Fn() -> usize {
     let counter = env.tmp.path().join(format!("{name}.runs"));
     env.sensor(
         name,
@@ -166,7 +166,7 @@ fn interval_sensor(env: &Env, name: &str, interval: u32, signal: &str) -> impl F
 
 #[test]
 fn interval_sensors_rerun_only_when_stale() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("x"));
     let runs = interval_sensor(&env, "slow", 3600, "s");
     env.ok(&["tick"], 0);
@@ -179,7 +179,7 @@ fn interval_sensors_rerun_only_when_stale() {
 /// but must still count as fresh: the interval runs from the latest run.
 #[test]
 fn an_unchanged_rerun_restarts_the_interval() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("x"));
     let runs = interval_sensor(&env, "steady", 2, "same");
     env.ok(&["tick"], 0);
@@ -200,7 +200,7 @@ fn an_unchanged_rerun_restarts_the_interval() {
 /// more than the beat's own work) yet `status` still tells the latest one.
 #[test]
 fn a_repeated_unchanged_beat_still_dates_the_last_beat() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("x"));
     env.ok(&["tick"], 0);
     env.ok(&["tick"], 0);
@@ -229,7 +229,7 @@ fn a_repeated_unchanged_beat_still_dates_the_last_beat() {
 
 #[test]
 fn missing_playbook_and_goals_dir_still_beat_and_say_so() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("x"));
     std::fs::remove_file(env.data.join("PLAYBOOK.md")).unwrap();
     std::fs::remove_dir_all(env.data.join("goals")).unwrap();
@@ -242,7 +242,7 @@ fn missing_playbook_and_goals_dir_still_beat_and_say_so() {
 
 #[test]
 fn huge_goal_is_capped_in_the_prompt_and_said() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     env.answer(&noop("x"));
     env.write(
         "goals/huge.md",
@@ -262,8 +262,8 @@ fn huge_goal_is_capped_in_the_prompt_and_said() {
     assert!(prompt.contains("\\## RULES"));
 }
 
-impl Env {
-    fn reconfigure_sensors(self, timeout: u64, max_bytes: usize) -> Env {
+impl Profile {
+    fn reconfigure_sensors(self, timeout: u64, max_bytes: usize) -> Profile {
         let text = std::fs::read_to_string(&self.config).unwrap();
         let text = text.replace(
             "[sensors]\ntimeout = 5",

@@ -2,9 +2,9 @@
 //! kill_worker moves, claims reaped when their worker ends, the idle flag,
 //! NEEDS YOU, tmux surfacing against a private tmux server, notify, up/down.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
 use std::process::Command;
+use support::*;
 
 #[test]
 fn start_worker_and_kill_worker_moves() {
@@ -18,7 +18,7 @@ fn start_worker_and_kill_worker_moves() {
     assert!(out.status.success(), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("started looop-fixer"));
     assert!(env.journal()[0].contains("start_worker fixer: CI is red"));
-    let r = row(&env, "fixer").expect("worker on disk");
+    let r = row_json(&env, "fixer").expect("worker on disk");
     assert_eq!(r["alive"], true);
     // The worker's prompt file carries the task.
     let prompts = std::fs::read_dir(env.data.join("prompts")).unwrap().count();
@@ -26,14 +26,14 @@ fn start_worker_and_kill_worker_moves() {
 
     // A second start of the same id is refused: a failed beat, nothing journalled.
     env.write("goals/poke.md", "1\n");
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert_eq!(env.journal().len(), 1);
 
     env.ok(&["claim", "build", "--session", "looop-fixer"], 0);
     env.answer(r#"{"move":"kill_worker","id":"fixer","journal":"done"}"#);
     env.ok(&["tick"], 0);
-    assert_eq!(row(&env, "fixer").unwrap()["alive"], false);
+    assert_eq!(row_json(&env, "fixer").unwrap()["alive"], false);
     assert!(env.journal()[1].contains("kill_worker fixer: done"));
     assert!(
         !env.data.join("claims/build.json").exists(),
@@ -43,7 +43,7 @@ fn start_worker_and_kill_worker_moves() {
     // Unknown worker: a failed beat.
     env.answer(r#"{"move":"kill_worker","id":"ghost","journal":"x"}"#);
     env.write("goals/poke.md", "2\n");
-    assert_eq!(env.looop(&["tick"]).status.code(), Some(1));
+    assert_eq!(env.run(&["tick"]).status.code(), Some(1));
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn claims_of_ended_workers_are_reaped_and_workers_are_in_the_world() {
         "a live session's claim lives with the session"
     );
     wait_for(30, "the worker to end", || {
-        row(&env, "short").is_some_and(|r| r["alive"] == false)
+        row_json(&env, "short").is_some_and(|r| r["alive"] == false)
     });
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("claim job dropped"), "{out}");
@@ -194,7 +194,7 @@ fn silent_worker_gets_the_idle_flag() {
         let out = env.ok(&["tick"], 0);
         out.contains("idle")
     });
-    let r = row(&env, "quiet").unwrap();
+    let r = row_json(&env, "quiet").unwrap();
     assert_eq!(r["flagged"], true);
     assert!(r["note"].as_str().unwrap().contains("stuck?"), "{r}");
 }
@@ -211,21 +211,21 @@ fn up_down_and_status() {
     // The pulse beats on its own.
     wait_for(30, "the pulse's first beat", || env.journal().len() == 1);
     // The pulse is not a worker.
-    assert!(ls(&env).iter().all(|r| r["id"] != "pulse"));
+    assert!(ls_json(&env).iter().all(|r| r["id"] != "pulse"));
     start_worker(&env, "w1", "sleep 300");
     env.ok(&["down"], 0);
     let status: serde_json::Value =
         serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap();
     assert_eq!(status["pulse"]["up"], false);
     assert_eq!(
-        row(&env, "w1").unwrap()["alive"],
+        row_json(&env, "w1").unwrap()["alive"],
         true,
         "down leaves workers running"
     );
     assert_eq!(status["workers"][0]["id"], "w1");
     env.ok(&["up"], 0);
     env.ok(&["down", "--all"], 0);
-    assert_eq!(row(&env, "w1").unwrap()["alive"], false);
+    assert_eq!(row_json(&env, "w1").unwrap()["alive"], false);
     let status: serde_json::Value =
         serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap();
     assert_eq!(status["pulse"]["up"], false);
@@ -262,7 +262,7 @@ fn twenty_live_workers_race_for_one_claim_and_one_wins() {
         }
     }
     // A live owner's claim is not taken over, and survives a beat.
-    let out = env.looop(&["claim", "deploy", "--session", "looop-latecomer"]);
+    let out = env.run(&["claim", "deploy", "--session", "looop-latecomer"]);
     assert_eq!(out.status.code(), Some(1));
     env.answer(&noop("x"));
     env.ok(&["tick"], 0);
@@ -287,11 +287,11 @@ fn a_worker_whose_supervisor_died_reads_lost_and_loses_its_claims() {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    wait_for(10, "the supervisor to die", || pid_dead(sup));
+    wait_for(10, "the supervisor to die", || !alive(sup));
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("claim db dropped"), "{out}");
     assert!(!env.data.join("claims/db.json").exists());
-    assert_eq!(row(&env, "doomed").unwrap()["state"], "lost");
+    assert_eq!(row_json(&env, "doomed").unwrap()["state"], "lost");
     assert!(
         env.prompt(2).contains("worker doomed: running -> lost"),
         "{}",
@@ -308,12 +308,12 @@ fn housekeeping_prunes_finished_sessions_past_the_retention() {
     start_worker(&env, "brief", "exit 3");
     start_worker(&env, "stays", "sleep 300");
     wait_for(30, "the brief worker to end", || {
-        row(&env, "brief").is_some_and(|r| r["alive"] == false)
+        row_json(&env, "brief").is_some_and(|r| r["alive"] == false)
     });
     env.ok(&["tick"], 0);
-    assert!(row(&env, "brief").is_none(), "finished session pruned");
+    assert!(row_json(&env, "brief").is_none(), "finished session pruned");
     assert_eq!(
-        row(&env, "stays").unwrap()["alive"],
+        row_json(&env, "stays").unwrap()["alive"],
         true,
         "live sessions are never pruned"
     );

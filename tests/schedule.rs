@@ -2,21 +2,26 @@
 //! against a fake `crontab` on PATH (a script keeping the crontab in a file)
 //! and, where Debian's `crontab` is installed, against the real one.
 
-mod common;
-use common::*;
+mod support;
+use std::ops::Deref;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use support::*;
 
 const LOOOP: &str = env!("CARGO_BIN_EXE_looop");
 
 /// A temp profile plus a bin dir that goes first on PATH.
 struct Env {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-    data: PathBuf,
-    config: PathBuf,
+    profile: Profile,
     bin: PathBuf,
+}
+
+impl Deref for Env {
+    type Target = Profile;
+    fn deref(&self) -> &Profile {
+        &self.profile
+    }
 }
 
 impl Env {
@@ -26,23 +31,24 @@ impl Env {
 
     fn named(data_name: &str) -> Env {
         let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().to_path_buf();
-        let bin = root.join("bin");
+        let data = tmp.path().join(data_name);
+        let profile = Profile::in_dir(tmp, data);
+        let bin = profile.tmp.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
-        Env {
-            data: root.join(data_name),
-            config: root.join("config.toml"),
-            bin,
-            root,
-            _tmp: tmp,
-        }
+        Env { profile, bin }
     }
 
-    /// A second profile sharing this one's bin dir (and so its fake crontab).
+    /// The temp dir holding the config, the data dir and the bin dir.
+    fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// A second profile sharing this one's bin dir (and so its fake
+    /// crontab), its data dir `data_name` beside this one's.
     fn sibling(&self, data_name: &str) -> Env {
         let mut other = Env::new();
         other.bin = self.bin.clone();
-        other.data = self.root.join(data_name);
+        other.profile.data = self.root().join(data_name);
         other
     }
 
@@ -51,12 +57,8 @@ impl Env {
     }
 
     fn looop(&self, args: &[&str]) -> Output {
-        Command::new(LOOOP)
-            .args(args)
-            .env("LOOOP_DATA_DIR", &self.data)
-            .env("LOOOP_CONFIG", &self.config)
+        self.cmd(args)
             .env("PATH", self.path_var())
-            .stdin(Stdio::null())
             .output()
             .unwrap()
     }
@@ -70,7 +72,7 @@ impl Env {
     /// A `crontab` that keeps the crontab in `<root>/crontab.txt` and says
     /// "no crontab for <user>" (status 1) while there is none, like cron's.
     fn fake_crontab(&self) -> PathBuf {
-        let store = self.root.join("crontab.txt");
+        let store = self.root().join("crontab.txt");
         self.script(
             "crontab",
             &format!(
@@ -95,17 +97,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_status(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "status\nstdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
 }
 
 fn ours<'a>(crontab: &'a str, data: &Path) -> Vec<&'a str> {
@@ -382,7 +373,7 @@ fn failing_or_missing_crontab_changes_nothing() {
         .args(["schedule", "cron", "--install"])
         .env("LOOOP_DATA_DIR", &env.data)
         .env("LOOOP_CONFIG", &env.config)
-        .env("PATH", env.root.join("nowhere"))
+        .env("PATH", env.root().join("nowhere"))
         .output()
         .unwrap();
     assert_status(&o, 1);
@@ -414,8 +405,8 @@ fn cron_line_runs_under_a_bare_environment() {
         .arg("-c")
         .arg(&command)
         .env_clear()
-        .env("HOME", &env.root)
-        .current_dir(&env.root)
+        .env("HOME", env.root())
+        .current_dir(env.root())
         .output()
         .unwrap();
     // The beat's own outcome is the pulse's business; what matters here is
@@ -427,7 +418,7 @@ fn cron_line_runs_under_a_bare_environment() {
         "the beat wrote to tick.log (command: {command})"
     );
     assert!(
-        !env.root.join("it's 100").exists(),
+        !env.root().join("it's 100").exists(),
         "no stray file from a broken quote"
     );
 }
@@ -466,7 +457,7 @@ fn launchd_plist_is_valid_and_complete() {
         println!("skipped the plistlib parse: python3 is not installed");
         return;
     }
-    let file = env.root.join("job.plist");
+    let file = env.root().join("job.plist");
     std::fs::write(&file, &plist).unwrap();
     let check = Command::new("python3")
         .arg("-c")
@@ -509,7 +500,7 @@ fn systemd_units_are_complete_and_verify_clean() {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
     // Split at the `# file:` headers into real unit files.
-    let dir = env.root.join("units");
+    let dir = env.root().join("units");
     std::fs::create_dir(&dir).unwrap();
     let mut files = Vec::new();
     let mut current: Option<(PathBuf, String)> = None;

@@ -1,17 +1,16 @@
 //! `looop start-session`: the worker's prompt file and environment, and
 //! every refusal (status 1, nothing started).
 
-#[path = "support/supervisor.rs"]
 mod support;
 
 use std::io::Write;
 use std::process::Stdio;
-use support::{Profile, show};
+use support::*;
 
 #[test]
 fn prints_how_to_attach_and_writes_the_worker_contract() {
-    let p = Profile::new();
-    let out = p.ok(&["start-session", "w1", "fix the flaky test"]);
+    let p = Profile::shells("");
+    let out = p.ok(&["start-session", "w1", "fix the flaky test"], 0);
     assert!(out.starts_with("started looop-w1\n"), "{out}");
     assert!(out.contains("looop attach w1"), "{out}");
     let prompt_file = p.data.join("prompts/looop-w1.md");
@@ -40,7 +39,7 @@ fn prints_how_to_attach_and_writes_the_worker_contract() {
 
 #[test]
 fn worker_environment_and_cwd() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd(
         "envy",
         "echo \"bin=$LOOOP_BIN sid=$LOOOP_SESSION_ID cfg=$LOOOP_CONFIG cwd=$PWD\"; exit 0",
@@ -59,7 +58,7 @@ fn worker_environment_and_cwd() {
 
 #[test]
 fn prompt_from_stdin() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let mut child = p
         .cmd(&["start-session", "stdin", "-"])
         .stdin(Stdio::piped())
@@ -82,7 +81,7 @@ fn prompt_from_stdin() {
 /// empty prompt, and start nothing.
 #[test]
 fn a_prompt_that_is_not_text_is_refused() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let mut child = p
         .cmd(&["start-session", "bin", "-"])
         .stdin(Stdio::piped())
@@ -104,7 +103,7 @@ fn a_prompt_that_is_not_text_is_refused() {
 
 #[test]
 fn duplicate_live_id_is_refused() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("dup");
     let pid = p.row("dup").unwrap().pid;
     let out = p.run(&["start-session", "looop-dup", "again"]);
@@ -121,7 +120,7 @@ fn duplicate_live_id_is_refused() {
 
 #[test]
 fn max_workers_is_enforced() {
-    let p = Profile::with_config("max_workers = 2");
+    let p = Profile::shells("max_workers = 2");
     p.start_bash("m1");
     p.start_bash("m2");
     let out = p.run(&["start-session", "m3", "one too many"]);
@@ -133,13 +132,13 @@ fn max_workers_is_enforced() {
     );
     assert!(p.row("m3").is_none(), "nothing started");
     // Finished workers do not count.
-    p.ok(&["kill", "m2", "--grace", "0"]);
+    p.ok(&["kill", "m2", "--grace", "0"], 0);
     p.start_bash("m3");
 }
 
 #[test]
 fn unknown_runner_is_refused_and_starts_nothing() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let out = p.run(&["start-session", "r1", "task", "nosuchrunner"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(
@@ -156,7 +155,7 @@ fn unknown_runner_is_refused_and_starts_nothing() {
 /// the ended session stays to read. A program on PATH costs no wait.
 #[test]
 fn a_runner_whose_program_is_missing_fails_the_start() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let mut config = std::fs::read_to_string(&p.config).unwrap();
     config.push_str("[runners.ghost]\ntick = \"cat\"\n");
     config.push_str("interactive = \"no-such-agent-cli-x {{prompt_file}}\"\n");
@@ -175,7 +174,7 @@ fn a_runner_whose_program_is_missing_fails_the_start() {
 
 #[test]
 fn the_pulse_id_and_empty_prompts_are_refused() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     assert_eq!(
         p.run(&["start-session", "pulse", "x"]).status.code(),
         Some(1)
@@ -187,7 +186,7 @@ fn the_pulse_id_and_empty_prompts_are_refused() {
 
 #[test]
 fn a_launch_that_cannot_start_reads_failed_not_running() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     // No bash on PATH: the supervisor cannot start the worker.
     let out = p
         .cmd(&["start-session", "nobash", "task"])
@@ -211,7 +210,7 @@ fn a_launch_that_cannot_start_reads_failed_not_running() {
 
 #[test]
 fn the_supervisor_keeps_none_of_the_callers_pipes() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     // fd 5 is the command substitution's pipe, inherited without CLOEXEC: a
     // supervisor that kept it would hold `$(...)` open for its whole life.
     let script = format!(

@@ -3,14 +3,13 @@
 //! on re-attach, two attachers at once, the worker's exit status, and the
 //! refusal without a terminal.
 
-#[path = "support/supervisor.rs"]
 mod support;
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{DEADLINE, Profile, show, wait_for};
+use support::*;
 
 /// `looop attach` running in a PTY the test controls.
 struct Term {
@@ -70,10 +69,14 @@ impl Term {
     }
 
     fn wait_after(&self, mark: usize, needle: &str) {
-        wait_for(&format!("{needle:?} on the attached terminal"), || {
-            let s = self.screen.lock().unwrap();
-            String::from_utf8_lossy(&s[mark.min(s.len())..]).contains(needle)
-        });
+        wait_for(
+            DEADLINE_SECS,
+            &format!("{needle:?} on the attached terminal"),
+            || {
+                let s = self.screen.lock().unwrap();
+                String::from_utf8_lossy(&s[mark.min(s.len())..]).contains(needle)
+            },
+        );
     }
 
     fn wait(&self, needle: &str) {
@@ -110,7 +113,7 @@ impl Drop for Term {
 
 #[test]
 fn type_resize_detach_reattach_and_exit_status() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("a1");
     let mut t = Term::attach(&p, "a1");
     t.keys(b"echo typed-$((3*3))\r");
@@ -129,7 +132,7 @@ fn type_resize_detach_reattach_and_exit_status() {
     // The resize reaches the worker asynchronously (SIGWINCH, then a frame):
     // ask again until the new size shows.
     let mut m = t.mark();
-    wait_for("the worker to see 33 101", || {
+    wait_for(DEADLINE_SECS, "the worker to see 33 101", || {
         let s = t.screen.lock().unwrap();
         if String::from_utf8_lossy(&s[m..]).contains("33 101") {
             return true;
@@ -162,14 +165,14 @@ fn type_resize_detach_reattach_and_exit_status() {
 
 #[test]
 fn two_attachers_see_the_same_terminal() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("shared");
     let mut one = Term::attach(&p, "shared");
     let mut two = Term::attach(&p, "shared");
     // Both are attached once each sees its own replayed prompt.
     one.wait("bash");
     two.wait("bash");
-    p.ok(&["send", "shared", "echo from-send-$((5+5))"]);
+    p.ok(&["send", "shared", "echo from-send-$((5+5))"], 0);
     one.wait("from-send-10");
     two.wait("from-send-10");
     one.keys(b"echo from-one-$((6+6))\r");
@@ -187,7 +190,7 @@ fn two_attachers_see_the_same_terminal() {
 
 #[test]
 fn attach_without_a_terminal_points_at_log() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("nt");
     let out = p.run(&["attach", "nt"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
@@ -201,7 +204,7 @@ fn attach_without_a_terminal_points_at_log() {
 
 #[test]
 fn attach_to_a_finished_session_is_refused() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd("gone", "exit 2");
     p.wait_row("gone", "exit", |r| r.state == "exited");
     let mut t = Term::attach(&p, "gone");
@@ -213,7 +216,7 @@ fn attach_to_a_finished_session_is_refused() {
 fn sigterm_ends_attach_and_restores_the_terminal() {
     // portable-pty hands out its own nix version's termios: compare bits.
     use nix::libc::{ECHO, ICANON};
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("term");
     let mut t = Term::attach(&p, "term");
     t.wait("bash");

@@ -3,22 +3,21 @@
 //! that ignores SIGTERM, one that leaves a daemon behind, 50 MB of output,
 //! a SIGKILLed supervisor, bad ids and a very long data dir.
 
-#[path = "support/supervisor.rs"]
 mod support;
 
-use support::{Profile, process_alive, read_pid, show, wait_for};
+use support::*;
 
 #[test]
 fn bash_session_send_log_kill() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("w1");
     let row = p.row("w1").expect("listed");
     assert_eq!((row.state.as_str(), row.alive), ("running", true));
     assert_eq!(row.session, "looop-w1");
     let pid = row.pid.expect("pid");
-    assert!(process_alive(pid));
+    assert!(alive(pid));
     let rows: Vec<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(&p.ok(&["ls", "--json"])).unwrap();
+        serde_json::from_str(&p.ok(&["ls", "--json"], 0)).unwrap();
     for key in [
         "id",
         "session",
@@ -39,31 +38,34 @@ fn bash_session_send_log_kill() {
     }
     // The prompt's output reaches the record within about a second.
     p.wait_row("w1", "last_output_at", |r| r.last_output_at.is_some());
-    p.ok(&["send", "w1", "echo sum=$((40+2))"]);
+    p.ok(&["send", "w1", "echo sum=$((40+2))"], 0);
     p.wait_log("w1", "sum=42");
     // The worker saw its own session id and the profile.
-    p.ok(&[
-        "send",
-        "looop-w1",
-        "echo id=$LOOOP_SESSION_ID dir=$LOOOP_DATA_DIR",
-    ]);
+    p.ok(
+        &[
+            "send",
+            "looop-w1",
+            "echo id=$LOOOP_SESSION_ID dir=$LOOOP_DATA_DIR",
+        ],
+        0,
+    );
     let log = p.wait_log("w1", "id=looop-w1 dir=");
     assert!(log.contains(&format!("dir={}", p.data.display())), "{log}");
     // -n: no Enter, so nothing runs yet.
-    p.ok(&["send", "w1", "-n", "echo no"]);
-    p.ok(&["send", "w1", "-n", "w-enter\r"]);
+    p.ok(&["send", "w1", "-n", "echo no"], 0);
+    p.ok(&["send", "w1", "-n", "w-enter\r"], 0);
     p.wait_log("w1", "now-enter");
-    let raw = p.ok(&["log", "w1", "--raw"]);
+    let raw = p.ok(&["log", "w1", "--raw"], 0);
     assert!(raw.contains("\r\n"), "raw log keeps the terminal's CRLF");
     assert!(!p.log("w1").contains('\r'));
-    let tail = p.ok(&["log", "w1", "--tail", "1"]);
+    let tail = p.ok(&["log", "w1", "--tail", "1"], 0);
     assert_eq!(tail.lines().count(), 1, "{tail:?}");
     // bash -i ignores SIGTERM, so the kill escalates after the grace.
-    let out = p.ok(&["kill", "w1", "--grace", "0.3"]);
+    let out = p.ok(&["kill", "w1", "--grace", "0.3"], 0);
     assert!(out.contains("killed looop-w1"), "{out}");
     let row = p.row("w1").unwrap();
     assert_eq!((row.state.as_str(), row.alive), ("killed", false));
-    assert!(!process_alive(pid), "the worker outlived its kill");
+    assert!(!alive(pid), "the worker outlived its kill");
     // Finished sessions stay readable.
     assert!(p.log("w1").contains("sum=42"));
     let events = std::fs::read_to_string(p.data.join("events.jsonl")).unwrap();
@@ -78,22 +80,17 @@ fn bash_session_send_log_kill() {
 /// stderr its own log, the rest its PTY, socket, pipe and session files.
 #[test]
 fn the_supervisor_is_looop_in_its_hidden_mode_and_holds_nothing_of_the_launcher() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("sup");
     let state: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(p.session_dir("sup").join("state.json")).unwrap(),
     )
     .unwrap();
-    let sup = state["supervisor_pid"].as_u64().expect("supervisor_pid") as u32;
-    let cmdline = std::fs::read(format!("/proc/{sup}/cmdline")).unwrap();
-    let argv: Vec<String> = cmdline
-        .split(|&b| b == 0)
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect();
+    let sup = state["supervisor_pid"].as_u64().expect("supervisor_pid") as i32;
+    let argv = support::procfs::cmdline(sup);
     assert_eq!(argv[0], env!("CARGO_BIN_EXE_looop"), "{argv:?}");
     assert_eq!(argv[1..3], ["_supervise", "looop-sup"], "{argv:?}");
-    for fd in std::fs::read_dir(format!("/proc/{sup}/fd")).unwrap() {
-        let target = std::fs::read_link(fd.unwrap().path()).unwrap();
+    for target in support::procfs::fd_targets(sup) {
         let t = target.to_string_lossy();
         assert!(
             t == "/dev/null"
@@ -105,12 +102,14 @@ fn the_supervisor_is_looop_in_its_hidden_mode_and_holds_nothing_of_the_launcher(
             "the supervisor holds {t}"
         );
     }
-    p.ok(&["send", "sup", "echo from-$LOOOP_SESSION_ID"]);
+    p.ok(&["send", "sup", "echo from-$LOOOP_SESSION_ID"], 0);
     p.wait_log("sup", "from-looop-sup");
-    p.ok(&["kill", "sup", "--grace", "0.3"]);
-    wait_for("the supervisor to end with its session", || {
-        !process_alive(sup)
-    });
+    p.ok(&["kill", "sup", "--grace", "0.3"], 0);
+    wait_for(
+        DEADLINE_SECS,
+        "the supervisor to end with its session",
+        || !alive(sup),
+    );
 }
 
 /// The moments right after a launch lose nothing: a SIGTERM sent to the
@@ -119,7 +118,7 @@ fn the_supervisor_is_looop_in_its_hidden_mode_and_holds_nothing_of_the_launcher(
 /// its status and output.
 #[test]
 fn nothing_is_lost_right_after_the_launch() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     for n in 0..5 {
         let id = format!("term{n}");
         p.start_bash(&id);
@@ -147,20 +146,20 @@ fn nothing_is_lost_right_after_the_launch() {
 
 #[test]
 fn exit_code_is_recorded_and_log_survives() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd("three", "echo bye-now; exit 3");
     let row = p.wait_row("three", "exited", |r| r.state == "exited");
     assert_eq!(row.exit_code, Some(3));
     assert!(!row.alive);
     assert!(p.log("three").contains("bye-now"));
-    let table = p.ok(&["ls"]);
+    let table = p.ok(&["ls"], 0);
     let line = table
         .lines()
         .find(|l| l.starts_with("three "))
         .expect(&table);
     assert!(line.contains("exited") && line.contains(" 3"), "{line}");
     // Killing a finished session changes nothing and succeeds.
-    let out = p.ok(&["kill", "three"]);
+    let out = p.ok(&["kill", "three"], 0);
     assert!(out.contains("already ended"), "{out}");
     assert_eq!(p.row("three").unwrap().exit_code, Some(3));
     // A finished session of the same name is replaced by a new start.
@@ -176,19 +175,19 @@ fn exit_code_is_recorded_and_log_survives() {
 
 #[test]
 fn python_repl() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd("py", "exec python3 -i -q");
     p.wait_log("py", ">>>");
-    p.ok(&["send", "py", "print(6 * 7, 'from-python')"]);
+    p.ok(&["send", "py", "print(6 * 7, 'from-python')"], 0);
     p.wait_log("py", "42 from-python");
-    p.ok(&["send", "py", "raise SystemExit(5)"]);
+    p.ok(&["send", "py", "raise SystemExit(5)"], 0);
     let row = p.wait_row("py", "python exit", |r| r.state == "exited");
     assert_eq!(row.exit_code, Some(5));
 }
 
 #[test]
 fn kill_escalates_and_takes_the_daemon_with_it() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let pids = p.tmp.path().join("daemon.pid");
     let code = format!(
         "trap 'echo got-term' TERM; (trap '' TERM HUP; exec sleep 600) & echo $! > {}; echo ready; while :; do sleep 0.1; done",
@@ -197,21 +196,21 @@ fn kill_escalates_and_takes_the_daemon_with_it() {
     p.start_cmd("stubborn", &code);
     p.wait_log("stubborn", "ready");
     let daemon = read_pid(&pids).expect("daemon pid");
-    assert!(process_alive(daemon));
+    assert!(alive(daemon));
     let out = p.run(&["kill", "stubborn", "--grace", "0.5"]);
     assert!(out.status.success(), "{}", show(&out));
     let row = p.row("stubborn").unwrap();
     assert_eq!(row.state, "killed");
     assert_eq!(row.exit_code, Some(137), "SIGKILL after the grace");
-    wait_for("the daemon to die with its group", || {
-        !process_alive(daemon)
+    wait_for(DEADLINE_SECS, "the daemon to die with its group", || {
+        !alive(daemon)
     });
     assert!(p.log("stubborn").contains("got-term"), "TERM came first");
 }
 
 #[test]
 fn fifty_megabytes_of_output() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let size = 50_000_000u64;
     p.start_cmd(
         "big",
@@ -230,8 +229,8 @@ fn fifty_megabytes_of_output() {
 
 #[test]
 fn output_log_is_capped_to_its_newest_part() {
-    let p = Profile::with_config("log_max_mb = 1");
-    p.ok(&["ls"]);
+    let p = Profile::shells("log_max_mb = 1");
+    p.ok(&["ls"], 0);
     p.start_cmd(
         "chatty",
         "for i in $(seq 1 60000); do echo line-$i-padding-padding; done; exit 0",
@@ -241,13 +240,13 @@ fn output_log_is_capped_to_its_newest_part() {
         .unwrap()
         .len();
     assert!(len <= 1024 * 1024, "log is {len} bytes, over the 1 MiB cap");
-    let tail = p.ok(&["log", "chatty", "--tail", "1"]);
+    let tail = p.ok(&["log", "chatty", "--tail", "1"], 0);
     assert_eq!(tail.trim(), "line-60000-padding-padding");
 }
 
 #[test]
 fn sigkilled_supervisor_reads_lost_and_kill_ends_the_orphans() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let pidfile = p.tmp.path().join("worker.pid");
     // Ignores TERM and the hangup it gets when the PTY master closes.
     let code = format!(
@@ -268,26 +267,25 @@ fn sigkilled_supervisor_reads_lost_and_kill_ends_the_orphans() {
     .unwrap();
     let row = p.wait_row("orphan", "lost", |r| r.state == "lost");
     assert!(!row.alive);
-    assert!(
-        process_alive(worker),
-        "the orphan survives its supervisor here"
-    );
+    assert!(alive(worker), "the orphan survives its supervisor here");
     let out = p.run(&["kill", "orphan", "--grace", "0.3"]);
     assert!(out.status.success(), "{}", show(&out));
-    wait_for("the orphaned worker to die", || !process_alive(worker));
+    wait_for(DEADLINE_SECS, "the orphaned worker to die", || {
+        !alive(worker)
+    });
     assert_eq!(p.row("orphan").unwrap().state, "killed");
 }
 
 #[test]
 fn flag_unflag_and_events() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("fl");
-    p.ok(&["flag", "fl", "which", "branch?"]);
+    p.ok(&["flag", "fl", "which", "branch?"], 0);
     let row = p.row("fl").unwrap();
     assert!(row.flagged);
     assert_eq!(row.note.as_deref(), Some("which branch?"));
-    assert!(p.ok(&["ls"]).contains("\u{2691} which branch?"));
-    p.ok(&["unflag", "looop-fl"]);
+    assert!(p.ok(&["ls"], 0).contains("\u{2691} which branch?"));
+    p.ok(&["unflag", "looop-fl"], 0);
     let row = p.row("fl").unwrap();
     assert!(!row.flagged && row.note.is_none());
     let events = std::fs::read_to_string(p.data.join("events.jsonl")).unwrap();
@@ -297,12 +295,12 @@ fn flag_unflag_and_events() {
 
 #[test]
 fn prune_keeps_fresh_and_live_sessions_unless_all() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd("done", "exit 0");
     p.start_bash("live");
     p.wait_row("done", "exit", |r| r.state == "exited");
-    assert_eq!(p.ok(&["prune"]).trim(), "pruned 0 sessions");
-    assert_eq!(p.ok(&["prune", "--all"]).trim(), "pruned 1 session");
+    assert_eq!(p.ok(&["prune"], 0).trim(), "pruned 0 sessions");
+    assert_eq!(p.ok(&["prune", "--all"], 0).trim(), "pruned 1 session");
     assert!(!p.session_dir("done").exists());
     assert!(p.row("live").unwrap().alive);
     assert_eq!(p.run(&["log", "done"]).status.code(), Some(1));
@@ -310,7 +308,7 @@ fn prune_keeps_fresh_and_live_sessions_unless_all() {
 
 #[test]
 fn bad_ids_change_nothing() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     let long = "x".repeat(65);
     for id in ["../x", "a/b", "", long.as_str(), "-x", "looop-../x"] {
         for args in [
@@ -338,19 +336,19 @@ fn a_220_character_data_dir_works() {
     while data.as_os_str().len() < 220 {
         data.push("a-rather-long-directory-name");
     }
-    let p = Profile::at(tmp, data, "");
+    let p = Profile::shells_at(tmp, data, "");
     assert!(p.data.as_os_str().len() >= 220);
     p.start_bash("deep");
-    p.ok(&["send", "deep", "echo deep-$((2*21))"]);
+    p.ok(&["send", "deep", "echo deep-$((2*21))"], 0);
     p.wait_log("deep", "deep-42");
-    p.ok(&["kill", "deep", "--grace", "0.2"]);
+    p.ok(&["kill", "deep", "--grace", "0.2"], 0);
     assert_eq!(p.row("deep").unwrap().state, "killed");
 }
 
 #[test]
 fn session_files_are_private() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_bash("priv");
     let dir = p.session_dir("priv");
     assert_eq!(
@@ -371,7 +369,7 @@ fn session_files_are_private() {
 
 #[test]
 fn log_follow_ends_with_the_session() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd(
         "f",
         "for i in 1 2 3 4 5; do echo tick-$i; sleep 0.1; done; exit 0",
@@ -382,10 +380,14 @@ fn log_follow_ends_with_the_session() {
         .spawn()
         .unwrap();
     let mut done = false;
-    wait_for("log --follow to end with the session", || {
-        done = child.try_wait().unwrap().is_some();
-        done
-    });
+    wait_for(
+        DEADLINE_SECS,
+        "log --follow to end with the session",
+        || {
+            done = child.try_wait().unwrap().is_some();
+            done
+        },
+    );
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     for i in 1..=5 {
@@ -396,7 +398,7 @@ fn log_follow_ends_with_the_session() {
 
 #[test]
 fn input_to_a_worker_that_never_reads_is_bounded() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd("deaf", "exec sleep 600");
     let chunk = "y".repeat(100_000);
     let mut refused = false;
@@ -419,7 +421,7 @@ fn input_to_a_worker_that_never_reads_is_bounded() {
 
 #[test]
 fn a_worker_can_end_itself_with_kill() {
-    let p = Profile::new();
+    let p = Profile::shells("");
     p.start_cmd(
         "selfie",
         "\"$LOOOP_BIN\" claim job && \"$LOOOP_BIN\" kill \"$LOOOP_SESSION_ID\" --grace 1; sleep 600",
@@ -432,5 +434,7 @@ fn a_worker_can_end_itself_with_kill() {
         "the lease died with the session"
     );
     let pid = row.pid.unwrap();
-    wait_for("the worker's group to be gone", || !process_alive(pid));
+    wait_for(DEADLINE_SECS, "the worker's group to be gone", || {
+        !alive(pid)
+    });
 }
