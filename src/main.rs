@@ -4,7 +4,7 @@
 //! ends quietly instead of panicking), hand the arguments to the CLI, and turn
 //! the one error that comes back into a message on stderr and an exit status.
 
-mod agent_stream;
+mod agents;
 mod claims;
 mod cli;
 mod color;

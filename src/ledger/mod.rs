@@ -4,7 +4,7 @@
 //! Agents spend real money while nobody watches, so every AI call and every
 //! worker's report lands in an append-only ledger, and the pulse and
 //! `start-session` ask [`budget_status`] before they spend more. Metering a
-//! runner's own output is [`crate::agent_stream`]'s job; this module only
+//! runner's own output is [`crate::agents`]' job; this module only
 //! stores and sums.
 //!
 //! - [`entry`]: the shape of one line, shared by writer and reader;

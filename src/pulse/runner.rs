@@ -9,7 +9,7 @@
 //! retried with doubling backoff; anything else fails the beat with a reason.
 
 use super::signals;
-use crate::agent_stream::StreamReader;
+use crate::agents::StreamReader;
 use crate::config::{Config, PROMPT_FILE};
 use crate::ledger::Spend;
 use anyhow::{Context, Result};

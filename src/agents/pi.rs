@@ -1,0 +1,218 @@
+//! pi (pi-coding-agent): its presets and its `-p --mode json` reading
+//! (shared/FORMATS.md "pi").
+//!
+//! Cost lives in `message.usage.cost.total` of assistant `message_end`
+//! events, summed over the call. `message_update` (partial messages),
+//! `turn_end` and `agent_end` repeat those messages, and there is no
+//! top-level `usage`: reading any of them would count twice or zero.
+
+use super::stream::add_tokens;
+use super::{Presets, Spec, StreamRead};
+use crate::ledger::Spend;
+use serde::Deserialize;
+
+pub const SPEC: Spec = Spec {
+    name: "pi",
+    presets: Presets {
+        tick: "pi -p --mode json --no-session",
+        interactive: "pi \"$(cat {{prompt_file}})\"",
+    },
+    stream: Some(|| Box::new(Stream::default())),
+};
+
+/// The events read; every other `type` is [`Event::Other`].
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type")]
+enum Event {
+    /// One message (user, assistant, tool result) complete.
+    #[serde(rename = "message_end")]
+    MessageEnd { message: Message },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Deserialize)]
+struct Message {
+    role: String,
+    content: Option<Content>,
+    usage: Option<Usage>,
+    #[serde(rename = "stopReason")]
+    stop_reason: Option<String>,
+    #[serde(rename = "errorMessage")]
+    error_message: Option<String>,
+}
+
+/// A user message's content may be a bare string; an assistant's is blocks.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Content {
+    Text(String),
+    Blocks(Vec<Block>),
+}
+
+/// A content block: `text`, `thinking`, `toolCall`, ...; only `text` counts.
+#[derive(Debug, Deserialize)]
+struct Block {
+    #[serde(rename = "type")]
+    kind: String,
+    text: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Usage {
+    input: Option<u64>,
+    output: Option<u64>,
+    cost: Option<Cost>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Cost {
+    total: Option<f64>,
+}
+
+/// What the assistant `message_end` events said so far.
+#[derive(Debug, Default)]
+struct Stream {
+    /// Whether any assistant `message_end` came.
+    seen: bool,
+    /// The text of the last assistant message that had some.
+    text: Option<String>,
+    /// The spend summed over assistant messages.
+    spend: Option<Spend>,
+    /// Why the last assistant message stopped, when it was a failure.
+    error: Option<String>,
+}
+
+impl StreamRead for Stream {
+    fn feed(&mut self, line: &str) {
+        // Lines that are not one of our events are plain output, not errors.
+        if let Ok(Event::MessageEnd { message }) = serde_json::from_str(line)
+            && message.role == "assistant"
+        {
+            self.assistant(message);
+        }
+    }
+
+    fn seen(&self) -> bool {
+        self.seen
+    }
+
+    fn answer(&self) -> Option<String> {
+        self.text.clone()
+    }
+
+    fn spend(&self) -> Option<Spend> {
+        self.spend.clone()
+    }
+
+    fn error(&self) -> Option<String> {
+        self.error.clone()
+    }
+}
+
+impl Stream {
+    fn assistant(&mut self, message: Message) {
+        self.seen = true;
+        let usage = message.usage.as_ref();
+        if let Some(usd) = usage.and_then(|u| u.cost.as_ref()).and_then(|c| c.total) {
+            let spend = self.spend.get_or_insert_with(Spend::default);
+            spend.cost_usd = crate::ledger::add_usd(spend.cost_usd, usd);
+            add_tokens(&mut spend.input_tokens, usage.and_then(|u| u.input));
+            add_tokens(&mut spend.output_tokens, usage.and_then(|u| u.output));
+        }
+        let text = match &message.content {
+            Some(Content::Text(t)) => t.clone(),
+            Some(Content::Blocks(blocks)) => blocks
+                .iter()
+                .filter(|b| b.kind == "text")
+                .filter_map(|b| b.text.as_deref())
+                .collect::<Vec<_>>()
+                .join(""),
+            None => String::new(),
+        };
+        if !text.trim().is_empty() {
+            self.text = Some(text);
+        }
+        // Only the last assistant message decides: pi retries after errors.
+        self.error = match message.stop_reason.as_deref() {
+            Some(reason @ ("error" | "aborted")) => Some(match message.error_message {
+                Some(why) => format!("pi stopped with {reason}: {why}"),
+                None => format!("pi stopped with {reason}"),
+            }),
+            _ => None,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::stream::read;
+
+    const PI: &str = include_str!("../../tests/fixtures/pi-stream.jsonl");
+
+    #[test]
+    fn pi_sums_assistant_message_ends_only() {
+        let r = read(PI);
+        let spend = r.spend().unwrap();
+        // 0.0123 + 0.0045; turn_end, message_update, agent_end and the user
+        // message_end repeat or lack these and must not count.
+        // Exactly: the ledger shows this number as written.
+        assert_eq!(spend.cost_usd, 0.0168);
+        assert_eq!(spend.cost_usd.to_string(), "0.0168");
+        assert_eq!(
+            (spend.input_tokens, spend.output_tokens),
+            (Some(1910), Some(96))
+        );
+        assert_eq!(
+            r.final_text().trim(),
+            r#"Nothing to do. {"move":"noop","journal":"quiet"}"#
+        );
+        assert_eq!(r.error(), None);
+    }
+
+    #[test]
+    fn the_pi_fixture_punishes_the_known_wrong_readings() {
+        // Guard the fixture itself: naive readings must give other answers.
+        let lines: Vec<serde_json::Value> = PI
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let cost = |v: &serde_json::Value| v["message"]["usage"]["cost"]["total"].as_f64();
+        let top_level: f64 = lines
+            .iter()
+            .filter_map(|v| v["usage"]["cost"]["total"].as_f64())
+            .sum();
+        let every_message: f64 = lines.iter().filter_map(cost).sum();
+        let both_ends: f64 = lines
+            .iter()
+            .filter(|v| v["type"] == "turn_end" || v["type"] == "message_end")
+            .filter_map(cost)
+            .sum();
+        assert_eq!(top_level, 0.0);
+        assert!(every_message > 0.05, "{every_message}");
+        assert!(
+            (both_ends - 2.0 * 0.0168).abs() < 1e-12,
+            "turn_end repeats each message"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|v| v["type"] == "message_update" && cost(v) > Some(0.0))
+        );
+    }
+
+    #[test]
+    fn pi_error_is_the_last_assistant_messages() {
+        let failed = r#"{"type":"message_end","message":{"role":"assistant","content":[],"stopReason":"error","errorMessage":"overloaded","usage":{"input":1,"output":0,"cost":{"total":0.001}}}}"#;
+        let ok = r#"{"type":"message_end","message":{"role":"assistant","content":[{"type":"text","text":"done"}],"stopReason":"stop","usage":{"input":1,"output":1,"cost":{"total":0.002}}}}"#;
+        let r = read(failed);
+        assert_eq!(
+            r.error().as_deref(),
+            Some("pi stopped with error: overloaded")
+        );
+        let r = read(&format!("{failed}\n{ok}"));
+        assert_eq!(r.error(), None, "a retry that succeeded clears it");
+        assert!((r.spend().unwrap().cost_usd - 0.003).abs() < 1e-12);
+        assert_eq!(r.final_text(), "done");
+    }
+}

@@ -1,0 +1,394 @@
+//! Config text to [`Config`]: the file's shape, then one named step per
+//! part of it, each over the defaults.
+//!
+//! Every key the file may set is a field of [`FileConfig`] with
+//! `deny_unknown_fields`, so a typo is an error naming the key, not a
+//! silently ignored setting. Each check points at the offending value's own
+//! span, so the error names its line.
+
+use super::error::{ConfigError, toml_message};
+use super::{Config, MAX_SECS, PROMPT_FILE, Runner};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// The longest first retry backoff (it doubles from there).
+const MAX_BACKOFF_SECS: u64 = 3600;
+
+type Parsed<T> = std::result::Result<T, ConfigError>;
+
+/// What the file may contain; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    runner: Option<Spanned<String>>,
+    interval: Option<Spanned<u64>>,
+    max_workers: Option<usize>,
+    daily_budget_usd: Option<Spanned<f64>>,
+    tick_timeout: Option<Spanned<u64>>,
+    idle_flag_secs: Option<u64>,
+    notify: Option<String>,
+    git_commit: Option<bool>,
+    retention_hours: Option<u64>,
+    log_max_mb: Option<Spanned<u64>>,
+    sensors: Option<FileSensors>,
+    retry: Option<FileRetry>,
+    runners: Option<BTreeMap<String, Spanned<FileRunner>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSensors {
+    timeout: Option<Spanned<u64>>,
+    max_bytes: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRetry {
+    attempts: Option<u32>,
+    backoff_secs: Option<Spanned<u64>>,
+    transient: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRunner {
+    tick: Option<Spanned<String>>,
+    interactive: Option<Spanned<String>>,
+}
+
+impl Config {
+    /// Parse config text over the defaults, in the file's order of
+    /// concerns: the top-level keys, `[sensors]`, `[retry]`, `[runners.*]`,
+    /// then `runner`, which must name one of the runners.
+    pub(super) fn parse(text: &str) -> Parsed<Config> {
+        let file = read_toml(text)?;
+        let mut c = Config::default();
+        apply_loop(&mut c, &file)?;
+        apply_workers(&mut c, &file)?;
+        apply_sensors(&mut c, file.sensors)?;
+        apply_retry(&mut c, file.retry)?;
+        apply_runners(&mut c, file.runners.unwrap_or_default())?;
+        select_runner(&mut c, file.runner)?;
+        Ok(c)
+    }
+}
+
+/// The TOML itself: syntax, types and key names.
+fn read_toml(text: &str) -> Parsed<FileConfig> {
+    toml::from_str(text).map_err(|e| ConfigError {
+        span: e.span().map(|s| s.start),
+        message: toml_message(text, e),
+    })
+}
+
+/// An error pointing at a value.
+fn bad(span: std::ops::Range<usize>, message: String) -> ConfigError {
+    ConfigError {
+        span: Some(span.start),
+        message,
+    }
+}
+
+/// A number of seconds, bounded above too: a huge value would overflow the
+/// clock arithmetic of a deadline instead of meaning "never".
+fn secs(v: &Spanned<u64>, key: &str) -> Parsed<u64> {
+    if (1..=MAX_SECS).contains(v.get_ref()) {
+        Ok(*v.get_ref())
+    } else {
+        Err(bad(
+            v.span(),
+            format!("{key} must be 1..={MAX_SECS} seconds (a week)"),
+        ))
+    }
+}
+
+/// The beat: `interval`, `daily_budget_usd`, `tick_timeout`, `notify`,
+/// `git_commit`.
+fn apply_loop(c: &mut Config, file: &FileConfig) -> Parsed<()> {
+    if let Some(v) = &file.interval {
+        c.interval_secs = secs(v, "interval")?;
+    }
+    if let Some(v) = &file.daily_budget_usd {
+        let usd = *v.get_ref();
+        if !usd.is_finite() || usd < 0.0 {
+            return Err(bad(
+                v.span(),
+                "daily_budget_usd must be a number >= 0".into(),
+            ));
+        }
+        c.daily_budget_usd = usd;
+    }
+    if let Some(v) = &file.tick_timeout {
+        c.tick_timeout_secs = secs(v, "tick_timeout")?;
+    }
+    c.notify = file.notify.clone().filter(|s| !s.trim().is_empty());
+    if let Some(v) = file.git_commit {
+        c.git_commit = v;
+    }
+    Ok(())
+}
+
+/// Workers and their leftovers: `max_workers`, `idle_flag_secs`,
+/// `retention_hours`, `log_max_mb`.
+fn apply_workers(c: &mut Config, file: &FileConfig) -> Parsed<()> {
+    if let Some(v) = file.max_workers {
+        c.max_workers = v;
+    }
+    c.idle_flag_secs = file.idle_flag_secs.filter(|s| *s > 0);
+    if let Some(v) = file.retention_hours {
+        c.retention_hours = v;
+    }
+    if let Some(v) = &file.log_max_mb {
+        if *v.get_ref() == 0 {
+            return Err(bad(v.span(), "log_max_mb must be at least 1".into()));
+        }
+        c.log_max_bytes = v.get_ref().saturating_mul(1024 * 1024);
+    }
+    Ok(())
+}
+
+/// `[sensors]`.
+fn apply_sensors(c: &mut Config, sensors: Option<FileSensors>) -> Parsed<()> {
+    let Some(s) = sensors else { return Ok(()) };
+    if let Some(v) = &s.timeout {
+        c.sensors.timeout_secs = secs(v, "sensors.timeout")?;
+    }
+    if let Some(v) = s.max_bytes {
+        c.sensors.max_bytes = v;
+    }
+    Ok(())
+}
+
+/// `[retry]`.
+fn apply_retry(c: &mut Config, retry: Option<FileRetry>) -> Parsed<()> {
+    let Some(r) = retry else { return Ok(()) };
+    if let Some(v) = r.attempts {
+        c.retry.attempts = v;
+    }
+    if let Some(v) = r.backoff_secs {
+        if *v.get_ref() > MAX_BACKOFF_SECS {
+            return Err(bad(
+                v.span(),
+                format!("retry.backoff_secs must be at most {MAX_BACKOFF_SECS}"),
+            ));
+        }
+        c.retry.backoff_secs = v.into_inner();
+    }
+    if let Some(v) = r.transient {
+        c.retry.transient = v;
+    }
+    Ok(())
+}
+
+/// `[runners.<name>]`: each over its preset, or whole when it is none.
+fn apply_runners(c: &mut Config, runners: BTreeMap<String, Spanned<FileRunner>>) -> Parsed<()> {
+    for (name, spanned) in runners {
+        let table = spanned.span();
+        let over = spanned.into_inner();
+        if !crate::ids::is_valid(&name) {
+            return Err(bad(
+                table,
+                format!("runner name {name:?} is not a valid id"),
+            ));
+        }
+        check_runner(&name, &over)?;
+        let runner = over_preset(over, c.runners.get(&name)).ok_or_else(|| {
+            bad(
+                table,
+                format!("runners.{name} needs both `tick` and `interactive` (it is not a preset)"),
+            )
+        })?;
+        c.runners.insert(name, runner);
+    }
+    Ok(())
+}
+
+/// A bad command is named at its own line, not at the table header that
+/// may be far above it. Presets pass both checks.
+fn check_runner(name: &str, over: &FileRunner) -> Parsed<()> {
+    if let Some(v) = &over.tick
+        && v.get_ref().trim().is_empty()
+    {
+        return Err(bad(v.span(), format!("runners.{name}.tick is empty")));
+    }
+    if let Some(v) = &over.interactive
+        && !v.get_ref().contains(PROMPT_FILE)
+    {
+        return Err(bad(
+            v.span(),
+            format!("runners.{name}.interactive must contain {PROMPT_FILE}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The file's keys over `base` (a preset, when there is one); `None` when a
+/// command is given by neither.
+fn over_preset(over: FileRunner, base: Option<&Runner>) -> Option<Runner> {
+    let tick = over
+        .tick
+        .map(Spanned::into_inner)
+        .or_else(|| base.map(|b| b.tick.clone()))?;
+    let interactive = over
+        .interactive
+        .map(Spanned::into_inner)
+        .or_else(|| base.map(|b| b.interactive.clone()))?;
+    Some(Runner { tick, interactive })
+}
+
+/// `runner`: the default runner, which must exist by now.
+fn select_runner(c: &mut Config, runner: Option<Spanned<String>>) -> Parsed<()> {
+    let Some(v) = runner else { return Ok(()) };
+    if !c.runners.contains_key(v.get_ref()) {
+        let known: Vec<&str> = c.runners.keys().map(String::as_str).collect();
+        return Err(bad(
+            v.span(),
+            format!(
+                "unknown runner {:?} (known: {})",
+                v.get_ref(),
+                known.join(", ")
+            ),
+        ));
+    }
+    c.runner = v.into_inner();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::error::line_of;
+    use super::super::presets;
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<Config, ConfigError> {
+        Config::parse(text)
+    }
+
+    #[test]
+    fn empty_is_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn preset_keeps_unset_keys() {
+        let c = parse("[runners.claude]\ntick = \"my-claude -p\"\n").unwrap();
+        let r = &c.runners["claude"];
+        assert_eq!(r.tick, "my-claude -p");
+        assert_eq!(r.interactive, presets()["claude"].interactive);
+        assert!(c.runners.contains_key("codex"));
+    }
+
+    #[test]
+    fn own_runner_can_be_selected() {
+        let c = parse(
+            "runner = \"script\"\n[runners.script]\ntick = \"./decide.sh\"\ninteractive = \"bash {{prompt_file}}\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.runner, "script");
+    }
+
+    #[test]
+    fn own_runner_needs_both_commands() {
+        let e = parse("[runners.x]\ntick = \"a\"\n").unwrap_err();
+        assert!(e.message.contains("needs both"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let text = "runner = \"claude\"\nintervall = 5\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 2);
+        assert!(e.message.contains("intervall"), "{}", e.message);
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let text = "\n\ninterval = \"soon\"\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 3);
+    }
+
+    #[test]
+    fn unknown_runner_names_line() {
+        let text = "# hi\nrunner = \"gpt\"\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 2);
+        assert!(e.message.contains("unknown runner"));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_named() {
+        for (text, line, key) in [
+            (
+                "runner = \"pi\"\ninterval = 5\n\ninterval = 6\n",
+                4,
+                "interval",
+            ),
+            ("[sensors]\ntimeout = 5\n[sensors]\n", 3, "sensors"),
+            (
+                "[runners.pi]\ntick = \"a\"\n[ runners.pi ]\n",
+                3,
+                "runners.pi",
+            ),
+            ("[runners.pi]\ntick = \"a\"\ntick = \"b\"\n", 3, "tick"),
+            ("a.b = 1\na.b = 2\n", 2, "a.b"),
+            ("sensors = { timeout = 1, timeout = 2 }\n", 1, "timeout"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(line_of(text, e.span.unwrap()), line, "{text}");
+            assert_eq!(e.message, format!("duplicate key `{key}`"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_value_error_names_its_key_and_line() {
+        let text = "[runners.pi]\n# note\n\ninteractive = true\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 4);
+        assert!(
+            e.message
+                .starts_with("runners.pi.interactive: invalid type"),
+            "{}",
+            e.message
+        );
+        let text = "[sensors]\n\ntimout = 3\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_of(text, e.span.unwrap()), 3);
+        assert!(
+            e.message.starts_with("sensors: unknown field `timout`"),
+            "{}",
+            e.message
+        );
+        // Our own checks point at the key too, not at the table header.
+        let text = "[runners.x]\ninteractive = \"bash {{prompt_file}}\"\n\ntick = \" \"\n";
+        assert_eq!(line_of(text, parse(text).unwrap_err().span.unwrap()), 4);
+        let text = "[runners.claude]\n\ninteractive = \"claude\"\n";
+        assert_eq!(line_of(text, parse(text).unwrap_err().span.unwrap()), 3);
+    }
+
+    #[test]
+    fn unknown_nested_key_is_refused() {
+        assert!(parse("[sensors]\ntimout = 3\n").is_err());
+        assert!(parse("[runners.claude]\ntik = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn an_empty_tick_command_is_refused() {
+        let e =
+            Config::parse("[runners.x]\ntick = \" \"\ninteractive = \"bash {{prompt_file}}\"\n")
+                .unwrap_err();
+        assert!(
+            e.message.contains("runners.x.tick is empty"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn interactive_needs_prompt_file() {
+        let e = parse("[runners.claude]\ninteractive = \"claude\"\n").unwrap_err();
+        assert!(e.message.contains("{{prompt_file}}"));
+    }
+}

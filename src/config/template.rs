@@ -1,0 +1,56 @@
+//! The commented config `looop init` writes.
+
+/// The commented config `looop init` writes: every key, at its default,
+/// commented out, so the file documents itself.
+pub fn template(runner: &str) -> String {
+    format!(
+        r#"# looop config. Every key is optional; the commented values are the defaults.
+# Reference: the "Configuration" section of looop's README.
+
+runner = "{runner}"          # default runner for the tick AI and for workers
+# interval = 60              # seconds between beats in `looop run` / `looop up`
+# max_workers = 8            # live worker cap; start-session refuses beyond it
+# daily_budget_usd = 0.0     # 0 = no cap; when today's spend reaches it, beats skip the AI
+# tick_timeout = 900         # seconds a tick AI call (or a `run` move) may take
+# idle_flag_secs = 0         # flag a running worker silent this long (0 = off)
+# notify = "notify-send looop \"$LOOOP_NOTIFY_ID: $LOOOP_NOTIFY_MESSAGE\""
+# git_commit = true          # commit PLAYBOOK/goals/sensors/journal after acting beats
+# retention_hours = 24       # finished sessions older than this are pruned
+# log_max_mb = 64            # a worker's output.log keeps its newest part up to this
+
+# [sensors]
+# timeout = 60               # seconds; a sensor past it is killed with its group
+# max_bytes = 8192           # larger output becomes an error reading
+
+# [retry]                    # transient tick AI failures
+# attempts = 2
+# backoff_secs = 5
+# transient = ["rate limit", "overloaded", "529", "503"]
+
+# Runners: a preset table only needs the keys it changes.
+# [runners.claude]
+# tick = "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
+# interactive = "claude --dangerously-skip-permissions \"$(cat {{{{prompt_file}}}})\""
+#
+# Any command that prints text can be the tick AI:
+# [runners.mine]
+# tick = "my-local-model --prompt-file {{{{prompt_file}}}}"
+# interactive = "bash {{{{prompt_file}}}}"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Config;
+    use super::*;
+
+    #[test]
+    fn template_parses_to_defaults() {
+        assert_eq!(
+            Config::parse(&template("claude")).unwrap(),
+            Config::default()
+        );
+        assert_eq!(Config::parse(&template("pi")).unwrap().runner, "pi");
+    }
+}
