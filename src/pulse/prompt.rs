@@ -51,40 +51,64 @@ pub struct Facts<'a> {
     pub now_local: String,
 }
 
+/// The whole prompt: the fixed instructions, then one section per kind of
+/// fact, in the order the AI should read them.
 pub fn build(f: &Facts) -> String {
     let mut p = String::with_capacity(16 * 1024);
     p.push_str(INSTRUCTIONS);
     outln!(p, "\nIt is now {} (local time).\n", f.now_local);
+    focus(&mut p, f.focus);
+    what_changed(&mut p, f.changes);
+    last_failure(&mut p, f.last_failure);
+    playbook(&mut p, f.world.playbook.as_deref());
+    goals(&mut p, &f.world.goals);
+    sensor_readings(&mut p, f.readings);
+    workers(&mut p, f.sessions, f.max_workers);
+    claims(&mut p, f.claims);
+    open_questions(&mut p, f.asks);
+    recent_journal(&mut p, f.journal);
+    p.push_str("Now answer with exactly ONE move as a JSON object (see MOVES above).\n");
+    p
+}
 
-    if let Some(goal) = f.focus {
-        section(&mut p, "FOCUS");
-        outln!(
-            p,
-            "The human asked for one move on goal `{goal}` right now (`looop run {goal}`). Choose the best single move for that goal.\n"
-        );
-    }
+/// FOCUS, only for `looop run <goal>`.
+fn focus(p: &mut String, goal: Option<&str>) {
+    let Some(goal) = goal else { return };
+    section(p, "FOCUS");
+    outln!(
+        p,
+        "The human asked for one move on goal `{goal}` right now (`looop run {goal}`). Choose the best single move for that goal.\n"
+    );
+}
 
-    section(&mut p, "WHAT CHANGED");
-    if f.changes.is_empty() {
+/// WHAT CHANGED since the last beat: why this beat woke.
+fn what_changed(p: &mut String, changes: &[String]) {
+    section(p, "WHAT CHANGED");
+    if changes.is_empty() {
         p.push_str("Nothing since the last beat (this beat was requested by hand).\n");
     }
-    for c in f.changes {
+    for c in changes {
         outln!(p, "- {}", defuse(&cap(c, NOTE_CAP, "change")));
     }
     p.push('\n');
+}
 
-    if let Some(fail) = f.last_failure {
-        section(&mut p, "LAST FAILURE");
-        outln!(
-            p,
-            "The previous beat ({}) failed and executed nothing:\n{}\nAvoid repeating the same mistake.\n",
-            fail.at,
-            defuse(&cap(&fail.reason, 2 * NOTE_CAP, "reason"))
-        );
-    }
+/// LAST FAILURE, only when the previous beat failed.
+fn last_failure(p: &mut String, fail: Option<&Failure>) {
+    let Some(fail) = fail else { return };
+    section(p, "LAST FAILURE");
+    outln!(
+        p,
+        "The previous beat ({}) failed and executed nothing:\n{}\nAvoid repeating the same mistake.\n",
+        fail.at,
+        defuse(&cap(&fail.reason, 2 * NOTE_CAP, "reason"))
+    );
+}
 
-    section(&mut p, "PLAYBOOK");
-    match &f.world.playbook {
+/// PLAYBOOK: the human's judgment, or a note that it is missing.
+fn playbook(p: &mut String, body: Option<&str>) {
+    section(p, "PLAYBOOK");
+    match body {
         Some(body) => {
             p.push_str(&defuse(&cap(body, PLAYBOOK_CAP, "PLAYBOOK.md")));
             p.push('\n');
@@ -94,23 +118,29 @@ pub fn build(f: &Facts) -> String {
         ),
     }
     p.push('\n');
+}
 
-    section(&mut p, "GOALS");
-    if f.world.goals.is_empty() {
+/// GOALS: each goal file, capped.
+fn goals(p: &mut String, goals: &BTreeMap<String, String>) {
+    section(p, "GOALS");
+    if goals.is_empty() {
         p.push_str("(no goals in goals/)\n");
     }
-    for (id, body) in &f.world.goals {
+    for (id, body) in goals {
         outln!(p, "### goal `{id}` (goals/{id}.md)");
         p.push_str(&defuse(&cap(body, GOAL_CAP, &format!("goals/{id}.md"))));
         p.push_str("\n\n");
     }
     p.push('\n');
+}
 
-    section(&mut p, "SENSOR READINGS");
-    if f.readings.is_empty() {
+/// SENSOR READINGS: one line of JSON per sensor.
+fn sensor_readings(p: &mut String, readings: &BTreeMap<String, Value>) {
+    section(p, "SENSOR READINGS");
+    if readings.is_empty() {
         p.push_str("(no sensors)\n");
     }
-    for (name, reading) in f.readings {
+    for (name, reading) in readings {
         let text = serde_json::to_string(reading).unwrap_or_default();
         outln!(
             p,
@@ -119,40 +149,51 @@ pub fn build(f: &Facts) -> String {
         );
     }
     p.push('\n');
+}
 
-    section(&mut p, "WORKERS");
-    let workers: Vec<&SessionView> = f
-        .sessions
+/// WORKERS: how many are live against the cap, then one line each.
+fn workers(p: &mut String, sessions: &[SessionView], max_workers: usize) {
+    section(p, "WORKERS");
+    let workers: Vec<&SessionView> = sessions
         .iter()
         .filter(|s| s.session != crate::ids::PULSE_SESSION)
         .collect();
     let live = workers.iter().filter(|s| s.alive).count();
-    outln!(p, "{live} live of max_workers = {}.", f.max_workers);
+    outln!(p, "{live} live of max_workers = {max_workers}.");
     for s in workers {
-        let state = s.state.as_str();
-        let mut line = format!("- {} [{}]", s.id, state);
-        if let Some(code) = s.exit_code {
-            out!(line, " exit {code}");
-        }
-        if let Some(idle) = idle_for(s.last_output_at.as_deref()) {
-            out!(line, ", idle {idle}");
-        }
-        if !s.runner.is_empty() {
-            out!(line, ", runner {}", s.runner);
-        }
-        if s.flagged {
-            let note = s.note.as_deref().unwrap_or("");
-            out!(line, " ⚑ {}", cap(note, NOTE_CAP, "note"));
-        }
-        outln!(p, "{}", defuse(&line));
+        outln!(p, "{}", defuse(&worker_line(s)));
     }
     p.push('\n');
+}
 
-    section(&mut p, "CLAIMS");
-    if f.claims.is_empty() {
+/// `- <id> [<state>] exit N, idle 3m, runner R ⚑ <note>`, each part only
+/// when known.
+fn worker_line(s: &SessionView) -> String {
+    let state = s.state.as_str();
+    let mut line = format!("- {} [{}]", s.id, state);
+    if let Some(code) = s.exit_code {
+        out!(line, " exit {code}");
+    }
+    if let Some(idle) = idle_for(s.last_output_at.as_deref()) {
+        out!(line, ", idle {idle}");
+    }
+    if !s.runner.is_empty() {
+        out!(line, ", runner {}", s.runner);
+    }
+    if s.flagged {
+        let note = s.note.as_deref().unwrap_or("");
+        out!(line, " ⚑ {}", cap(note, NOTE_CAP, "note"));
+    }
+    line
+}
+
+/// CLAIMS: which session holds which name.
+fn claims(p: &mut String, claims: &[Claim]) {
+    section(p, "CLAIMS");
+    if claims.is_empty() {
         p.push_str("(none)\n");
     }
-    for c in f.claims {
+    for c in claims {
         outln!(
             p,
             "- {} held by {}",
@@ -161,31 +202,36 @@ pub fn build(f: &Facts) -> String {
         );
     }
     p.push('\n');
+}
 
-    if !f.asks.is_empty() {
-        section(&mut p, "OPEN QUESTIONS TO THE HUMAN");
-        for a in f.asks {
-            outln!(
-                p,
-                "- ({}) {}",
-                a.at,
-                defuse(&cap(&a.message, NOTE_CAP, "message"))
-            );
-        }
-        p.push('\n');
+/// OPEN QUESTIONS TO THE HUMAN, only when some are open.
+fn open_questions(p: &mut String, asks: &[Ask]) {
+    if asks.is_empty() {
+        return;
     }
+    section(p, "OPEN QUESTIONS TO THE HUMAN");
+    for a in asks {
+        outln!(
+            p,
+            "- ({}) {}",
+            a.at,
+            defuse(&cap(&a.message, NOTE_CAP, "message"))
+        );
+    }
+    p.push('\n');
+}
 
-    section(&mut p, "RECENT JOURNAL");
-    if f.journal.is_empty() {
+/// RECENT JOURNAL: the newest lines, each capped.
+fn recent_journal(p: &mut String, journal: &[String]) {
+    section(p, "RECENT JOURNAL");
+    if journal.is_empty() {
         p.push_str("(empty)\n");
     }
-    for line in f.journal {
+    for line in journal {
         p.push_str(&defuse(&cap(line, JOURNAL_LINE_CAP, "line")));
         p.push('\n');
     }
     p.push('\n');
-    p.push_str("Now answer with exactly ONE move as a JSON object (see MOVES above).\n");
-    p
 }
 
 fn section(p: &mut String, name: &str) {
