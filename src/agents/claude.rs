@@ -5,7 +5,7 @@
 //! answer (`result`), the cost (`total_cost_usd`, per call) and `usage`
 //! tokens; `assistant`/`user`/`system` lines are ignored.
 
-use super::{Presets, Spec, StreamRead};
+use super::spec::{Presets, Spec, StreamRead};
 use crate::ledger::Spend;
 use serde::Deserialize;
 
@@ -101,7 +101,16 @@ impl StreamRead for Stream {
 
 #[cfg(test)]
 mod tests {
-    use super::super::stream::read;
+    use super::*;
+
+    /// Fed as the tick stream reader feeds it: JSON-looking lines, trimmed.
+    fn read(text: &str) -> Stream {
+        let mut r = Stream::default();
+        for line in text.lines().map(str::trim).filter(|l| l.starts_with('{')) {
+            r.feed(line);
+        }
+        r
+    }
 
     const CLAUDE: &str = include_str!("../../tests/fixtures/claude-stream.jsonl");
 
@@ -115,7 +124,7 @@ mod tests {
             (Some(9), Some(412))
         );
         assert_eq!(
-            r.final_text().trim(),
+            r.answer().unwrap().trim(),
             r#"All quiet. {"move":"noop","journal":"quiet"}"#
         );
         assert_eq!(r.error(), None);

@@ -4,7 +4,7 @@
 //! carries no USD figure and would bury the move inside escaped event
 //! strings, so looop reads no stream of codex yet and meters nothing.
 
-use super::{Presets, Spec};
+use super::spec::{Presets, Spec};
 
 pub const SPEC: Spec = Spec {
     name: "codex",

@@ -4,13 +4,13 @@
 //! Everything that depends on which CLI a runner runs lives in that CLI's
 //! file: its preset commands and the reading of its headless output stream
 //! today; its transcript, hooks, screen patterns, usage-limit texts and
-//! resume command as they arrive. This module is the shape they share:
+//! resume command as they arrive. [`spec`] is the shape they share,
 //! [`Agent`] names a CLI (the config's `agent` key will hold one), and
 //! [`Agent::spec`] finds its [`Spec`] in one table. A new CLI is one new
 //! file, one [`Agent`] variant and one line of that table.
 //!
 //! Limits: the tick stream is still read by its shape, not by the runner's
-//! agent ([`StreamReader`] tries every CLI's reader on every line), so a
+//! agent ([`stream::StreamReader`] tries every CLI's reader on every line), so a
 //! stand-in script that prints claude's `result` event is metered as claude
 //! whatever its runner is called (CONTRACT §4a, §6).
 
@@ -18,11 +18,10 @@ mod claude;
 mod codex;
 mod opencode;
 mod pi;
-mod stream;
+pub mod spec;
+pub mod stream;
 
-pub use stream::StreamReader;
-
-use crate::ledger::Spend;
+use spec::Spec;
 
 /// An agent CLI looop knows, or `None` for any other command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,60 +74,6 @@ impl Agent {
             None => Agent::None,
         }
     }
-}
-
-/// One agent CLI's knowledge.
-#[derive(Debug)]
-pub struct Spec {
-    /// Its name in the config and the name of its preset runner.
-    pub name: &'static str,
-    /// The commands of its preset runner.
-    pub presets: Presets,
-    /// A fresh reader of its headless output stream, when it prints
-    /// something looop meters; `None` when its tick answer is plain text.
-    pub stream: Option<fn() -> Box<dyn StreamRead>>,
-}
-
-/// A preset runner's commands, checked against the CLI's `--help`.
-///
-/// Tick commands are headless, never stop at a permission prompt, and take
-/// the prompt on stdin (no `{{prompt_file}}`), so a long prompt never meets
-/// the kernel's per-argument limit (128 KiB on Linux). Where the CLI can
-/// stream something looop meters, the preset asks for it (claude's
-/// stream-json, pi's `--mode json`); codex and opencode print their final
-/// answer as plain text instead: their JSON streams carry no USD figure and
-/// would bury the move inside escaped event strings.
-///
-/// Worker commands start the CLI's interactive UI with the prompt file's
-/// text as the first message (`"$(cat {{prompt_file}})"`, the path already
-/// shell-quoted by looop) and with approvals turned off, since nobody is
-/// watching the PTY until the worker flags. The README lists each CLI's
-/// caveats.
-#[derive(Debug)]
-pub struct Presets {
-    /// The headless tick AI call.
-    pub tick: &'static str,
-    /// The worker launch; contains `{{prompt_file}}`.
-    pub interactive: &'static str,
-    // `resume` (CONTRACT §11) joins here: the command that continues a
-    // worker's agent session.
-}
-
-/// The reading of one CLI's headless output stream. [`StreamReader`] hands
-/// every JSON-looking line to every CLI's reader; each keeps what its own
-/// events say and ignores the rest.
-pub trait StreamRead: std::fmt::Debug {
-    /// One line of stdout, trimmed, starting with `{`.
-    fn feed(&mut self, line: &str);
-    /// Whether this CLI's stream was seen: the first reader that saw its
-    /// stream decides [`StreamRead::spend`] and [`StreamRead::error`].
-    fn seen(&self) -> bool;
-    /// The final answer text, when the stream carried one.
-    fn answer(&self) -> Option<String>;
-    /// What the call cost, `None` when the stream said nothing of it.
-    fn spend(&self) -> Option<Spend>;
-    /// The failure the CLI itself reported, `None` when it reported none.
-    fn error(&self) -> Option<String>;
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! Its tick call (`opencode run`) prints the final answer as plain text and
 //! no spend, so looop reads no stream of opencode and meters nothing.
 
-use super::{Presets, Spec};
+use super::spec::{Presets, Spec};
 
 pub const SPEC: Spec = Spec {
     name: "opencode",

@@ -6,8 +6,7 @@
 //! `turn_end` and `agent_end` repeat those messages, and there is no
 //! top-level `usage`: reading any of them would count twice or zero.
 
-use super::stream::add_tokens;
-use super::{Presets, Spec, StreamRead};
+use super::spec::{Presets, Spec, StreamRead};
 use crate::ledger::Spend;
 use serde::Deserialize;
 
@@ -144,9 +143,25 @@ impl Stream {
     }
 }
 
+/// Adds `more` tokens to a running sum that stays `None` until some come.
+fn add_tokens(sum: &mut Option<u64>, more: Option<u64>) {
+    if let Some(n) = more {
+        *sum = Some(sum.unwrap_or(0).saturating_add(n));
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::stream::read;
+    use super::*;
+
+    /// Fed as the tick stream reader feeds it: JSON-looking lines, trimmed.
+    fn read(text: &str) -> Stream {
+        let mut r = Stream::default();
+        for line in text.lines().map(str::trim).filter(|l| l.starts_with('{')) {
+            r.feed(line);
+        }
+        r
+    }
 
     const PI: &str = include_str!("../../tests/fixtures/pi-stream.jsonl");
 
@@ -164,7 +179,7 @@ mod tests {
             (Some(1910), Some(96))
         );
         assert_eq!(
-            r.final_text().trim(),
+            r.answer().unwrap().trim(),
             r#"Nothing to do. {"move":"noop","journal":"quiet"}"#
         );
         assert_eq!(r.error(), None);
@@ -213,6 +228,6 @@ mod tests {
         let r = read(&format!("{failed}\n{ok}"));
         assert_eq!(r.error(), None, "a retry that succeeded clears it");
         assert!((r.spend().unwrap().cost_usd - 0.003).abs() < 1e-12);
-        assert_eq!(r.final_text(), "done");
+        assert_eq!(r.answer().unwrap(), "done");
     }
 }

@@ -9,7 +9,8 @@
 //! Anything else (codex, opencode, a script) reports no spend, and its
 //! final text is its whole stdout.
 
-use super::{ALL, StreamRead};
+use super::ALL;
+use super::spec::StreamRead;
 use crate::ledger::Spend;
 
 /// How much of stdout is kept for the plain-text fallback: the newest
@@ -102,26 +103,17 @@ impl StreamReader {
     }
 }
 
-/// Adds `more` tokens to a running sum that stays `None` until some come.
-pub(super) fn add_tokens(sum: &mut Option<u64>, more: Option<u64>) {
-    if let Some(n) = more {
-        *sum = Some(sum.unwrap_or(0).saturating_add(n));
-    }
-}
-
-/// A reader fed every line of `text`, for the CLIs' tests.
-#[cfg(test)]
-pub(super) fn read(text: &str) -> StreamReader {
-    let mut r = StreamReader::new();
-    for line in text.lines() {
-        r.feed_line(line);
-    }
-    r
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(text: &str) -> StreamReader {
+        let mut r = StreamReader::new();
+        for line in text.lines() {
+            r.feed_line(line);
+        }
+        r
+    }
 
     #[test]
     fn plain_stdout_is_the_answer_and_costs_nothing_known() {

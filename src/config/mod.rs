@@ -3,7 +3,7 @@
 //! A missing file means all defaults. The file is read here, parsed over
 //! the defaults in [`parse`] (strict: a typo is an error naming the key),
 //! and its errors are made to name the file, the line and the key in
-//! [`error`]; they exit with status 2. [`template`] is what `looop init`
+//! [`error`]; they exit with status 2. [`template()`] is what `looop init`
 //! writes.
 
 mod error;
@@ -54,7 +54,7 @@ pub struct RetryConfig {
 }
 
 /// The built-in runners: one per agent CLI, named after it, with the
-/// commands of its preset (see [`crate::agents::Presets`]).
+/// commands of its preset (see [`crate::agents::spec::Presets`]).
 pub fn presets() -> BTreeMap<String, Runner> {
     crate::agents::ALL
         .iter()

@@ -9,7 +9,7 @@
 //! retried with doubling backoff; anything else fails the beat with a reason.
 
 use super::signals;
-use crate::agents::StreamReader;
+use crate::agents::stream::StreamReader;
 use crate::config::{Config, PROMPT_FILE};
 use crate::ledger::Spend;
 use anyhow::{Context, Result};

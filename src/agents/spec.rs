@@ -1,0 +1,60 @@
+//! The shape every agent CLI's file fills in: its [`Spec`] (presets, stream
+//! reader; later its transcript, hooks, screen patterns, usage-limit texts
+//! and resume command). A leaf: the CLIs' files import it, it imports none
+//! of them.
+
+use crate::ledger::Spend;
+
+/// One agent CLI's knowledge.
+#[derive(Debug)]
+pub struct Spec {
+    /// Its name in the config and the name of its preset runner.
+    pub name: &'static str,
+    /// The commands of its preset runner.
+    pub presets: Presets,
+    /// A fresh reader of its headless output stream, when it prints
+    /// something looop meters; `None` when its tick answer is plain text.
+    pub stream: Option<fn() -> Box<dyn StreamRead>>,
+}
+
+/// A preset runner's commands, checked against the CLI's `--help`.
+///
+/// Tick commands are headless, never stop at a permission prompt, and take
+/// the prompt on stdin (no `{{prompt_file}}`), so a long prompt never meets
+/// the kernel's per-argument limit (128 KiB on Linux). Where the CLI can
+/// stream something looop meters, the preset asks for it (claude's
+/// stream-json, pi's `--mode json`); codex and opencode print their final
+/// answer as plain text instead: their JSON streams carry no USD figure and
+/// would bury the move inside escaped event strings.
+///
+/// Worker commands start the CLI's interactive UI with the prompt file's
+/// text as the first message (`"$(cat {{prompt_file}})"`, the path already
+/// shell-quoted by looop) and with approvals turned off, since nobody is
+/// watching the PTY until the worker flags. The README lists each CLI's
+/// caveats.
+#[derive(Debug)]
+pub struct Presets {
+    /// The headless tick AI call.
+    pub tick: &'static str,
+    /// The worker launch; contains `{{prompt_file}}`.
+    pub interactive: &'static str,
+    // `resume` (CONTRACT §11) joins here: the command that continues a
+    // worker's agent session.
+}
+
+/// The reading of one CLI's headless output stream. The tick stream reader hands
+/// every JSON-looking line to every CLI's reader; each keeps what its own
+/// events say and ignores the rest.
+pub trait StreamRead: std::fmt::Debug {
+    /// One line of stdout, trimmed, starting with `{`.
+    fn feed(&mut self, line: &str);
+    /// Whether this CLI's stream was seen: the first reader that saw its
+    /// stream decides [`StreamRead::spend`] and [`StreamRead::error`].
+    fn seen(&self) -> bool;
+    /// The final answer text, when the stream carried one.
+    fn answer(&self) -> Option<String>;
+    /// What the call cost, `None` when the stream said nothing of it.
+    fn spend(&self) -> Option<Spend>;
+    /// The failure the CLI itself reported, `None` when it reported none.
+    fn error(&self) -> Option<String>;
+}
