@@ -42,9 +42,9 @@ pub struct Presets {
     // worker's agent session.
 }
 
-/// The reading of one CLI's headless output stream. The tick stream reader hands
-/// every JSON-looking line to every CLI's reader; each keeps what its own
-/// events say and ignores the rest.
+/// The reading of one CLI's headless output stream. The tick stream
+/// reader hands every JSON-looking line to every CLI's reader; each keeps
+/// what its own events say and ignores the rest.
 pub trait StreamRead: std::fmt::Debug {
     /// One line of stdout, trimmed, starting with `{`.
     fn feed(&mut self, line: &str);
