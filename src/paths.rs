@@ -214,7 +214,7 @@ impl Profile {
         store::ensure_dir(&self.sessions_dir(), 0o700)?;
         store::create_new(&self.data.join(".gitignore"), GITIGNORE.as_bytes(), 0o644)?;
         if fresh {
-            seed::lay_down(self)?;
+            seed::lay_down(&self.data)?;
         }
         Ok(())
     }

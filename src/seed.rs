@@ -4,9 +4,9 @@
 //! The files live in `seed/` in the source tree and are embedded with
 //! `include_str!`, so an installed binary needs nothing beside it.
 
-use crate::paths::Profile;
 use crate::store;
 use anyhow::Result;
+use std::path::Path;
 
 /// (path relative to the data dir, contents, mode)
 const SEED: &[(&str, &str, u32)] = &[
@@ -31,10 +31,11 @@ const SEED: &[(&str, &str, u32)] = &[
     ("journal.md", "", 0o644),
 ];
 
-/// Write each seed file that does not exist yet; never overwrite.
-pub fn lay_down(profile: &Profile) -> Result<()> {
+/// Write each seed file that does not exist yet into the data dir `data`
+/// (whose directories exist); never overwrite.
+pub fn lay_down(data: &Path) -> Result<()> {
     for (rel, body, mode) in SEED {
-        store::create_new(&profile.data.join(rel), body.as_bytes(), *mode)?;
+        store::create_new(&data.join(rel), body.as_bytes(), *mode)?;
     }
     Ok(())
 }

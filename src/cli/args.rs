@@ -17,6 +17,10 @@ pub struct Args {
     command: String,
     /// Tokens not yet consumed, with whether they came after `--`.
     items: VecDeque<(String, bool)>,
+    /// The flags the command table declares for this command: the source
+    /// of the "did you mean" hint. `None` for an `Args` made outside
+    /// dispatch (unit tests), which takes any flag and hints none.
+    known: Option<&'static [&'static str]>,
 }
 
 impl Args {
@@ -33,7 +37,29 @@ impl Args {
         Args {
             command: command.to_string(),
             items,
+            known: None,
         }
+    }
+
+    /// The arguments of a command the table declares `flags` for.
+    pub fn with_flags(mut self, flags: &'static [&'static str]) -> Args {
+        self.known = Some(flags);
+        self
+    }
+
+    /// The name the command was called by (an alias stays an alias).
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// A parser may only look for flags its table row declares, so that
+    /// help and completions offer exactly what is accepted.
+    fn declared(&self, name: &str) {
+        debug_assert!(
+            self.known.is_none_or(|k| k.contains(&name)),
+            "looop {}: flag {name} is not in the command table",
+            self.command
+        );
     }
 
     fn is_flag(token: &str, literal: bool) -> bool {
@@ -51,13 +77,17 @@ impl Args {
         } else {
             token.to_string()
         };
-        self.usage_error(&format!(
-            "unknown flag {shown}; text that starts with - goes after --"
-        ))
+        let name = token.split_once('=').map_or(token, |(n, _)| n);
+        let hint = match super::spell::nearest(name, self.known.unwrap_or(&[]).iter().copied()) {
+            Some(near) => format!("did you mean {near}?"),
+            None => "text that starts with - goes after --".to_string(),
+        };
+        self.usage_error(&format!("unknown flag {shown}; {hint}"))
     }
 
     /// Whether a boolean flag (`--json`, `-n`) is present; consumes it.
     pub fn flag(&mut self, names: &[&str]) -> bool {
+        names.iter().for_each(|n| self.declared(n));
         let before = self.items.len();
         self.items
             .retain(|(t, lit)| *lit || !names.contains(&t.as_str()));
@@ -66,6 +96,7 @@ impl Args {
 
     /// The value of `--name V` / `--name=V`; consumes it. The last one wins.
     pub fn value(&mut self, name: &str) -> Result<Option<String>> {
+        self.declared(name);
         let mut found = None;
         let mut i = 0;
         while i < self.items.len() {
@@ -203,6 +234,22 @@ mod tests {
         a.finish().unwrap();
         let e = args(&["-y"]).finish().unwrap_err();
         assert!(format!("{e}").contains("goes after --"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_flag_is_hinted_from_the_declared_ones() {
+        let a = args(&["--jsn"]).with_flags(&["--json", "--all"]);
+        let e = format!("{}", a.finish().unwrap_err());
+        assert!(
+            e.contains("unknown flag --jsn; did you mean --json?"),
+            "{e}"
+        );
+        let a = args(&["--tial=3"]).with_flags(&["--tail"]);
+        let e = format!("{}", a.finish().unwrap_err());
+        assert!(e.contains("did you mean --tail?"), "{e}");
+        let a = args(&["--zzzzzz"]).with_flags(&["--json"]);
+        let e = format!("{}", a.finish().unwrap_err());
+        assert!(e.contains("goes after --"), "{e}");
     }
 
     #[test]

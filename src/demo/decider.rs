@@ -1,23 +1,21 @@
-//! The demo's scripted decider: `looop _demo_decide`, the tick "AI" of the
-//! demo profile. It is NOT an AI. It reads the prompt from stdin (and ignores
-//! it), looks at the demo's one goal and worker on disk, and prints the move
-//! a sensible AI would make, as text ending in one JSON object, exactly as a
-//! real runner would answer.
+//! The demo's scripted decider behind `looop _demo_decide`, the tick "AI"
+//! of the demo profile. It is NOT an AI. It looks at the demo's one goal and
+//! worker on disk and picks the move a sensible AI would make; the command
+//! prints it as text ending in one JSON object, exactly as a real runner
+//! would answer.
 
-use crate::cli::Args;
 use crate::ids::WorkerId;
 use crate::paths::Profile;
 use crate::supervisor::{self, SessionView};
 use anyhow::Result;
 use serde::Serialize;
-use std::io::Read;
 
 /// The demo's goal and worker id.
 pub const GOAL: &str = "hello";
 
 /// One move, in the shape CONTRACT §4a defines.
 #[derive(Serialize)]
-struct Move<'a> {
+pub struct Move<'a> {
     #[serde(rename = "move")]
     kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,23 +25,11 @@ struct Move<'a> {
     journal: &'a str,
 }
 
-pub fn cmd_demo_decide(args: Args) -> Result<i32> {
-    args.finish()?;
-    // Drain the prompt so the runner never sees a broken pipe; its content
-    // does not matter to a script.
-    let mut prompt = String::new();
-    // A read error only means there was no prompt to drain.
-    let _ = std::io::stdin().read_to_string(&mut prompt);
-    let profile = Profile::from_env()?;
+/// The move the demo's "AI" makes now, from the demo's goal and worker.
+pub fn next_move(profile: &Profile) -> Result<Move<'static>> {
     let worker = WorkerId::parse(GOAL)?;
-    let session = supervisor::get(&profile, &worker.session())?;
-    let mv = decide(&profile, session.as_ref());
-    println!(
-        "(scripted demo decider, not an AI: read a {} byte prompt)",
-        prompt.len()
-    );
-    println!("{}", serde_json::to_string(&mv)?);
-    Ok(0)
+    let session = supervisor::get(profile, &worker.session())?;
+    Ok(decide(profile, session.as_ref()))
 }
 
 fn decide<'a>(profile: &Profile, session: Option<&SessionView>) -> Move<'a> {

@@ -9,7 +9,6 @@
 
 pub mod decider;
 
-use crate::cli::Args;
 use crate::color;
 use crate::paths::{self, Profile};
 use crate::supervisor;
@@ -24,36 +23,44 @@ const WORKER_SCRIPT: &str = include_str!("worker.sh");
 const GOAL_TEXT: &str = "# Goal: hello\n\nHave a worker ask the human one question and write \
 reports/hello.md with the answer. Archive this goal once the report exists.\n";
 
-pub fn cmd_demo(mut args: Args) -> Result<i32> {
-    let keep = args.flag(&["--keep"]);
-    args.finish()?;
+/// A demo profile left in place by `--keep`.
+pub struct Kept {
+    /// The temporary directory holding it all.
+    pub root: PathBuf,
+    pub profile: Profile,
+}
+
+/// How a demo that went well ended.
+pub struct Finished {
+    pub elapsed_secs: f64,
+    pub kept: Option<Kept>,
+}
+
+/// Run the whole narrated demo in a fresh temporary profile, removed at
+/// the end unless `keep` (and the demo went well).
+pub fn run(keep: bool) -> Result<Finished> {
     let started = Instant::now();
     let root = make_root()?;
     let demo = Demo::new(&root)?;
     let result = demo.run();
     // Whatever happened, no demo worker outlives the demo.
     demo.stop_workers();
-    let elapsed = started.elapsed().as_secs_f64();
-    match (&result, keep) {
-        (Ok(()), true) => {
-            println!();
-            println!("The demo profile is kept at {}", root.display());
-            println!(
-                "Explore it with: LOOOP_DATA_DIR={} LOOOP_CONFIG={} looop status",
-                demo.profile.data.display(),
-                demo.profile.config.display()
-            );
+    let kept = if result.is_ok() && keep {
+        Some(Kept {
+            root: root.clone(),
+            profile: demo.profile.clone(),
+        })
+    } else {
+        if let Err(e) = std::fs::remove_dir_all(&root) {
+            eprintln!("looop: warning: cannot remove {}: {e}", root.display());
         }
-        _ => {
-            if let Err(e) = std::fs::remove_dir_all(&root) {
-                eprintln!("looop: warning: cannot remove {}: {e}", root.display());
-            }
-        }
-    }
+        None
+    };
     result?;
-    println!();
-    println!("{} in {elapsed:.1} s.", color::green("demo finished"));
-    Ok(0)
+    Ok(Finished {
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        kept,
+    })
 }
 
 /// A fresh private directory for the demo profile.

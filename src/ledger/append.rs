@@ -1,15 +1,14 @@
-//! Writing the ledger: [`record`] for looop's own AI calls and the hidden
-//! `looop _cost` command through which workers report what they spent.
+//! Writing the ledger: [`record`], for looop's own AI calls and for the
+//! hidden `looop _cost` command through which workers report their spend.
 //!
 //! Each entry is one whole JSON line appended under an `fs2` lock
 //! ([`store::append_json`]), so fifty workers reporting at once never tear
 //! or lose a line. Bad input is refused before the file is opened.
 
 use super::Spend;
-use super::entry::{NewEntry, check_usd, parse_usd};
-use crate::cli::Args;
+use super::entry::{NewEntry, check_usd};
 use crate::paths::Profile;
-use crate::{events, exit, ids, store};
+use crate::{events, exit, store};
 use anyhow::{Context, Result};
 
 /// Append one entry for `kind`/`id`/`runner` spending `spend`.
@@ -40,44 +39,6 @@ pub fn record(profile: &Profile, kind: &str, id: &str, runner: &str, spend: &Spe
     let path = profile.ledger();
     store::append_json(&path, &entry)
         .with_context(|| format!("cannot record {cost_usd} USD for {kind} {id}"))
-}
-
-/// `looop _cost <kind> <id> <runner> <usd> [--input-tokens N] [--output-tokens N]`.
-pub fn cmd_record(mut args: Args) -> Result<i32> {
-    let input_tokens = args.number::<u64>("--input-tokens")?;
-    let output_tokens = args.number::<u64>("--output-tokens")?;
-    let kind = args.required("kind")?;
-    let id = args.required("id")?;
-    let runner = args.required("runner")?;
-    let missing = args.usage_error("missing <usd>");
-    let Some(usd) = args.next() else {
-        // The parser reads a leading `-` as a flag, so `-1` lands here.
-        return Err(match args.finish() {
-            Ok(()) => missing,
-            Err(_) => exit::usage(
-                "_cost: the amount must be a finite number >= 0 (negative amounts are refused)",
-            ),
-        });
-    };
-    args.finish()?;
-    ids::check("cost kind", &kind)?;
-    // Workers report as `$LOOOP_SESSION_ID`, which for a 64-character id
-    // is 70 characters long: the session form of a valid id is valid too.
-    let bare = id
-        .strip_prefix(ids::SESSION_PREFIX)
-        .filter(|rest| ids::is_valid(rest))
-        .unwrap_or(&id);
-    ids::check("cost id", bare)?;
-    ids::check("runner name", &runner)?;
-    let cost_usd = parse_usd(&usd).map_err(|why| exit::usage(format!("_cost: {why}")))?;
-    let profile = crate::paths::Profile::with_layout()?;
-    let spend = Spend {
-        cost_usd,
-        input_tokens,
-        output_tokens,
-    };
-    record(&profile, &kind, &id, &runner, &spend)?;
-    Ok(0)
 }
 
 #[cfg(test)]

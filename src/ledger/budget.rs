@@ -28,7 +28,7 @@ impl BudgetStatus {
     /// One line for people, e.g. `$1.2000 of $5.00 spent today (24%)`, or
     /// `$1.2000 spent today (no daily budget)`.
     pub fn describe(&self) -> String {
-        let spent = super::report::usd(self.spent_today_usd);
+        let spent = super::entry::usd(self.spent_today_usd);
         if self.budget_usd <= 0.0 {
             return format!("{spent} spent today (no daily budget)");
         }

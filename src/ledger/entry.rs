@@ -43,6 +43,11 @@ pub struct Entry<'a> {
     pub output_tokens: Option<u64>,
 }
 
+/// `$1.2345`: four decimals, since one AI call often costs under a cent.
+pub fn usd(amount: f64) -> String {
+    format!("${amount:.4}")
+}
+
 /// Parse an amount of USD the way `_cost` accepts it: a finite number ≥ 0.
 /// The error is the one-line reason shown to the user.
 pub fn parse_usd(text: &str) -> Result<f64, String> {

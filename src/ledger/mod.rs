@@ -8,10 +8,10 @@
 //! stores and sums.
 //!
 //! - [`entry`]: the shape of one line, shared by writer and reader;
-//! - [`append`]: [`record`] and the `_cost` command;
+//! - [`append`]: [`record`], for looop's calls and workers' `_cost`;
 //! - [`scan`]: streaming over the file, skipping malformed lines;
 //! - [`days`]: local days of UTC timestamps;
-//! - [`report`]: the `cost` command;
+//! - [`report`]: the totals the `cost` command shows;
 //! - [`budget`]: today's spend against `daily_budget_usd`.
 
 mod append;
@@ -21,14 +21,13 @@ mod entry;
 mod report;
 mod scan;
 
-// `record` and the budget are the pulse's and start-session's API; until
-// those land on this branch nothing here names them.
-#[allow(unused_imports)]
-pub use append::{cmd_record, record};
-#[allow(unused_imports)]
-pub use budget::{BudgetStatus, budget_status};
-pub use entry::add_usd;
-pub use report::{cmd_cost, usd};
+pub use append::record;
+// The type is named only by the cost command's tests; callers just use it.
+#[cfg_attr(not(test), allow(unused_imports))]
+pub use budget::BudgetStatus;
+pub use budget::budget_status;
+pub use entry::{add_usd, parse_usd, usd};
+pub use report::{By, Report, Scope, Tally, Totals, report};
 
 /// What one AI call or worker spent.
 #[derive(Debug, Clone, Default, PartialEq)]

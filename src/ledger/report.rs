@@ -1,4 +1,4 @@
-//! `looop cost`: what the loop and its workers spent, from the ledger.
+//! The cost report: what the loop and its workers spent, from the ledger.
 //!
 //! One pass over the file ([`scan`]) gathers everything the report can
 //! show: the total and calls in scope, the breakdowns, and today's spend for
@@ -10,9 +10,8 @@
 use super::budget::BudgetStatus;
 use super::days::{self, DayCache};
 use super::scan::scan;
-use crate::cli::Args;
-use crate::color;
 use crate::config::Config;
+use crate::paths::Profile;
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -28,7 +27,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn parse(text: &str) -> Option<Scope> {
+    pub fn parse(text: &str) -> Option<Scope> {
         match text {
             "today" => Some(Scope::Today),
             "week" => Some(Scope::Week),
@@ -38,7 +37,7 @@ impl Scope {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Scope::Today => "today",
             Scope::Week => "week",
@@ -48,7 +47,7 @@ impl Scope {
     }
 
     /// The first local day in scope; `None` for everything.
-    fn first_day(self, today: NaiveDate) -> Option<NaiveDate> {
+    pub fn first_day(self, today: NaiveDate) -> Option<NaiveDate> {
         match self {
             Scope::Today => Some(today),
             Scope::Week => today.checked_sub_days(chrono::Days::new(6)),
@@ -68,7 +67,7 @@ pub enum By {
 }
 
 impl By {
-    fn parse(text: &str) -> Option<By> {
+    pub fn parse(text: &str) -> Option<By> {
         match text {
             "kind" => Some(By::Kind),
             "runner" => Some(By::Runner),
@@ -78,7 +77,7 @@ impl By {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             By::Kind => "kind",
             By::Runner => "runner",
@@ -174,177 +173,54 @@ pub fn tally(
     Ok(t)
 }
 
-/// `$1.2345`: four decimals, since one AI call often costs under a cent.
-pub fn usd(amount: f64) -> String {
-    format!("${amount:.4}")
-}
-
 /// Round away float noise (0.1 + 0.2) before printing JSON.
 fn round9(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
 }
 
-/// `looop cost [today|week|month|all] [--json] [--by kind|runner|id|day]`.
-pub fn cmd_cost(mut args: Args) -> Result<i32> {
-    let json = args.flag(&["--json"]);
-    let by = match args.value("--by")? {
-        None => None,
-        Some(v) => Some(By::parse(&v).ok_or_else(|| {
-            args.usage_error(&format!("unknown --by {v:?}: use kind, runner, id or day"))
-        })?),
-    };
-    let scope = match args.next() {
-        None => Scope::All,
-        Some(s) => Scope::parse(&s).ok_or_else(|| {
-            args.usage_error(&format!(
-                "unknown scope {s:?}: use today, week, month or all"
-            ))
-        })?,
-    };
-    args.finish()?;
-    let profile = crate::paths::Profile::look()?;
-    let config = Config::load(&profile.config)?;
+/// One cost report: the totals of a scope and what they are measured
+/// against.
+pub struct Report {
+    pub totals: Totals,
+    pub scope: Scope,
+    pub by: Option<By>,
+    /// The local day the report was made on.
+    pub today: NaiveDate,
+    pub budget: BudgetStatus,
+    /// The ledger's path, as text.
+    pub ledger: String,
+}
+
+impl Report {
+    /// The `--json` shape of this report.
+    pub fn json(&self) -> JsonReport<'_> {
+        JsonReport::new(
+            &self.totals,
+            self.scope,
+            self.by,
+            self.today,
+            &self.budget,
+            &self.ledger,
+        )
+    }
+}
+
+/// Read the ledger of `profile` once and report on `scope`.
+pub fn report(profile: &Profile, config: &Config, scope: Scope, by: Option<By>) -> Result<Report> {
     let today = days::today();
     let totals = tally(&profile.ledger(), scope, by, today)?;
     let budget = BudgetStatus {
         spent_today_usd: totals.spent_today_usd,
         budget_usd: config.daily_budget_usd,
     };
-    let ledger = profile.ledger().display().to_string();
-    if json {
-        let report = JsonReport::new(&totals, scope, by, today, &budget, &ledger);
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        if totals.skipped > 0 {
-            eprintln!("looop: note: {}", skipped_note(totals.skipped, &ledger));
-        }
-    } else {
-        print!("{}", render(&totals, scope, by, today, &budget, &ledger));
-    }
-    Ok(0)
-}
-
-fn skipped_note(skipped: u64, ledger: &str) -> String {
-    let lines = if skipped == 1 { "line" } else { "lines" };
-    format!("skipped {skipped} malformed {lines} in {ledger}")
-}
-
-/// The scope with its dates, e.g. `week (2026-11-17 .. 2026-11-23)`.
-fn scope_label(scope: Scope, today: NaiveDate) -> String {
-    match scope.first_day(today) {
-        None => "all".to_string(),
-        Some(first) if first == today => format!("today ({today})"),
-        Some(first) => format!("{} ({first} .. {today})", scope.name()),
-    }
-}
-
-/// The human report: a few `label value` lines, then aligned tables.
-pub fn render(
-    t: &Totals,
-    scope: Scope,
-    by: Option<By>,
-    today: NaiveDate,
-    budget: &BudgetStatus,
-    ledger: &str,
-) -> String {
-    let mut out = String::new();
-    let plural = if t.total.calls == 1 { "call" } else { "calls" };
-    out.push_str(&format!("scope   {}\n", scope_label(scope, today)));
-    out.push_str(&format!(
-        "total   {} in {} {plural}\n",
-        color::bold(&usd(t.total.usd)),
-        t.total.calls
-    ));
-    if t.input_tokens + t.output_tokens > 0 {
-        out.push_str(&format!(
-            "tokens  {} in, {} out\n",
-            t.input_tokens, t.output_tokens
-        ));
-    }
-    if budget.budget_usd > 0.0 {
-        let line = budget.describe();
-        let line = if budget.reached() {
-            color::red(&line)
-        } else {
-            line
-        };
-        out.push_str(&format!("budget  {line}\n"));
-    }
-    let tables: Vec<By> = match by {
-        Some(by) => vec![by],
-        None => vec![By::Kind, By::Runner],
-    };
-    for by in tables {
-        let rows = rows(t, by);
-        if rows.is_empty() {
-            continue;
-        }
-        out.push('\n');
-        out.push_str(&table(by.name(), &rows, by == By::Day));
-    }
-    if t.skipped > 0 {
-        out.push_str(&format!("\nnote: {}\n", skipped_note(t.skipped, ledger)));
-    }
-    out
-}
-
-/// The rows of one breakdown: days in order, names by spend (largest first).
-fn rows(t: &Totals, by: By) -> Vec<(String, Tally)> {
-    let map = match by {
-        By::Day => return t.by_day.iter().map(|(d, v)| (d.to_string(), *v)).collect(),
-        By::Kind => &t.by_kind,
-        By::Runner => &t.by_runner,
-        By::Id => &t.by_id,
-    };
-    let mut rows: Vec<(String, Tally)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    rows.sort_by(|a, b| b.1.usd.total_cmp(&a.1.usd).then_with(|| a.0.cmp(&b.0)));
-    rows
-}
-
-/// Widest bar, in characters, of `--by day`.
-const BAR_WIDTH: f64 = 30.0;
-
-/// An aligned table `name  calls  usd [bar]` with a bold header.
-fn table(header: &str, rows: &[(String, Tally)], bars: bool) -> String {
-    let amounts: Vec<String> = rows.iter().map(|(_, t)| usd(t.usd)).collect();
-    let name_w = rows
-        .iter()
-        .map(|(n, _)| n.chars().count())
-        .chain([header.len()])
-        .max()
-        .unwrap_or(0);
-    let calls_w = rows
-        .iter()
-        .map(|(_, t)| t.calls.to_string().len())
-        .chain([5])
-        .max()
-        .unwrap_or(5);
-    let usd_w = amounts
-        .iter()
-        .map(String::len)
-        .chain([3])
-        .max()
-        .unwrap_or(3);
-    let max = rows.iter().map(|(_, t)| t.usd).fold(0.0, f64::max);
-    let mut out = String::new();
-    let head = format!(
-        "{header:<name_w$}  {:>calls_w$}  {:>usd_w$}",
-        "calls", "usd"
-    );
-    out.push_str(&color::bold(&head));
-    out.push('\n');
-    for ((name, t), amount) in rows.iter().zip(&amounts) {
-        out.push_str(&format!(
-            "{name:<name_w$}  {:>calls_w$}  {amount:>usd_w$}",
-            t.calls
-        ));
-        if bars && t.usd > 0.0 && max > 0.0 {
-            let len = ((t.usd / max) * BAR_WIDTH).round().max(1.0) as usize;
-            out.push_str("  ");
-            out.push_str(&"#".repeat(len));
-        }
-        out.push('\n');
-    }
-    out
+    Ok(Report {
+        totals,
+        scope,
+        by,
+        today,
+        budget,
+        ledger: profile.ledger().display().to_string(),
+    })
 }
 
 /// Calls per name of one breakdown (unsorted maps are fine: JSON keys sort).
@@ -366,7 +242,7 @@ fn calls_by(t: &Totals, by: By) -> BTreeMap<String, u64> {
 
 /// `looop cost --json`: one object; maps are name → USD.
 #[derive(Debug, Serialize)]
-struct JsonReport<'a> {
+pub struct JsonReport<'a> {
     scope: &'a str,
     /// First local day in scope (`None` for `all`).
     since: Option<String>,
@@ -437,20 +313,6 @@ impl<'a> JsonReport<'a> {
 mod tests {
     use super::*;
 
-    fn totals() -> Totals {
-        let mut t = Totals::default();
-        for (kind, runner, usd) in [
-            ("tick", "claude", 0.5),
-            ("session", "pi", 1.25),
-            ("tick", "claude", 0.25),
-        ] {
-            t.total.add(usd);
-            add_to(&mut t.by_kind, kind, usd);
-            add_to(&mut t.by_runner, runner, usd);
-        }
-        t
-    }
-
     #[test]
     fn scopes_are_whole_local_days() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
@@ -464,48 +326,5 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 1)
         );
         assert_eq!(Scope::All.first_day(today), None);
-    }
-
-    #[test]
-    fn tables_are_aligned_and_sorted_by_spend() {
-        let t = totals();
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let budget = BudgetStatus {
-            spent_today_usd: 0.0,
-            budget_usd: 0.0,
-        };
-        let text = render(&t, Scope::All, Some(By::Kind), today, &budget, "x");
-        assert_eq!(
-            text,
-            "scope   all\ntotal   $2.0000 in 3 calls\n\n\
-             kind     calls  usd\n\
-             session      1  $1.2500\n\
-             tick         2  $0.7500\n"
-                .replace("  usd", "      usd")
-        );
-    }
-
-    #[test]
-    fn day_bars_scale_to_the_largest_day() {
-        let rows = vec![
-            ("2026-11-22".to_string(), Tally { usd: 2.0, calls: 1 }),
-            (
-                "2026-11-23".to_string(),
-                Tally {
-                    usd: 0.001,
-                    calls: 1,
-                },
-            ),
-            ("2026-11-24".to_string(), Tally { usd: 0.0, calls: 0 }),
-        ];
-        let text = table("day", &rows, true);
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[1].ends_with(&"#".repeat(30)));
-        assert!(
-            lines[2].ends_with("  #"),
-            "a tiny spend still shows: {:?}",
-            lines[2]
-        );
-        assert!(!lines[3].contains('#'));
     }
 }

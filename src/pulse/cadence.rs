@@ -5,47 +5,60 @@
 
 use super::beat::{self, Mode, Outcome};
 use super::signals;
-use crate::cli::Args;
 use crate::config::Config;
 use crate::exit;
+use crate::paths::Profile;
 use anyhow::Result;
 use std::time::Duration;
 
 /// The longest wait after repeated failures.
 const MAX_BACKOFF_SECS: u64 = 3600;
 
-pub fn cmd_run(mut args: Args) -> Result<i32> {
-    let goal = args.next();
-    args.finish()?;
-    if let Some(g) = &goal {
-        crate::ids::check("goal id", g.strip_suffix(".md").unwrap_or(g))?;
-    }
-    let (profile, config) = super::open_profile(true)?;
+/// What the foreground pulse reports as it goes, for the caller to show.
+pub enum Cadence<'a> {
+    /// The loop starts, beating every `interval` seconds.
+    Started { interval: u64 },
+    /// Another beat held the lock; this one was skipped.
+    Busy,
+    /// A beat failed; the loop backs off and goes on.
+    Failed(&'a anyhow::Error),
+    /// The next beat is this many seconds away.
+    NextIn(u64),
+    /// The config was edited into something broken; the old one stays.
+    KeptConfig(&'a anyhow::Error),
+    /// SIGINT/SIGTERM ended the loop.
+    Stopped,
+}
+
+/// `looop run <goal>`: one immediate move focused on `goal`.
+pub fn run_goal(profile: &Profile, config: &Config, goal: &str) -> Result<Outcome> {
     signals::install();
-    if let Some(goal) = goal {
-        super::check_goal(&profile, &goal)?;
-        let goal = goal.strip_suffix(".md").unwrap_or(&goal).to_string();
-        return Ok(beat::beat(&profile, &config, Mode::Goal(&goal))?.code);
-    }
+    super::check_goal(profile, goal)?;
+    let goal = goal.strip_suffix(".md").unwrap_or(goal);
+    beat::beat(profile, config, Mode::Goal(goal))
+}
+
+/// `looop run`: beat, wait, repeat until SIGINT/SIGTERM; `report` hears
+/// each step. The config is read again between beats.
+pub fn run_forever(profile: &Profile, config: Config, report: &mut dyn FnMut(Cadence)) {
+    signals::install();
     let mut config = config;
     let mut failures: u32 = 0;
-    println!(
-        "pulse running for {} (every {}s; Ctrl-C stops)",
-        profile.data.display(),
-        config.interval_secs
-    );
+    report(Cadence::Started {
+        interval: config.interval_secs,
+    });
     while !signals::stop_requested() {
-        let outcome = match beat::beat(&profile, &config, Mode::Tick) {
+        let outcome = match beat::beat(profile, &config, Mode::Tick) {
             Ok(o) => o,
             Err(e) if is_busy(&e) => {
-                println!("another beat is running; waiting for the next one");
+                report(Cadence::Busy);
                 Outcome {
                     code: exit::BUSY,
                     next_interval: None,
                 }
             }
             Err(e) => {
-                eprintln!("looop: {e:#}");
+                report(Cadence::Failed(&e));
                 Outcome {
                     code: exit::FAILED,
                     next_interval: None,
@@ -62,18 +75,17 @@ pub fn cmd_run(mut args: Args) -> Result<i32> {
             failures = 0;
             outcome.next_interval.unwrap_or(config.interval_secs)
         };
-        println!("next beat in {wait}s");
+        report(Cadence::NextIn(wait));
         if signals::sleep_or_stop(Duration::from_secs(wait)) {
             break;
         }
         // Pick up config edits between beats; a broken edit keeps the old one.
         match Config::load(&profile.config) {
             Ok(c) => config = c,
-            Err(e) => eprintln!("looop: {e:#}; keeping the previous config"),
+            Err(e) => report(Cadence::KeptConfig(&e)),
         }
     }
-    println!("pulse stopped");
-    Ok(0)
+    report(Cadence::Stopped);
 }
 
 fn is_busy(e: &anyhow::Error) -> bool {

@@ -24,50 +24,47 @@ mod tripwire;
 mod updown;
 mod world;
 
-use crate::cli::Args;
 use crate::config::Config;
 use crate::paths::Profile;
 use crate::{exit, ids};
 use anyhow::Result;
 
-pub use cadence::cmd_run;
-pub use status::cmd_status;
-pub use updown::{cmd_down, cmd_up};
+pub use cadence::{Cadence, run_forever, run_goal};
+pub use status::{Status, status};
+pub use updown::{Up, stop, stop_workers, up};
 
-/// `looop tick`: one beat for cron.
-pub fn cmd_tick(args: Args) -> Result<i32> {
-    args.finish()?;
-    let (profile, config) = open_profile(true)?;
+/// One beat for cron (`looop tick`): SIGINT/SIGTERM end it cleanly.
+pub fn tick(profile: &Profile, config: &Config) -> Result<beat::Outcome> {
     signals::install();
-    Ok(beat::beat(&profile, &config, beat::Mode::Tick)?.code)
+    beat::beat(profile, config, beat::Mode::Tick)
 }
 
-/// Resolve the profile, say what is missing (a beat still runs without a
-/// PLAYBOOK or goals dir), create the layout, load the config.
-pub fn open_profile(say_missing: bool) -> Result<(Profile, Config)> {
-    let profile = Profile::from_env()?;
-    let config = Config::load(&profile.config)?;
-    if say_missing && profile.data.is_dir() && !crate::store::is_locked(&profile.beat_lock()) {
-        if !profile.playbook().exists() {
-            println!(
-                "note: no PLAYBOOK.md in {}; the AI decides without one",
-                profile.data.display()
-            );
-        }
-        if !profile.goals_dir().is_dir() {
-            println!(
-                "note: goals/ was missing in {}; created it empty",
-                profile.data.display()
-            );
-        }
+/// What a beat will run without, said before the layout is made: a beat
+/// still runs without a PLAYBOOK or a goals dir. Nothing while another beat
+/// holds the lock (its own notes were said) or before the data dir exists.
+pub fn missing_notes(profile: &Profile) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !profile.data.is_dir() || lock::held(profile) {
+        return notes;
     }
-    profile.ensure_layout()?;
-    Ok((profile, config))
+    if !profile.playbook().exists() {
+        notes.push(format!(
+            "no PLAYBOOK.md in {}; the AI decides without one",
+            profile.data.display()
+        ));
+    }
+    if !profile.goals_dir().is_dir() {
+        notes.push(format!(
+            "goals/ was missing in {}; created it empty",
+            profile.data.display()
+        ));
+    }
+    notes
 }
 
 /// A goal id from the command line: a path is bad usage (2), an unknown
 /// goal is status 1 with the list of goals.
-pub fn check_goal(profile: &Profile, goal: &str) -> Result<()> {
+fn check_goal(profile: &Profile, goal: &str) -> Result<()> {
     let bare = goal.strip_suffix(".md").unwrap_or(goal);
     ids::check("goal id", bare)?;
     if profile.goals_dir().join(format!("{bare}.md")).is_file() {

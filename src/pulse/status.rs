@@ -1,71 +1,70 @@
-//! `looop status [--json]`: is the pulse up, how did the last beat end, who
-//! is working and who needs the human, which leases are held, what today
-//! cost against the budget, and where this profile lives.
+//! What `looop status` shows: is the pulse up, how did the last beat end,
+//! who is working and who needs the human, which leases are held, what
+//! today cost against the budget, and where this profile lives. One
+//! [`Status`] value; `--json` is its serialization.
 
 use super::state::{self, BeatRecord, Failure};
 use crate::claims::{self, Claim};
-use crate::cli::Args;
+use crate::config::Config;
 use crate::ids::PULSE_SESSION;
+use crate::ledger;
+use crate::paths::Profile;
 use crate::supervisor::{self, SessionView};
-use crate::{color, ledger};
 use anyhow::Result;
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct Status {
-    pulse: Pulse,
+pub struct Status {
+    pub pulse: Pulse,
     /// A beat holds the lock right now.
-    beat_running: bool,
-    last_beat: Option<LastBeat>,
-    last_failure: Option<Failure>,
-    needs_you: Vec<String>,
-    workers: Vec<SessionView>,
-    claims: Vec<Claim>,
-    cost_today_usd: f64,
-    daily_budget_usd: f64,
-    budget_reached: bool,
-    paths: Paths,
+    pub beat_running: bool,
+    pub last_beat: Option<LastBeat>,
+    pub last_failure: Option<Failure>,
+    pub needs_you: Vec<String>,
+    pub workers: Vec<SessionView>,
+    pub claims: Vec<Claim>,
+    pub cost_today_usd: f64,
+    pub daily_budget_usd: f64,
+    pub budget_reached: bool,
+    pub paths: Paths,
 }
 
 /// The last beat as `status --json` shows it: the contract words it as
 /// "time, outcome", so `time` carries the beat's RFC 3339 time; `at` (the
 /// same value, the name in `.state.json`) stays for scripts that read it.
 #[derive(Serialize)]
-struct LastBeat {
-    time: String,
+pub struct LastBeat {
+    pub time: String,
     #[serde(flatten)]
-    record: BeatRecord,
+    pub record: BeatRecord,
 }
 
 #[derive(Serialize)]
-struct Pulse {
-    up: bool,
-    pid: Option<u32>,
-    state: Option<supervisor::State>,
+pub struct Pulse {
+    pub up: bool,
+    pub pid: Option<u32>,
+    pub state: Option<supervisor::State>,
 }
 
 #[derive(Serialize)]
-struct Paths {
-    config: String,
-    data: String,
-    journal: String,
-    events: String,
+pub struct Paths {
+    pub config: String,
+    pub data: String,
+    pub journal: String,
+    pub events: String,
 }
 
-pub fn cmd_status(mut args: Args) -> Result<i32> {
-    let json = args.flag(&["--json"]);
-    args.finish()?;
-    let profile = crate::paths::Profile::look()?;
-    let config = crate::config::Config::load(&profile.config)?;
-    let sessions = supervisor::list(&profile)?;
+/// Gather the status of `profile`.
+pub fn status(profile: &Profile, config: &Config) -> Result<Status> {
+    let sessions = supervisor::list(profile)?;
     let pulse_view = sessions.iter().find(|s| s.session == PULSE_SESSION);
     let workers: Vec<SessionView> = sessions
         .iter()
         .filter(|s| s.session != PULSE_SESSION)
         .cloned()
         .collect();
-    let beat_state = state::load(&profile);
-    let budget = ledger::budget_status(&profile, &config)?;
+    let beat_state = state::load(profile);
+    let budget = ledger::budget_status(profile, config)?;
     let budget_note = budget.reached().then(|| {
         format!(
             "daily budget reached: ${:.2} of ${:.2}; beats skip the AI",
@@ -78,7 +77,7 @@ pub fn cmd_status(mut args: Args) -> Result<i32> {
             pid: pulse_view.and_then(|p| p.pid),
             state: pulse_view.map(|p| p.state),
         },
-        beat_running: super::lock::held(&profile),
+        beat_running: super::lock::held(profile),
         needs_you: super::surface::needs_you(&workers, &beat_state, budget_note.as_deref()),
         last_beat: beat_state.last_beat.map(|record| LastBeat {
             time: record.at.clone(),
@@ -86,7 +85,7 @@ pub fn cmd_status(mut args: Args) -> Result<i32> {
         }),
         last_failure: beat_state.last_failure,
         workers,
-        claims: claims::list(&profile)?,
+        claims: claims::list(profile)?,
         cost_today_usd: budget.spent_today_usd,
         daily_budget_usd: budget.budget_usd,
         budget_reached: budget.reached(),
@@ -97,83 +96,5 @@ pub fn cmd_status(mut args: Args) -> Result<i32> {
             events: profile.events().display().to_string(),
         },
     };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
-    } else {
-        print_human(&status);
-    }
-    Ok(0)
-}
-
-fn print_human(s: &Status) {
-    let pulse = if s.pulse.up {
-        color::green(&format!(
-            "up ({PULSE_SESSION}, pid {})",
-            s.pulse.pid.map(|p| p.to_string()).unwrap_or("?".into())
-        ))
-    } else {
-        "down (`looop up` starts it; cron can run `looop tick`)".to_string()
-    };
-    println!(
-        "pulse:      {pulse}{}",
-        if s.beat_running {
-            "; a beat is running now"
-        } else {
-            ""
-        }
-    );
-    match s.last_beat.as_ref().map(|b| &b.record) {
-        Some(b) => println!("last beat:  {} {}: {}", b.at, b.outcome, b.detail),
-        None => println!("last beat:  none yet"),
-    }
-    if let Some(f) = &s.last_failure {
-        println!("last failure: {} {}", f.at, color::red(&f.reason));
-    }
-    let flagged = s.workers.iter().filter(|w| w.flagged).count();
-    let live = s.workers.iter().filter(|w| w.alive).count();
-    println!(
-        "workers:    {live} live, {} on disk, {flagged} flagged",
-        s.workers.len()
-    );
-    for w in &s.workers {
-        let state = w.state.as_str();
-        let code = w
-            .exit_code
-            .map(|c| format!(" exit {c}"))
-            .unwrap_or_default();
-        let flag = if w.flagged {
-            format!("  ⚑ {}", w.note.as_deref().unwrap_or(""))
-        } else {
-            String::new()
-        };
-        println!("  {:<20} {state}{code}{flag}", w.id);
-    }
-    if s.claims.is_empty() {
-        println!("claims:     none");
-    } else {
-        println!("claims:");
-        for c in &s.claims {
-            println!("  {:<20} {}", c.name, c.session);
-        }
-    }
-    if s.daily_budget_usd > 0.0 {
-        println!(
-            "cost today: {} of {} daily budget",
-            ledger::usd(s.cost_today_usd),
-            ledger::usd(s.daily_budget_usd)
-        );
-    } else {
-        println!(
-            "cost today: {} (no daily budget)",
-            ledger::usd(s.cost_today_usd)
-        );
-    }
-    if !s.needs_you.is_empty() {
-        println!("{}", color::bold(&color::yellow("NEEDS YOU")));
-        for l in &s.needs_you {
-            println!("  {l}");
-        }
-    }
-    println!("config:     {}", s.paths.config);
-    println!("data dir:   {}", s.paths.data);
+    Ok(status)
 }

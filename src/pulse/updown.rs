@@ -1,29 +1,30 @@
 //! `looop up` / `looop down`: the pulse as a detached supervised session
 //! (`looop-pulse`, running `looop run`), so it survives the terminal.
 
-use crate::cli::Args;
+use crate::config::Config;
 use crate::ids::PULSE_SESSION;
+use crate::paths::{self, Profile};
 use crate::supervisor::{self, LaunchSpec};
-use crate::{exit, paths};
 use anyhow::Result;
 use std::time::Duration;
 
 const GRACE: Duration = Duration::from_secs(5);
 
-pub fn cmd_up(args: Args) -> Result<i32> {
-    args.finish()?;
-    let (profile, config) = super::open_profile(false)?;
-    if let Some(s) = supervisor::get(&profile, PULSE_SESSION)?
+/// What `up` found or did, with the pulse's pid when known.
+pub enum Up {
+    AlreadyUp(Option<u32>),
+    Started(Option<u32>),
+}
+
+/// Start the pulse session unless it is alive already.
+pub fn up(profile: &Profile, config: &Config) -> Result<Up> {
+    if let Some(s) = supervisor::get(profile, PULSE_SESSION)?
         && s.alive
     {
-        println!(
-            "the pulse is already up ({PULSE_SESSION}, pid {})",
-            s.pid.map(|p| p.to_string()).unwrap_or("?".into())
-        );
-        return Ok(0);
+        return Ok(Up::AlreadyUp(s.pid));
     }
     let exe = paths::current_exe()?;
-    let mut env = paths::child_env(&profile)?;
+    let mut env = paths::child_env(profile)?;
     env.push(("LOOOP_SESSION_ID".to_string(), PULSE_SESSION.into()));
     let spec = LaunchSpec {
         session: PULSE_SESSION.to_string(),
@@ -33,46 +34,31 @@ pub fn cmd_up(args: Args) -> Result<i32> {
         env,
         size: Some((120, 40)),
     };
-    let view = supervisor::launch(&profile, &config, &spec)?;
-    println!(
-        "the pulse is up ({PULSE_SESSION}, pid {}); `looop log pulse --follow` shows it, `looop down` stops it",
-        view.pid.map(|p| p.to_string()).unwrap_or("?".into())
-    );
-    Ok(0)
+    let view = supervisor::launch(profile, config, &spec)?;
+    Ok(Up::Started(view.pid))
 }
 
-pub fn cmd_down(mut args: Args) -> Result<i32> {
-    let all = args.flag(&["--all"]);
-    args.finish()?;
-    // The config is still checked (status 2).
-    let profile = crate::paths::Profile::look()?;
-    crate::config::Config::load(&profile.config)?;
-    let mut failed = false;
-    match supervisor::get(&profile, PULSE_SESSION)? {
+/// Stop the pulse session; whether it was up.
+pub fn stop(profile: &Profile) -> Result<bool> {
+    match supervisor::get(profile, PULSE_SESSION)? {
         Some(s) if s.alive => {
-            supervisor::kill(&profile, PULSE_SESSION, GRACE)?;
-            println!("the pulse is down");
+            supervisor::kill(profile, PULSE_SESSION, GRACE)?;
+            Ok(true)
         }
-        _ => println!("the pulse was not up"),
+        _ => Ok(false),
     }
-    if all {
-        let mut n = 0;
-        for s in supervisor::list(&profile)?
-            .into_iter()
-            .filter(|s| s.alive && s.session != PULSE_SESSION)
-        {
-            match supervisor::kill(&profile, &s.session, GRACE) {
-                Ok(_) => n += 1,
-                Err(e) => {
-                    eprintln!("looop: cannot kill {}: {e:#}", s.id);
-                    failed = true;
-                }
-            }
-        }
-        println!("killed {n} worker(s)");
-    }
-    if failed {
-        return Err(exit::quiet(exit::FAILED));
-    }
-    Ok(0)
+}
+
+/// Kill every live worker (`down --all`): each worker's id and how its
+/// kill went.
+pub fn stop_workers(profile: &Profile) -> Result<Vec<(String, Result<()>)>> {
+    let live = supervisor::list(profile)?
+        .into_iter()
+        .filter(|s| s.alive && s.session != PULSE_SESSION);
+    Ok(live
+        .map(|s| {
+            let killed = supervisor::kill(profile, &s.session, GRACE).map(|_| ());
+            (s.id, killed)
+        })
+        .collect())
 }

@@ -88,42 +88,28 @@ fn join(lines: &[&str]) -> String {
     s
 }
 
-/// Put `line` into the crontab for this profile.
-pub fn install(profile: &Profile, job: &Job, line: &str) -> Result<i32> {
+/// Put `line` into the crontab for this profile: added, replaced or
+/// already there (unchanged, nothing written).
+pub fn install(profile: &Profile, job: &Job, line: &str) -> Result<Edit> {
     let _lock = user_lock(profile)?;
     let current = read()?;
     let (text, edit) = with_line(&current, &job.key, line);
-    match edit {
-        Edit::Unchanged => {
-            println!(
-                "already in your crontab for {}; nothing changed:\n{line}",
-                job.data
-            );
-            return Ok(0);
-        }
-        Edit::Added => println!("installed in your crontab:\n{line}"),
-        _ => println!("updated this profile's line in your crontab:\n{line}"),
+    if edit != Edit::Unchanged {
+        write(&text)?;
     }
-    write(&text)?;
-    println!("each beat appends its output to {}", job.log);
-    Ok(0)
+    Ok(edit)
 }
 
-/// Take this profile's line out of the crontab.
-pub fn remove(profile: &Profile, job: &Job) -> Result<i32> {
+/// Take this profile's line out of the crontab: removed, or absent
+/// (nothing written).
+pub fn remove(profile: &Profile, job: &Job) -> Result<Edit> {
     let _lock = user_lock(profile)?;
     let current = read()?;
     let (text, edit) = without_line(&current, &job.key);
-    if edit == Edit::Absent {
-        println!(
-            "no looop line for {} in your crontab; nothing to do",
-            job.data
-        );
-        return Ok(0);
+    if edit != Edit::Absent {
+        write(&text)?;
     }
-    write(&text)?;
-    println!("removed the looop line for {} from your crontab", job.data);
-    Ok(0)
+    Ok(edit)
 }
 
 /// One lock per user (not per profile): every profile edits the same crontab.

@@ -3,7 +3,7 @@
 //! `looop tick` is built to be run by cron, launchd or systemd, but writing
 //! those artifacts by hand is where setups go wrong: a relative binary path,
 //! a missing `LOOOP_DATA_DIR` (so the job beats a different profile), or
-//! cron's bare PATH (so the agent CLI "is not found"). This module prints a
+//! cron's bare PATH (so the agent CLI "is not found"). This module makes a
 //! ready artifact with everything spelled out, and for cron can install it.
 //!
 //! Layout: [`Job`] gathers what every artifact needs; `cron`, `launchd` and
@@ -14,7 +14,10 @@ mod crontab;
 mod launchd;
 mod systemd;
 
-use crate::cli::Args;
+pub use crontab::{Edit, install, remove};
+pub use launchd::{label, plist};
+pub use systemd::units;
+
 use crate::config::Config;
 use crate::exit;
 use crate::paths::{self, Profile};
@@ -97,71 +100,43 @@ fn clean_path_var(path_var: Option<String>) -> Result<String> {
 
 /// Which scheduler to write for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Cron,
     Launchd,
     Systemd,
 }
 
+impl Kind {
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "cron" => Some(Kind::Cron),
+            "launchd" => Some(Kind::Launchd),
+            "systemd" => Some(Kind::Systemd),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Cron => "cron",
+            Kind::Launchd => "launchd",
+            Kind::Systemd => "systemd",
+        }
+    }
+}
+
 /// What to do with the artifact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
+pub enum Action {
     Print,
     Install,
     Remove,
 }
 
-pub fn cmd_schedule(mut args: Args) -> Result<i32> {
-    let every: Option<u64> = args.number("--every")?;
-    let install = args.flag(&["--install"]);
-    let remove = args.flag(&["--remove"]);
-    let kind = match args.next().as_deref() {
-        Some("cron") => Kind::Cron,
-        Some("launchd") => Kind::Launchd,
-        Some("systemd") => Kind::Systemd,
-        Some(other) => {
-            return Err(args.usage_error(&format!(
-                "unknown scheduler {other:?}: choose cron, launchd or systemd"
-            )));
-        }
-        None => return Err(args.usage_error("missing <cron|launchd|systemd>")),
-    };
-    args.finish()?;
-    let action = match (install, remove) {
-        (true, true) => {
-            return Err(exit::usage(
-                "schedule: --install and --remove exclude each other",
-            ));
-        }
-        (true, false) => Action::Install,
-        (false, true) => Action::Remove,
-        (false, false) => Action::Print,
-    };
-    if action != Action::Print && kind != Kind::Cron {
-        let flag = if action == Action::Install {
-            "--install"
-        } else {
-            "--remove"
-        };
-        let hint = match kind {
-            Kind::Launchd => {
-                "save the printed plist under ~/Library/LaunchAgents/ and use `launchctl load -w` / `unload -w`"
-            }
-            _ => {
-                "save the printed units under ~/.config/systemd/user/ and use `systemctl --user enable --now` / `disable --now` on the timer"
-            }
-        };
-        return Err(exit::usage(format!(
-            "schedule: {flag} works for cron only; for {}: {hint}",
-            kind.name()
-        )));
-    }
-
-    let profile = Profile::from_env()?;
-    let config = Config::load(&profile.config)?;
-    // Before anything is printed or installed: a job whose data dir is a
-    // file would fail at every beat, long after this command said "done".
-    profile.check_data_dir()?;
+/// The seconds between beats: `every` if given, else the config's
+/// `interval`, with where it came from (for messages). Out of range is
+/// bad usage.
+pub fn interval(config: &Config, every: Option<u64>) -> Result<(u64, &'static str)> {
     let (every_secs, source) = match every {
         Some(secs) => (secs, "--every"),
         None => (config.interval_secs, "config `interval`"),
@@ -171,83 +146,42 @@ pub fn cmd_schedule(mut args: Args) -> Result<i32> {
             "schedule: the interval must be 1..={MAX_EVERY_SECS} seconds (a week), not {every_secs} (from {source})"
         )));
     }
-
-    let job = Job::for_profile(&profile, std::env::var("PATH").ok(), every_secs)?;
-    if action == Action::Remove {
-        // Removing needs no timing: it must work whatever the interval is.
-        return crontab::remove(&profile, &job);
-    }
-    match kind {
-        Kind::Cron => {
-            let timing = cron::timing(every_secs).map_err(|why| {
-                exit::usage(format!(
-                    "schedule cron: {why} (from {source} = {every_secs})"
-                ))
-            })?;
-            if let Some(note) = &timing.note {
-                eprintln!("looop: note: {note}");
-            }
-            let line = cron::line(&job, &timing);
-            warn_about_pitfalls(&profile, &job, action);
-            if action == Action::Install {
-                // The log goes into the data dir: it must exist before cron's
-                // first `>>` redirection, or every beat fails silently.
-                profile.ensure_layout()?;
-                return crontab::install(&profile, &job, &line);
-            }
-            println!("{line}");
-            eprintln!(
-                "looop: add this line with `looop schedule cron --install` (or `crontab -e`); \
-                 each beat appends to {}",
-                job.log
-            );
-        }
-        Kind::Launchd => {
-            warn_about_pitfalls(&profile, &job, action);
-            print!("{}", launchd::plist(&job));
-            eprintln!(
-                "looop: save it as ~/Library/LaunchAgents/{}.plist, then run: launchctl load -w ~/Library/LaunchAgents/{}.plist",
-                launchd::label(&job),
-                launchd::label(&job)
-            );
-        }
-        Kind::Systemd => {
-            warn_about_pitfalls(&profile, &job, action);
-            print!("{}", systemd::units(&job));
-        }
-    }
-    Ok(0)
+    Ok((every_secs, source))
 }
 
-/// Notes on stderr for the two setups that print fine and then fail at
-/// night: a binary inside a cargo build dir (gone after `cargo clean`, stale
-/// after `cargo install`), and a data dir that does not exist yet (the
+/// The crontab line for `job`, and a note when its interval was rounded.
+/// `source` names where the interval came from, for the refusal.
+pub fn cron_line(job: &Job, source: &str) -> Result<(String, Option<String>)> {
+    let timing = cron::timing(job.every_secs).map_err(|why| {
+        exit::usage(format!(
+            "schedule cron: {why} (from {source} = {})",
+            job.every_secs
+        ))
+    })?;
+    Ok((cron::line(job, &timing), timing.note))
+}
+
+/// Notes for the two setups that print fine and then fail at night: a
+/// binary inside a cargo build dir (gone after `cargo clean`, stale after
+/// `cargo install`), and a data dir that does not exist yet (the
 /// scheduler's redirection into `tick.log` fails before looop even starts).
-fn warn_about_pitfalls(profile: &Profile, job: &Job, action: Action) {
+pub fn pitfalls(profile: &Profile, job: &Job, action: Action) -> Vec<String> {
+    let mut notes = Vec::new();
     if job.exe.contains("/target/debug/") || job.exe.contains("/target/release/") {
-        eprintln!(
-            "looop: note: {} is a cargo build output; after `cargo install --path .` \
+        notes.push(format!(
+            "{} is a cargo build output; after `cargo install --path .` \
              run `looop schedule` again from the installed binary",
             job.exe
-        );
+        ));
     }
     if action == Action::Print && !profile.data.is_dir() {
-        eprintln!(
-            "looop: note: the data dir {} does not exist yet: run `looop init` first, \
+        notes.push(format!(
+            "the data dir {} does not exist yet: run `looop init` first, \
              or the scheduler cannot open {}",
             job.data, job.log
-        );
+        ));
     }
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Cron => "cron",
-            Kind::Launchd => "launchd",
-            Kind::Systemd => "systemd",
-        }
-    }
+    notes
 }
 
 #[cfg(test)]

@@ -1,0 +1,37 @@
+//! `looop init [--runner NAME]`: the config file and the data dir, each only
+//! if absent, then what to do next.
+
+use crate::cli::Args;
+use crate::paths::Profile;
+use crate::setup;
+use anyhow::Result;
+
+pub fn run(mut args: Args) -> Result<i32> {
+    let asked = args.value("--runner")?;
+    args.finish()?;
+    let runner = asked.as_deref().unwrap_or(setup::DEFAULT_RUNNER);
+    setup::check_runner(runner)?;
+    let profile = Profile::look()?;
+    let created = setup::init(&profile, runner, asked.is_some())?;
+
+    let mark = |new: bool| if new { "created" } else { "exists, left as is" };
+    println!(
+        "config:   {} ({})",
+        profile.config.display(),
+        mark(created.config)
+    );
+    println!(
+        "data dir: {} ({})",
+        profile.data.display(),
+        mark(created.data)
+    );
+    println!();
+    println!("Next:");
+    println!("  1. looop demo                 # watch one loop run offline, no AI needed");
+    println!(
+        "  2. $EDITOR {}   # your priorities and guardrails",
+        profile.playbook().display()
+    );
+    println!("  3. looop schedule cron --install   # a beat every few minutes");
+    Ok(0)
+}

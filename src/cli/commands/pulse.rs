@@ -1,0 +1,94 @@
+//! `looop tick`, `run [GOAL]`, `up`, `down [--all]`: the pulse's commands.
+
+use crate::cli::{Args, open};
+use crate::exit;
+use crate::ids::{self, PULSE_SESSION};
+use crate::paths::Profile;
+use crate::pulse::{self, Cadence, Up};
+use anyhow::Result;
+
+/// `looop tick`: one beat, for cron.
+pub fn tick(args: Args) -> Result<i32> {
+    args.finish()?;
+    let (profile, config) = open::for_beat()?;
+    Ok(pulse::tick(&profile, &config)?.code)
+}
+
+/// `looop run [GOAL]`: the pulse in the foreground, or one move on GOAL.
+pub fn run(mut args: Args) -> Result<i32> {
+    let goal = args.next();
+    args.finish()?;
+    if let Some(g) = &goal {
+        ids::check("goal id", g.strip_suffix(".md").unwrap_or(g))?;
+    }
+    let (profile, config) = open::for_beat()?;
+    if let Some(goal) = goal {
+        return Ok(pulse::run_goal(&profile, &config, &goal)?.code);
+    }
+    pulse::run_forever(&profile, config, &mut |step| say(&profile, step));
+    Ok(0)
+}
+
+/// One line for each step of the foreground pulse.
+fn say(profile: &Profile, step: Cadence) {
+    match step {
+        Cadence::Started { interval } => println!(
+            "pulse running for {} (every {interval}s; Ctrl-C stops)",
+            profile.data.display()
+        ),
+        Cadence::Busy => println!("another beat is running; waiting for the next one"),
+        Cadence::Failed(e) => eprintln!("looop: {e:#}"),
+        Cadence::NextIn(secs) => println!("next beat in {secs}s"),
+        Cadence::KeptConfig(e) => eprintln!("looop: {e:#}; keeping the previous config"),
+        Cadence::Stopped => println!("pulse stopped"),
+    }
+}
+
+/// `looop up`: the pulse as a detached supervised session.
+pub fn up(args: Args) -> Result<i32> {
+    args.finish()?;
+    let (profile, config) = open::with_layout()?;
+    let pid = |p: Option<u32>| p.map(|p| p.to_string()).unwrap_or("?".into());
+    match pulse::up(&profile, &config)? {
+        Up::AlreadyUp(p) => {
+            println!("the pulse is already up ({PULSE_SESSION}, pid {})", pid(p));
+        }
+        Up::Started(p) => println!(
+            "the pulse is up ({PULSE_SESSION}, pid {}); `looop log pulse --follow` shows it, `looop down` stops it",
+            pid(p)
+        ),
+    }
+    Ok(0)
+}
+
+/// `looop down [--all]`: stop the pulse, and with --all every worker.
+pub fn down(mut args: Args) -> Result<i32> {
+    let all = args.flag(&["--all"]);
+    args.finish()?;
+    // The config is still checked (status 2).
+    let (profile, _config) = open::look()?;
+    if pulse::stop(&profile)? {
+        println!("the pulse is down");
+    } else {
+        println!("the pulse was not up");
+    }
+    if !all {
+        return Ok(0);
+    }
+    let mut killed = 0;
+    let mut failed = false;
+    for (id, result) in pulse::stop_workers(&profile)? {
+        match result {
+            Ok(()) => killed += 1,
+            Err(e) => {
+                eprintln!("looop: cannot kill {id}: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    println!("killed {killed} worker(s)");
+    if failed {
+        return Err(exit::quiet(exit::FAILED));
+    }
+    Ok(0)
+}

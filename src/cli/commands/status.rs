@@ -1,0 +1,93 @@
+//! `looop status [--json]`: the profile at a glance, or its JSON.
+
+use crate::cli::{Args, open};
+use crate::ids::PULSE_SESSION;
+use crate::pulse::{self, Status};
+use crate::{color, ledger};
+use anyhow::Result;
+
+pub fn run(mut args: Args) -> Result<i32> {
+    let json = args.flag(&["--json"]);
+    args.finish()?;
+    let (profile, config) = open::look()?;
+    let status = pulse::status(&profile, &config)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        print_human(&status);
+    }
+    Ok(0)
+}
+
+fn print_human(s: &Status) {
+    let pulse = if s.pulse.up {
+        color::green(&format!(
+            "up ({PULSE_SESSION}, pid {})",
+            s.pulse.pid.map(|p| p.to_string()).unwrap_or("?".into())
+        ))
+    } else {
+        "down (`looop up` starts it; cron can run `looop tick`)".to_string()
+    };
+    println!(
+        "pulse:      {pulse}{}",
+        if s.beat_running {
+            "; a beat is running now"
+        } else {
+            ""
+        }
+    );
+    match s.last_beat.as_ref().map(|b| &b.record) {
+        Some(b) => println!("last beat:  {} {}: {}", b.at, b.outcome, b.detail),
+        None => println!("last beat:  none yet"),
+    }
+    if let Some(f) = &s.last_failure {
+        println!("last failure: {} {}", f.at, color::red(&f.reason));
+    }
+    let flagged = s.workers.iter().filter(|w| w.flagged).count();
+    let live = s.workers.iter().filter(|w| w.alive).count();
+    println!(
+        "workers:    {live} live, {} on disk, {flagged} flagged",
+        s.workers.len()
+    );
+    for w in &s.workers {
+        let state = w.state.as_str();
+        let code = w
+            .exit_code
+            .map(|c| format!(" exit {c}"))
+            .unwrap_or_default();
+        let flag = if w.flagged {
+            format!("  ⚑ {}", w.note.as_deref().unwrap_or(""))
+        } else {
+            String::new()
+        };
+        println!("  {:<20} {state}{code}{flag}", w.id);
+    }
+    if s.claims.is_empty() {
+        println!("claims:     none");
+    } else {
+        println!("claims:");
+        for c in &s.claims {
+            println!("  {:<20} {}", c.name, c.session);
+        }
+    }
+    if s.daily_budget_usd > 0.0 {
+        println!(
+            "cost today: {} of {} daily budget",
+            ledger::usd(s.cost_today_usd),
+            ledger::usd(s.daily_budget_usd)
+        );
+    } else {
+        println!(
+            "cost today: {} (no daily budget)",
+            ledger::usd(s.cost_today_usd)
+        );
+    }
+    if !s.needs_you.is_empty() {
+        println!("{}", color::bold(&color::yellow("NEEDS YOU")));
+        for l in &s.needs_you {
+            println!("  {l}");
+        }
+    }
+    println!("config:     {}", s.paths.config);
+    println!("data dir:   {}", s.paths.data);
+}

@@ -1,0 +1,267 @@
+//! The one table of commands: name, handler, flags, usage and description.
+//!
+//! Dispatch, `looop help`, the unknown-command and unknown-flag hints and
+//! the shell completions all read [`COMMANDS`], so a command cannot exist
+//! without being documented, and completions offer exactly the flags the
+//! parser accepts ([`super::Args`] refuses, in debug builds, to look for a
+//! flag its command does not declare here).
+
+use super::Args;
+use super::commands;
+use anyhow::Result;
+
+/// What a command's first positional argument completes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ids {
+    None,
+    /// Worker ids of the profile (`looop _complete workers`).
+    Workers,
+    /// Goal ids of the profile (`looop _complete goals`).
+    Goals,
+    /// The names of the commands (`help`).
+    Commands,
+}
+
+/// One command.
+pub struct Command {
+    pub name: &'static str,
+    /// Other names that run the same command (`config` for `completions`).
+    pub aliases: &'static [&'static str],
+    pub run: fn(Args) -> Result<i32>,
+    /// Every flag the command's parser takes, long and short forms.
+    pub flags: &'static [&'static str],
+    /// Words its arguments or flag values complete to (scopes, shells, ...).
+    pub words: &'static [&'static str],
+    pub ids: Ids,
+    /// An internal mode looop runs itself: not in the manual, no usage.
+    pub hidden: bool,
+    /// The synopsis, starting `looop <name>`; empty for internal modes.
+    pub usage: &'static str,
+    /// One paragraph; its first sentence is the one-line description.
+    pub about: &'static str,
+}
+
+impl Command {
+    /// Whether `name` runs this command.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.name == name || self.aliases.contains(&name)
+    }
+
+    /// The first sentence of [`Command::about`].
+    pub fn summary(&self) -> &'static str {
+        self.about.split(". ").next().unwrap_or("")
+    }
+
+    /// Listed in the manual and offered by completions: neither an
+    /// internal mode nor a `_`-command workers call (`_cost`).
+    pub fn public(&self) -> bool {
+        !self.hidden && !self.name.starts_with('_')
+    }
+}
+
+/// The command named `name` (or one of its aliases).
+pub fn find(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.answers_to(name))
+}
+
+/// A command that is neither hidden nor internal, with the defaults.
+const fn cmd(name: &'static str, run: fn(Args) -> Result<i32>) -> Command {
+    Command {
+        name,
+        aliases: &[],
+        run,
+        flags: &[],
+        words: &[],
+        ids: Ids::None,
+        hidden: false,
+        usage: "",
+        about: "",
+    }
+}
+
+pub const COMMANDS: &[Command] = &[
+    Command {
+        flags: &["--runner"],
+        usage: "looop init [--runner NAME]",
+        about: "Create the config file (if absent) and the data dir with the starter PLAYBOOK, goals and sensor (if absent). Prints both paths and what to do next. Running it again changes nothing.",
+        ..cmd("init", commands::init::run)
+    },
+    Command {
+        usage: "looop tick",
+        about: "One beat, for cron: housekeeping, sense, skip if the world is unchanged, otherwise ask the tick AI for ONE move, carry it out, journal it, and surface flagged workers. Exits 75 at once if another beat of this profile is running.",
+        ..cmd("tick", commands::pulse::tick)
+    },
+    Command {
+        ids: Ids::Goals,
+        usage: "looop run [GOAL]",
+        about: "Without GOAL: the pulse in the foreground, a beat every `interval` seconds until SIGINT/SIGTERM. With GOAL: one immediate move focused on goals/GOAL.md (no unchanged-world skip).",
+        ..cmd("run", commands::pulse::run)
+    },
+    Command {
+        usage: "looop up",
+        about: "Start the pulse as a detached supervised session (looop-pulse). A no-op when it is already up.",
+        ..cmd("up", commands::pulse::up)
+    },
+    Command {
+        flags: &["--all"],
+        usage: "looop down [--all]",
+        about: "Stop the pulse. Workers keep running unless --all is given.",
+        ..cmd("down", commands::pulse::down)
+    },
+    Command {
+        flags: &["--json"],
+        usage: "looop status [--json]",
+        about: "Whether the pulse is up, the last beat, workers and their flags, claims, today's cost against the budget, and the paths of this profile.",
+        ..cmd("status", commands::status::run)
+    },
+    Command {
+        flags: &["--force"],
+        usage: "looop start-session <id> <prompt|-> [runner] [--force]",
+        about: "Start a worker detached in a PTY under its own supervisor. `-` reads the prompt from stdin. The worker gets the WORKER CONTRACT followed by the prompt. Refused when a live session of that id exists, when max_workers are live, when the runner is unknown, or when the daily budget is reached (unless --force).",
+        ..cmd("start-session", crate::workers::cmd_start_session)
+    },
+    Command {
+        flags: &["--json", "--all", "-a"],
+        usage: "looop ls [--json] [--all]",
+        about: "List worker sessions on disk, running and finished: id, state, pid, age, idle time, exit code, flag note. --all adds the pulse session.",
+        ..cmd("ls", crate::supervisor::cmd_ls)
+    },
+    Command {
+        ids: Ids::Workers,
+        usage: "looop attach <id>",
+        about: "Connect this terminal to the worker's PTY: the recent screen is replayed, then keys and output flow live. Ctrl-\\ Ctrl-\\ detaches and leaves the worker running. Exits with the worker's status if it ends while attached.",
+        ..cmd("attach", crate::supervisor::cmd_attach)
+    },
+    Command {
+        flags: &["--tail", "--follow", "-f", "--raw"],
+        ids: Ids::Workers,
+        usage: "looop log <id> [--tail N] [--follow] [--raw]",
+        about: "Print the worker's output (terminal escapes stripped unless --raw). Works after the worker exited. --follow keeps printing until the session ends.",
+        ..cmd("log", crate::supervisor::cmd_log)
+    },
+    Command {
+        flags: &["-n"],
+        ids: Ids::Workers,
+        usage: "looop send <id> [-n] <text>",
+        about: "Type TEXT plus Enter into the worker's terminal (-n: no Enter).",
+        ..cmd("send", crate::supervisor::cmd_send)
+    },
+    Command {
+        flags: &["--grace"],
+        ids: Ids::Workers,
+        usage: "looop kill <id> [--grace SECS]",
+        about: "End the worker: SIGTERM to its process group, SIGKILL after the grace period (default 5 s); returns once it has exited. Its claims are dropped. Works on a lost session too.",
+        ..cmd("kill", crate::supervisor::cmd_kill)
+    },
+    Command {
+        ids: Ids::Workers,
+        usage: "looop flag <id> [message]",
+        about: "Raise the worker's attention flag with a note. The next beat lists it under NEEDS YOU and may pop a tmux window for it.",
+        ..cmd("flag", crate::supervisor::cmd_flag)
+    },
+    Command {
+        ids: Ids::Workers,
+        usage: "looop unflag <id>",
+        about: "Clear the worker's attention flag.",
+        ..cmd("unflag", crate::supervisor::cmd_unflag)
+    },
+    Command {
+        flags: &["--all"],
+        usage: "looop prune [--all]",
+        about: "Delete finished and lost sessions older than the retention (all of them with --all) and print how many.",
+        ..cmd("prune", crate::supervisor::cmd_prune)
+    },
+    Command {
+        flags: &["--session"],
+        usage: "looop claim <name> [--session S]",
+        about: "Take the lease claims/NAME.json for $LOOOP_SESSION_ID (or S). Exactly one of two racing claimers wins; the loser gets status 1 and the owner. A lease whose session is not alive is taken over.",
+        ..cmd("claim", crate::claims::cmd_claim)
+    },
+    Command {
+        flags: &["--session"],
+        usage: "looop unclaim <name> [--session S]",
+        about: "Release the lease claims/NAME.json held by $LOOOP_SESSION_ID (or S).",
+        ..cmd("unclaim", crate::claims::cmd_unclaim)
+    },
+    Command {
+        flags: &["--json", "--by"],
+        words: &[
+            "today", "week", "month", "all", "kind", "runner", "id", "day",
+        ],
+        usage: "looop cost [today|week|month|all] [--json] [--by kind|runner|id|day]",
+        about: "Report spend from the cost ledger in local time (today; week = the last 7 days; month = since the 1st; all, the default): total, number of calls, a breakdown by kind and runner (or the one --by names; --by day draws a bar per day), and today's spend against the daily budget. Malformed ledger lines are skipped and counted.",
+        ..cmd("cost", commands::cost::run)
+    },
+    Command {
+        flags: &["--input-tokens", "--output-tokens"],
+        usage: "looop _cost <kind> <id> <runner> <usd> [--input-tokens N] [--output-tokens N]",
+        about: "Append one entry to the cost ledger. Workers report their spend with `\"$LOOOP_BIN\" _cost session \"$LOOOP_SESSION_ID\" <runner> <usd>`. The amount must be a finite number >= 0; anything else is refused with status 2 and nothing is written.",
+        ..cmd("_cost", commands::cost::record)
+    },
+    Command {
+        flags: &["--every", "--install", "--remove"],
+        words: &["cron", "launchd", "systemd"],
+        usage: "looop schedule cron|launchd|systemd [--every SECS] [--install|--remove]",
+        about: "Print a crontab line, launchd plist or systemd user service+timer that runs `looop tick` for this profile every --every seconds (default: the config's `interval`), with the absolute binary path, LOOOP_DATA_DIR, LOOOP_CONFIG and your current PATH spelled out, appending output to <data>/tick.log. cron counts whole minutes: under 60 s is refused, other values are rounded to one that divides the hour (or day), with a note. --install/--remove edit your crontab idempotently (cron only); other lines are kept.",
+        ..cmd("schedule", commands::schedule::run)
+    },
+    Command {
+        flags: &["--keep"],
+        usage: "looop demo [--keep]",
+        about: "A complete offline run of the loop in a temporary profile, with a scripted decider instead of an AI. Needs no agent CLI and no network. --keep leaves the profile for you to explore.",
+        ..cmd("demo", commands::demo::run)
+    },
+    Command {
+        aliases: &["config"],
+        words: &["bash", "zsh", "fish"],
+        usage: "looop completions bash|zsh|fish",
+        about: "Print a shell completion script (commands, their flags, and worker and goal ids of this profile). Example: looop completions bash > ~/.local/share/bash-completion/completions/looop. `looop config` is another name for it.",
+        ..cmd("completions", super::completions::run)
+    },
+    Command {
+        ids: Ids::Commands,
+        usage: "looop help [COMMAND]",
+        about: "Print the manual, or one command's usage.",
+        ..cmd("help", super::help::run)
+    },
+    Command {
+        usage: "looop version",
+        about: "Print looop's version.",
+        ..cmd("version", super::help::version)
+    },
+    Command {
+        flags: &["--lock-fd"],
+        hidden: true,
+        ..cmd("_supervise", commands::supervise::cmd_supervise)
+    },
+    Command {
+        hidden: true,
+        ..cmd("_complete", super::completions::ids)
+    },
+    Command {
+        hidden: true,
+        ..cmd("_demo_decide", commands::demo::decide)
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_usages_name_their_command() {
+        let mut seen = std::collections::HashSet::new();
+        for c in COMMANDS {
+            for n in std::iter::once(&c.name).chain(c.aliases) {
+                assert!(seen.insert(*n), "{n} twice");
+            }
+            assert_eq!(c.hidden, c.usage.is_empty(), "{}", c.name);
+            if !c.hidden {
+                assert!(c.usage.starts_with(&format!("looop {}", c.name)));
+            }
+            for f in c.flags {
+                assert!(f.starts_with('-') && !f.contains('='), "{f}");
+            }
+        }
+    }
+}

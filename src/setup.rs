@@ -1,0 +1,61 @@
+//! `looop init`'s work: a new profile's config file and data dir, each
+//! created only if absent, and an existing config checked, never rewritten.
+
+use crate::config::{self, Config};
+use crate::paths::Profile;
+use crate::{exit, store};
+use anyhow::{Context, Result};
+
+/// The runner a new config names unless another is asked for.
+pub const DEFAULT_RUNNER: &str = "claude";
+
+/// What `init` created (`false`: it existed and was left as is).
+pub struct Created {
+    pub config: bool,
+    pub data: bool,
+}
+
+/// Refuse (status 2) a runner no preset knows.
+pub fn check_runner(runner: &str) -> Result<()> {
+    if config::presets().contains_key(runner) {
+        return Ok(());
+    }
+    let known: Vec<String> = config::presets().keys().cloned().collect();
+    Err(exit::usage(format!(
+        "init --runner: unknown runner {runner:?} (presets: {})",
+        known.join(", ")
+    )))
+}
+
+/// Write the config for `runner` unless one exists (then check it, and
+/// refuse an `asked` runner it disagrees with), then lay out the data dir.
+pub fn init(profile: &Profile, runner: &str, asked: bool) -> Result<Created> {
+    // `symlink_metadata`, not `exists`: a dangling symlink is not "absent"
+    // (create_new could not write through it), so `load` names it.
+    let wrote_config = if profile.config.symlink_metadata().is_ok() {
+        // An existing config is the user's: validate it, never rewrite it,
+        // and say so when it disagrees with what was asked.
+        let config = Config::load(&profile.config)?;
+        if asked && runner != config.runner {
+            return Err(exit::refused(format!(
+                "init --runner {runner}: {} exists and uses runner {:?}; \
+                 set runner = \"{runner}\" there (nothing was changed)",
+                profile.config.display(),
+                config.runner
+            )));
+        }
+        false
+    } else {
+        if let Some(dir) = profile.config.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        store::create_new(&profile.config, config::template(runner).as_bytes(), 0o644)?
+    };
+    let had_data = profile.playbook().exists();
+    profile.ensure_layout()?;
+    Ok(Created {
+        config: wrote_config,
+        data: !had_data,
+    })
+}
