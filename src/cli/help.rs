@@ -1,9 +1,9 @@
 //! The manual (`looop help`), each command's usage (`looop <cmd> --help`)
-//! and `looop version`, all drawn from the command table.
+//! and `looop version`, drawn from the command table it is handed.
 
-use super::Args;
+use super::args::Args;
+use super::command::{self, Command};
 use super::spell;
-use super::table::{self, COMMANDS, Command};
 use crate::exit;
 use anyhow::Result;
 
@@ -18,10 +18,10 @@ pub fn usage(cmd: &Command, name: &str) -> String {
 }
 
 /// The manual: what looop is, its nouns, one beat, the rules, the commands.
-pub fn manual() -> String {
+pub fn manual(commands: &[Command]) -> String {
     let mut s = String::from(MANUAL_HEAD);
     s.push_str("COMMANDS\n");
-    for c in COMMANDS.iter().filter(|c| c.public()) {
+    for c in commands.iter().filter(|c| c.public()) {
         s.push_str(&format!("  {}\n", c.usage));
     }
     s.push_str(MANUAL_TAIL);
@@ -29,8 +29,8 @@ pub fn manual() -> String {
 }
 
 /// The closest command name to a typo, for the "did you mean" hint.
-pub fn suggest(typo: &str) -> Option<&'static str> {
-    let names = COMMANDS
+pub fn suggest(commands: &'static [Command], typo: &str) -> Option<&'static str> {
+    let names = commands
         .iter()
         .filter(|c| !c.hidden)
         .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()));
@@ -38,13 +38,13 @@ pub fn suggest(typo: &str) -> Option<&'static str> {
 }
 
 /// `looop help [COMMAND]`.
-pub fn run(mut args: Args) -> Result<i32> {
+pub fn run(mut args: Args, commands: &[Command]) -> Result<i32> {
     let name = args.next();
     // Refuse leftovers before printing anything: an error, not a manual.
     args.finish()?;
     match name {
-        None => print!("{}", manual()),
-        Some(name) => match table::find(&name).filter(|c| !c.hidden) {
+        None => print!("{}", manual(commands)),
+        Some(name) => match command::find(commands, &name).filter(|c| !c.hidden) {
             Some(c) => print!("{}", usage(c, &name)),
             None => {
                 return Err(exit::usage(format!(
@@ -131,34 +131,3 @@ EXIT STATUS
 
 Run `looop <command> --help` for one command, `looop demo` to see a loop run.
 "#;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typos_get_suggestions() {
-        assert_eq!(suggest("attch"), Some("attach"));
-        assert_eq!(suggest("stauts"), Some("status"));
-        assert_eq!(suggest("zzzzzzzz"), None);
-        assert_eq!(suggest("confg"), Some("config"));
-    }
-
-    #[test]
-    fn manual_lists_public_commands() {
-        let m = manual();
-        assert!(m.contains("looop start-session"));
-        assert!(!m.contains("_cost <kind>"));
-        assert!(m.contains("looop completions bash|zsh|fish"));
-    }
-}
-
-#[cfg(test)]
-mod alias_tests {
-    #[test]
-    fn an_alias_gets_its_own_synopsis() {
-        let c = super::table::find("config").unwrap();
-        assert!(super::usage(c, "config").starts_with("usage: looop config bash|zsh|fish"));
-        assert!(super::usage(c, "completions").starts_with("usage: looop completions bash"));
-    }
-}

@@ -4,13 +4,16 @@
 //! output. [`table::COMMANDS`] names every command with its handler and
 //! flags; each handler (most under [`commands`]) takes its [`Args`], parses
 //! them into typed values, calls the domain and prints what comes back.
+//! `help` and `completions` are handed the table, so that nothing the
+//! table points at reads the table itself (no import circle).
 //! `--help`/`-h` anywhere prints that command's usage. Unknown commands and
 //! flags exit 2 with a one-line hint.
 
 pub mod args;
+mod command;
 mod commands;
 mod completions;
-pub mod help;
+mod help;
 mod open;
 mod spell;
 mod table;
@@ -19,6 +22,7 @@ pub use args::Args;
 
 use crate::exit;
 use anyhow::Result;
+use command::Handler;
 use std::ffi::OsString;
 
 /// Run the command named by `raw[0]`; returns the exit status.
@@ -38,7 +42,7 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
         .collect::<Result<Vec<String>>>()?;
     let mut raw = raw.into_iter();
     let Some(command) = raw.next() else {
-        print!("{}", help::manual());
+        print!("{}", help::manual(table::COMMANDS));
         return Ok(0);
     };
     let rest: Vec<String> = raw.collect();
@@ -55,10 +59,11 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
         _ => command,
     };
     let Some(found) = table::find(&command) else {
-        let hint = match help::suggest(&command).filter(|_| !command.trim().is_empty()) {
-            Some(s) => format!("; did you mean '{s}'?"),
-            None => "; see 'looop help'".to_string(),
-        };
+        let hint =
+            match help::suggest(table::COMMANDS, &command).filter(|_| !command.trim().is_empty()) {
+                Some(s) => format!("; did you mean '{s}'?"),
+                None => "; see 'looop help'".to_string(),
+            };
         return Err(exit::usage(format!("unknown command {command:?}{hint}")));
     };
     if wants_help {
@@ -69,5 +74,10 @@ pub fn run(raw: Vec<OsString>) -> Result<i32> {
         }
         return Ok(0);
     }
-    (found.run)(Args::new(&command, rest).with_flags(found.flags))
+    let args = Args::new(&command, rest).with_flags(found.flags);
+    match found.handler {
+        Handler::Run(run) => run(args),
+        Handler::Help => help::run(args, table::COMMANDS),
+        Handler::Completions => completions::run(args, table::COMMANDS),
+    }
 }

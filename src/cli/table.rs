@@ -3,73 +3,30 @@
 //! Dispatch, `looop help`, the unknown-command and unknown-flag hints and
 //! the shell completions all read [`COMMANDS`], so a command cannot exist
 //! without being documented, and completions offer exactly the flags the
-//! parser accepts ([`super::Args`] refuses, in debug builds, to look for a
+//! parser accepts ([`Args`] refuses, in debug builds, to look for a
 //! flag its command does not declare here).
 
-use super::Args;
-use super::commands;
+use super::args::Args;
+use super::command::{self, Command, Handler, Ids};
+use super::{commands, completions, help};
 use anyhow::Result;
-
-/// What a command's first positional argument completes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ids {
-    None,
-    /// Worker ids of the profile (`looop _complete workers`).
-    Workers,
-    /// Goal ids of the profile (`looop _complete goals`).
-    Goals,
-    /// The names of the commands (`help`).
-    Commands,
-}
-
-/// One command.
-pub struct Command {
-    pub name: &'static str,
-    /// Other names that run the same command (`config` for `completions`).
-    pub aliases: &'static [&'static str],
-    pub run: fn(Args) -> Result<i32>,
-    /// Every flag the command's parser takes, long and short forms.
-    pub flags: &'static [&'static str],
-    /// Words its arguments or flag values complete to (scopes, shells, ...).
-    pub words: &'static [&'static str],
-    pub ids: Ids,
-    /// An internal mode looop runs itself: not in the manual, no usage.
-    pub hidden: bool,
-    /// The synopsis, starting `looop <name>`; empty for internal modes.
-    pub usage: &'static str,
-    /// One paragraph; its first sentence is the one-line description.
-    pub about: &'static str,
-}
-
-impl Command {
-    /// Whether `name` runs this command.
-    pub fn answers_to(&self, name: &str) -> bool {
-        self.name == name || self.aliases.contains(&name)
-    }
-
-    /// The first sentence of [`Command::about`].
-    pub fn summary(&self) -> &'static str {
-        self.about.split(". ").next().unwrap_or("")
-    }
-
-    /// Listed in the manual and offered by completions: neither an
-    /// internal mode nor a `_`-command workers call (`_cost`).
-    pub fn public(&self) -> bool {
-        !self.hidden && !self.name.starts_with('_')
-    }
-}
 
 /// The command named `name` (or one of its aliases).
 pub fn find(name: &str) -> Option<&'static Command> {
-    COMMANDS.iter().find(|c| c.answers_to(name))
+    command::find(COMMANDS, name)
 }
 
 /// A command that is neither hidden nor internal, with the defaults.
 const fn cmd(name: &'static str, run: fn(Args) -> Result<i32>) -> Command {
+    builtin(name, Handler::Run(run))
+}
+
+/// A command with the defaults and any handler.
+const fn builtin(name: &'static str, handler: Handler) -> Command {
     Command {
         name,
         aliases: &[],
-        run,
+        handler,
         flags: &[],
         words: &[],
         ids: Ids::None,
@@ -216,18 +173,18 @@ pub const COMMANDS: &[Command] = &[
         words: &["bash", "zsh", "fish"],
         usage: "looop completions bash|zsh|fish",
         about: "Print a shell completion script (commands, their flags, and worker and goal ids of this profile). Example: looop completions bash > ~/.local/share/bash-completion/completions/looop. `looop config` is another name for it.",
-        ..cmd("completions", super::completions::run)
+        ..builtin("completions", Handler::Completions)
     },
     Command {
         ids: Ids::Commands,
         usage: "looop help [COMMAND]",
         about: "Print the manual, or one command's usage.",
-        ..cmd("help", super::help::run)
+        ..builtin("help", Handler::Help)
     },
     Command {
         usage: "looop version",
         about: "Print looop's version.",
-        ..cmd("version", super::help::version)
+        ..cmd("version", help::version)
     },
     Command {
         flags: &["--lock-fd"],
@@ -236,7 +193,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         hidden: true,
-        ..cmd("_complete", super::completions::ids)
+        ..cmd("_complete", completions::ids)
     },
     Command {
         hidden: true,
@@ -263,5 +220,44 @@ mod tests {
                 assert!(f.starts_with('-') && !f.contains('='), "{f}");
             }
         }
+    }
+
+    #[test]
+    fn typos_get_suggestions() {
+        assert_eq!(help::suggest(COMMANDS, "attch"), Some("attach"));
+        assert_eq!(help::suggest(COMMANDS, "stauts"), Some("status"));
+        assert_eq!(help::suggest(COMMANDS, "confg"), Some("config"));
+        assert_eq!(help::suggest(COMMANDS, "zzzzzzzz"), None);
+    }
+
+    #[test]
+    fn manual_lists_public_commands() {
+        let m = help::manual(COMMANDS);
+        assert!(m.contains("looop start-session"));
+        assert!(!m.contains("_cost <kind>"));
+        assert!(m.contains("looop completions bash|zsh|fish"));
+    }
+
+    #[test]
+    fn an_alias_gets_its_own_synopsis() {
+        let c = find("config").unwrap();
+        assert!(help::usage(c, "config").starts_with("usage: looop config bash|zsh|fish"));
+        assert!(help::usage(c, "completions").starts_with("usage: looop completions bash"));
+    }
+
+    #[test]
+    fn scripts_offer_each_declared_flag_and_no_other() {
+        let script = completions::bash(COMMANDS);
+        for c in COMMANDS.iter().filter(|c| c.public()) {
+            for f in c.flags {
+                assert!(script.contains(f), "{} {f}", c.name);
+            }
+        }
+        assert!(
+            script.contains("        status)\n            COMPREPLY=( $(compgen -W \"--json\" --")
+        );
+        let fish = completions::fish(COMMANDS);
+        assert!(fish.contains("__fish_seen_subcommand_from kill' -l grace"));
+        assert!(completions::zsh(COMMANDS).contains("kill) (( CURRENT == 3 ))"));
     }
 }

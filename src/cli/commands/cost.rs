@@ -2,7 +2,8 @@
 //! the report of what was spent, and `looop _cost`, through which workers
 //! report their spend into the ledger.
 
-use crate::cli::{Args, open};
+use crate::cli::args::Args;
+use crate::cli::open;
 use crate::color;
 use crate::ledger::{self, By, Report, Scope, Spend, Tally, Totals, usd};
 use crate::paths::Profile;

@@ -1,7 +1,7 @@
 //! `looop demo [--keep]` and the hidden `looop _demo_decide`, the demo
 //! profile's scripted tick "AI".
 
-use crate::cli::Args;
+use crate::cli::args::Args;
 use crate::color;
 use crate::demo;
 use crate::paths::Profile;

@@ -1,7 +1,7 @@
 //! `looop init [--runner NAME]`: the config file and the data dir, each only
 //! if absent, then what to do next.
 
-use crate::cli::Args;
+use crate::cli::args::Args;
 use crate::paths::Profile;
 use crate::setup;
 use anyhow::Result;

@@ -1,6 +1,7 @@
 //! `looop tick`, `run [GOAL]`, `up`, `down [--all]`: the pulse's commands.
 
-use crate::cli::{Args, open};
+use crate::cli::args::Args;
+use crate::cli::open;
 use crate::exit;
 use crate::ids::{self, PULSE_SESSION};
 use crate::paths::Profile;

@@ -2,7 +2,8 @@
 //! print the artifact that runs `looop tick` for this profile, or (cron)
 //! install or remove it.
 
-use crate::cli::{Args, open};
+use crate::cli::args::Args;
+use crate::cli::open;
 use crate::exit;
 use crate::schedule::{self, Action, Edit, Job, Kind};
 use anyhow::Result;

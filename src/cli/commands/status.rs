@@ -1,6 +1,7 @@
 //! `looop status [--json]`: the profile at a glance, or its JSON.
 
-use crate::cli::{Args, open};
+use crate::cli::args::Args;
+use crate::cli::open;
 use crate::ids::PULSE_SESSION;
 use crate::pulse::{self, Status};
 use crate::{color, ledger};
