@@ -1,7 +1,7 @@
 //! `looop _supervise <session> [--lock-fd N]`: the hidden mode the launcher
 //! starts a session's supervisor with (see [`crate::supervisor::daemon`]).
 
-use crate::cli::Args;
+use crate::cli::args::Args;
 use crate::supervisor::daemon::{self, Options};
 use anyhow::Result;
 use std::os::fd::RawFd;
