@@ -5,11 +5,11 @@
 //! ([`WORKER_SCRIPT`]) that follows the worker contract. Then it drives the
 //! real binary the way a user would: beats, `ls`, `send`, `log`, `status`,
 //! `cost`. It needs no agent CLI and no network, and removes the profile at
-//! the end unless `--keep`.
+//! the end unless `--keep`. What it shows goes through [`Show`], printed by
+//! the command.
 
 pub mod decider;
 
-use crate::color;
 use crate::paths::{self, Profile};
 use crate::supervisor;
 use anyhow::{Context, Result, anyhow, bail};
@@ -22,6 +22,24 @@ const WORKER_SCRIPT: &str = include_str!("worker.sh");
 
 const GOAL_TEXT: &str = "# Goal: hello\n\nHave a worker ask the human one question and write \
 reports/hello.md with the answer. Archive this goal once the report exists.\n";
+
+/// What the demo shows as it goes, for the caller to print.
+pub enum Show<'a> {
+    /// The demo starts in this temporary data dir.
+    Begin(&'a Path),
+    /// A narrated step, about to run `looop <args>`.
+    Step { what: &'a str, args: &'a [&'a str] },
+    /// One line the step's command printed (its stdout, then its stderr).
+    Output(&'a str),
+    /// A remark between steps.
+    Remark(&'a str),
+    /// Waiting for the demo worker to get to `what`.
+    Waiting(&'a str),
+    /// The journal looop wrote during the demo.
+    Journal(&'a str),
+    /// Something went wrong that does not change the demo's outcome.
+    Warning(String),
+}
 
 /// A demo profile left in place by `--keep`.
 pub struct Kept {
@@ -38,13 +56,13 @@ pub struct Finished {
 
 /// Run the whole narrated demo in a fresh temporary profile, removed at
 /// the end unless `keep` (and the demo went well).
-pub fn run(keep: bool) -> Result<Finished> {
+pub fn run(keep: bool, show: &mut dyn FnMut(Show)) -> Result<Finished> {
     let started = Instant::now();
     let root = make_root()?;
     let demo = Demo::new(&root)?;
-    let result = demo.run();
+    let result = demo.run(show);
     // Whatever happened, no demo worker outlives the demo.
-    demo.stop_workers();
+    demo.stop_workers(show);
     let kept = if result.is_ok() && keep {
         Some(Kept {
             root: root.clone(),
@@ -52,7 +70,10 @@ pub fn run(keep: bool) -> Result<Finished> {
         })
     } else {
         if let Err(e) = std::fs::remove_dir_all(&root) {
-            eprintln!("looop: warning: cannot remove {}: {e}", root.display());
+            show(Show::Warning(format!(
+                "cannot remove {}: {e}",
+                root.display()
+            )));
         }
         None
     };
@@ -108,87 +129,78 @@ impl Demo {
         })
     }
 
-    fn run(&self) -> Result<()> {
-        println!(
-            "{}",
-            color::bold(
-                "looop demo: one loop, start to finish, with a scripted decider instead of an AI."
-            )
-        );
-        println!(
-            "{}",
-            color::dim(&format!(
-                "(temporary profile: {})",
-                self.profile.data.display()
-            ))
-        );
+    fn run(&self, show: &mut dyn FnMut(Show)) -> Result<()> {
+        show(Show::Begin(&self.profile.data));
 
         self.step(
+            show,
             "Create the profile: config, data dir, starter PLAYBOOK.",
             &["init"],
         )?;
         self.replace_goals()?;
-        println!("  The demo swaps the starter goals for one goal, goals/hello.md.");
+        show(Show::Remark(
+            "The demo swaps the starter goals for one goal, goals/hello.md.",
+        ));
 
         self.step(
+            show,
             "Beat 1: the world is new, so the decider is asked and starts a worker.",
             &["tick"],
         )?;
-        self.wait_for("the worker to flag itself", |s| s.flagged)?;
+        self.wait_for(show, "the worker to flag itself", |s| s.flagged)?;
         self.step(
+            show,
             "The worker took a lease, worked, and flagged a question:",
             &["ls"],
         )?;
 
         self.step(
+            show,
             "Beat 2: the flag changed the world; the beat lists it under NEEDS YOU.",
             &["tick"],
         )?;
         self.step(
+            show,
             "Answer the worker from a script (a human would `looop attach hello`):",
             &["send", "hello", "yes"],
         )?;
-        self.wait_for("the worker to finish", |s| !s.alive)?;
+        self.wait_for(show, "the worker to finish", |s| !s.alive)?;
         self.step(
+            show,
             "The worker's terminal, kept after it ended:",
             &["log", "hello"],
         )?;
 
         self.step(
+            show,
             "Beat 3: the worker is gone and its report exists: the goal is archived.",
             &["tick"],
         )?;
         self.step(
+            show,
             "Beat 4: archiving changed the goals; nothing is left to do.",
             &["tick"],
         )?;
         self.step(
+            show,
             "Beat 5: nothing changed since beat 4, so no AI call at all.",
             &["tick"],
         )?;
 
-        self.step("Where things stand:", &["status"])?;
+        self.step(show, "Where things stand:", &["status"])?;
         self.step(
+            show,
             "What it cost (the worker reported its own spend):",
             &["cost"],
         )?;
-        println!();
-        println!(
-            "{}",
-            color::bold("==> The journal looop wrote, one line per move:")
-        );
         let journal = std::fs::read_to_string(self.profile.journal()).unwrap_or_default();
-        for line in journal.lines() {
-            println!("    {line}");
-        }
+        show(Show::Journal(&journal));
         Ok(())
     }
 
     /// Narrate, then run `looop <args>` in the demo profile, showing its output.
-    fn step(&self, what: &str, args: &[&str]) -> Result<()> {
-        println!();
-        println!("{} {what}", color::bold("==>"));
-        println!("    {}", color::dim(&format!("$ looop {}", args.join(" "))));
+    fn step(&self, show: &mut dyn FnMut(Show), what: &str, args: &[&str]) -> Result<()> {
+        show(Show::Step { what, args });
         let out = Command::new(&self.bin)
             .args(args)
             .env("LOOOP_DATA_DIR", &self.profile.data)
@@ -200,11 +212,10 @@ impl Demo {
             .stdin(std::process::Stdio::null())
             .output()
             .with_context(|| format!("cannot run looop {}", args.join(" ")))?;
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            println!("    {line}");
-        }
-        for line in String::from_utf8_lossy(&out.stderr).lines() {
-            println!("    {line}");
+        for stream in [&out.stdout, &out.stderr] {
+            for line in String::from_utf8_lossy(stream).lines() {
+                show(Show::Output(line));
+            }
         }
         if !out.status.success() {
             return Err(anyhow!(
@@ -234,9 +245,13 @@ impl Demo {
     }
 
     /// Wait (up to 15 s) until the demo worker's session satisfies `done`.
-    fn wait_for(&self, what: &str, done: impl Fn(&supervisor::SessionView) -> bool) -> Result<()> {
-        println!();
-        println!("{} waiting for {what}...", color::dim("..."));
+    fn wait_for(
+        &self,
+        show: &mut dyn FnMut(Show),
+        what: &str,
+        done: impl Fn(&supervisor::SessionView) -> bool,
+    ) -> Result<()> {
+        show(Show::Waiting(what));
         let session = format!("{}{}", crate::ids::SESSION_PREFIX, decider::GOAL);
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -250,16 +265,16 @@ impl Demo {
         }
     }
 
-    fn stop_workers(&self) {
+    fn stop_workers(&self, show: &mut dyn FnMut(Show)) {
         let Ok(sessions) = supervisor::list(&self.profile) else {
             return;
         };
         for s in sessions.iter().filter(|s| s.alive) {
             if let Err(e) = supervisor::kill(&self.profile, &s.session, Duration::from_secs(1)) {
-                eprintln!(
-                    "looop: warning: cannot stop demo session {}: {e:#}",
+                show(Show::Warning(format!(
+                    "cannot stop demo session {}: {e:#}",
                     s.session
-                );
+                )));
             }
         }
     }

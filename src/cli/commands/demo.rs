@@ -3,7 +3,7 @@
 
 use crate::cli::args::Args;
 use crate::color;
-use crate::demo;
+use crate::demo::{self, Show};
 use crate::paths::Profile;
 use anyhow::Result;
 use std::io::Read;
@@ -12,7 +12,7 @@ use std::io::Read;
 pub fn run(mut args: Args) -> Result<i32> {
     let keep = args.flag(&["--keep"]);
     args.finish()?;
-    let finished = demo::run(keep)?;
+    let finished = demo::run(keep, &mut show)?;
     if let Some(kept) = &finished.kept {
         println!();
         println!("The demo profile is kept at {}", kept.root.display());
@@ -29,6 +29,47 @@ pub fn run(mut args: Args) -> Result<i32> {
         finished.elapsed_secs
     );
     Ok(0)
+}
+
+/// Print one thing the demo shows: narration in bold, commands dimmed,
+/// their output indented.
+fn show(what: Show) {
+    match what {
+        Show::Begin(data) => {
+            println!(
+                "{}",
+                color::bold(
+                    "looop demo: one loop, start to finish, with a scripted decider instead of an AI."
+                )
+            );
+            println!(
+                "{}",
+                color::dim(&format!("(temporary profile: {})", data.display()))
+            );
+        }
+        Show::Step { what, args } => {
+            println!();
+            println!("{} {what}", color::bold("==>"));
+            println!("    {}", color::dim(&format!("$ looop {}", args.join(" "))));
+        }
+        Show::Output(line) => println!("    {line}"),
+        Show::Remark(text) => println!("  {text}"),
+        Show::Waiting(what) => {
+            println!();
+            println!("{} waiting for {what}...", color::dim("..."));
+        }
+        Show::Journal(journal) => {
+            println!();
+            println!(
+                "{}",
+                color::bold("==> The journal looop wrote, one line per move:")
+            );
+            for line in journal.lines() {
+                println!("    {line}");
+            }
+        }
+        Show::Warning(text) => eprintln!("looop: warning: {text}"),
+    }
 }
 
 /// `looop _demo_decide`: read the prompt from stdin (and ignore it), print
