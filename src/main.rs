@@ -15,6 +15,7 @@ mod exit;
 mod ids;
 mod ledger;
 mod paths;
+mod proc;
 mod pulse;
 mod schedule;
 mod seed;

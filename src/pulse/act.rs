@@ -4,14 +4,15 @@
 //! with the reason instead of half-happening.
 
 use super::moves::{Action, Move};
-use super::{signals, tripwire};
+use super::tripwire;
 use crate::config::Config;
 use crate::ids::WorkerId;
 use crate::paths::Profile;
+use crate::proc::{self, Cut, Limits};
 use crate::{events, store, supervisor};
 use anyhow::{Context, Result};
 use std::ffi::OsString;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -183,60 +184,38 @@ fn run_command(
     let err = log
         .try_clone()
         .with_context(|| format!("cannot reuse {}", log_path.display()))?;
-    let mut child = Command::new("bash")
-        .arg("-c")
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
         .arg(command)
-        .current_dir(&profile.data)
-        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(log)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
-        .context("cannot start bash")?;
-    let pid = child.id() as i32;
+        .stderr(err);
+    let mut child = proc::spawn(&mut cmd, Some(&profile.data), env).context("cannot start bash")?;
     super::orphans::record(profile, &[child.id()]);
     let deadline = Instant::now() + Duration::from_secs(config.tick_timeout_secs);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // The beat may have given up waiting.
-        let _ = tx.send(child.wait());
-    });
-    let status = loop {
-        let wait = deadline
-            .saturating_duration_since(Instant::now())
-            .min(Duration::from_millis(100));
-        match rx.recv_timeout(wait) {
-            Ok(status) => break Some(status.context("cannot wait for the command")?),
-            Err(_) if signals::stop_requested() || Instant::now() >= deadline => {
-                let termed_at = super::group::end(pid);
-                super::group::finish(pid, termed_at);
-                // The waiter thread reaps the leader; KILL cannot be ignored.
-                let _reaped = rx.recv_timeout(Duration::from_secs(2));
-                break None;
-            }
-            Err(_) => {}
-        }
-    };
+    let ended = proc::run_one(&mut child, None, &Limits::until(deadline), |_| {});
     let rel = log_path
         .strip_prefix(&profile.data)
         .unwrap_or(&log_path)
         .display()
         .to_string();
-    Ok(match status {
-        None if signals::stop_requested() => format!("[interrupted; output in {rel}]"),
-        None => format!(
+    Ok(match ended.cut {
+        Some(Cut::Stopped) => format!("[interrupted; output in {rel}]"),
+        Some(_) => format!(
             "[timed out after {}s; output in {rel}]",
             config.tick_timeout_secs
         ),
-        Some(s) => match (s.code(), s.signal()) {
-            // Success needs no note: the line keeps the contract's plain
-            // `<move> <target>: <journal>` form.
-            (Some(0), _) => String::new(),
-            (Some(code), _) => format!("[exit {code}; output in {rel}]"),
-            (None, Some(sig)) => format!("[killed by signal {sig}; output in {rel}]"),
-            _ => format!("[failed; output in {rel}]"),
-        },
+        None => {
+            let status = ended.status.context("cannot wait for the command")?;
+            match (status.code(), status.signal()) {
+                // Success needs no note: the line keeps the contract's plain
+                // `<move> <target>: <journal>` form.
+                (Some(0), _) => String::new(),
+                (Some(code), _) => format!("[exit {code}; output in {rel}]"),
+                (None, Some(sig)) => format!("[killed by signal {sig}; output in {rel}]"),
+                _ => format!("[failed; output in {rel}]"),
+            }
+        }
     })
 }
 

@@ -72,7 +72,7 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     events::emit(profile, "tick_start", &json!({ "goal": goal_of(mode) }));
     let sessions = housekeeping::run(profile, config)?;
     let sensed = sense(&b)?;
-    if super::signals::stop_requested() {
+    if crate::proc::signals::stop_requested() {
         let outcome = fail(&mut b, "interrupted by a signal while sensing", None);
         state::save(profile, &b.state)?;
         return Ok(outcome);

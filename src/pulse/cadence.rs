@@ -4,10 +4,10 @@
 //! `looop run <goal>`: one immediate move focused on a goal.
 
 use super::beat::{self, Mode, Outcome};
-use super::signals;
 use crate::config::Config;
 use crate::exit;
 use crate::paths::Profile;
+use crate::proc::signals;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ pub enum Cadence<'a> {
 
 /// `looop run <goal>`: one immediate move focused on `goal`.
 pub fn run_goal(profile: &Profile, config: &Config, goal: &str) -> Result<Outcome> {
-    signals::install();
+    signals::install_stop();
     super::check_goal(profile, goal)?;
     let goal = goal.strip_suffix(".md").unwrap_or(goal);
     beat::beat(profile, config, Mode::Goal(goal))
@@ -41,7 +41,7 @@ pub fn run_goal(profile: &Profile, config: &Config, goal: &str) -> Result<Outcom
 /// `looop run`: beat, wait, repeat until SIGINT/SIGTERM; `report` hears
 /// each step. The config is read again between beats.
 pub fn run_forever(profile: &Profile, config: Config, report: &mut dyn FnMut(Cadence)) {
-    signals::install();
+    signals::install_stop();
     let mut config = config;
     let mut failures: u32 = 0;
     report(Cadence::Started {

@@ -7,7 +7,6 @@ mod act;
 pub mod beat;
 mod cadence;
 mod gitmem;
-mod group;
 mod housekeeping;
 mod journal;
 mod lock;
@@ -16,7 +15,6 @@ mod orphans;
 mod prompt;
 mod runner;
 mod sensors;
-mod signals;
 mod state;
 mod status;
 mod surface;
@@ -35,7 +33,7 @@ pub use updown::{Up, stop, stop_workers, up};
 
 /// One beat for cron (`looop tick`): SIGINT/SIGTERM end it cleanly.
 pub fn tick(profile: &Profile, config: &Config) -> Result<beat::Outcome> {
-    signals::install();
+    crate::proc::signals::install_stop();
     beat::beat(profile, config, beat::Mode::Tick)
 }
 

@@ -10,15 +10,9 @@
 //! leftover group id is trusted as long as a group of that id exists.
 
 use crate::paths::Profile;
-use crate::supervisor::procs;
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use crate::proc::{self, TERM_GRACE, info};
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-/// How long the groups of a crashed beat get between TERM and KILL.
-const TERM_GRACE: Duration = Duration::from_secs(1);
 
 fn path(profile: &Profile) -> PathBuf {
     profile.runs_dir().join(".groups")
@@ -33,7 +27,7 @@ pub fn record(profile: &Profile, groups: &[u32]) {
     }
     let mut lines = String::new();
     for &pgid in groups {
-        let start = procs::start_time(pgid).map_or("-".to_string(), |t| t.to_string());
+        let start = info::start_time(pgid).map_or("-".to_string(), |t| t.to_string());
         lines.push_str(&format!("{pgid} {start}\n"));
     }
     let p = path(profile);
@@ -75,16 +69,7 @@ pub fn reap(profile: &Profile) -> Guard<'_> {
         return Guard(profile);
     };
     let groups: Vec<u32> = text.lines().filter_map(still_ours).collect();
-    for &g in &groups {
-        signal(g, Signal::SIGTERM);
-    }
-    let deadline = Instant::now() + TERM_GRACE;
-    while groups.iter().any(|&g| procs::group_alive(g)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    for &g in &groups {
-        signal(g, Signal::SIGKILL);
-    }
+    proc::group::end(&groups, TERM_GRACE);
     // This beat's record starts empty, or crash after crash would pile up.
     clear(profile);
     if !groups.is_empty() {
@@ -97,12 +82,12 @@ pub fn reap(profile: &Profile) -> Guard<'_> {
 }
 
 /// The group of a `pgid start` line, if it still has live members and its
-/// leader's pid was not reused (a pid is never reused while a group of that
-/// id exists, so a reused leader pid means the old group is gone).
+/// leader's pid was not reused.
 fn still_ours(line: &str) -> Option<u32> {
     let mut parts = line.split_whitespace();
     let pgid: u32 = parts.next()?.parse().ok()?;
-    // Never our own group, init's, or "every process" from a damaged file.
+    // Never our own group, init's, or "every process" from a damaged file
+    // (proc::group refuses those too).
     let Ok(raw) = i32::try_from(pgid) else {
         return None;
     };
@@ -110,13 +95,5 @@ fn still_ours(line: &str) -> Option<u32> {
         return None;
     }
     let start: Option<u64> = parts.next().and_then(|s| s.parse().ok());
-    if procs::same_process(pgid, start) == Some(false) && procs::start_time(pgid).is_some() {
-        return None;
-    }
-    procs::group_alive(pgid).then_some(pgid)
-}
-
-fn signal(pgid: u32, sig: Signal) {
-    // ESRCH: the group ended meanwhile, which is the goal.
-    let _ = killpg(Pid::from_raw(pgid as i32), sig);
+    info::recorded_group_alive(pgid, start).then_some(pgid)
 }

@@ -8,18 +8,18 @@
 //! Transient failures (a configured substring in the output, any case) are
 //! retried with doubling backoff; anything else fails the beat with a reason.
 
-use super::signals;
 use crate::agents::stream::StreamReader;
 use crate::config::{Config, PROMPT_FILE};
 use crate::ledger::Spend;
+use crate::proc::{self, Cut, Limits, Pipe, signals};
 use anyhow::{Context, Result};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What one call (with its retries) produced.
@@ -43,8 +43,6 @@ pub struct Request<'a> {
 
 /// How much output is kept in memory to look for transient markers.
 const SCAN_CAP: usize = 256 * 1024;
-/// How long a killed runner's pipes may stay open (an escaped grandchild).
-const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 pub fn call(req: &Request) -> Result<Called> {
     let mut log = std::fs::OpenOptions::new()
@@ -128,37 +126,15 @@ impl Once {
     }
 }
 
-enum Msg {
-    Out(String),
-    Err(String),
-    Closed,
-}
+/// Pipe indexes for [`proc::run`].
+const STDOUT: usize = 0;
+const STDERR: usize = 1;
 
+/// One attempt, as a list of steps: build the command line, start it, feed
+/// it the prompt, watch it (its output echoed line by line), judge the end.
 fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
-    let uses_file = req.tick.contains(PROMPT_FILE);
-    let command = if uses_file {
-        req.tick.replace(
-            PROMPT_FILE,
-            &crate::shell::quote(&req.prompt_path.to_string_lossy()),
-        )
-    } else {
-        req.tick.to_string()
-    };
-    let mut child = match Command::new("bash")
-        .arg("-lc")
-        .arg(&command)
-        .current_dir(req.cwd)
-        .envs(req.env.iter().map(|(k, v)| (k, v)))
-        .stdin(if uses_file {
-            Stdio::null()
-        } else {
-            Stdio::piped()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-    {
+    let (command, uses_file) = command_line(req);
+    let mut child = match start(req, &command, uses_file) {
         Ok(c) => c,
         Err(e) => {
             return Ok(Once {
@@ -169,137 +145,95 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
             });
         }
     };
-    let pid = child.id() as i32;
     super::orphans::record(req.profile, &[child.id()]);
-    if let Some(mut stdin) = child.stdin.take() {
-        let prompt = req.prompt.to_string();
-        std::thread::spawn(move || {
-            // A runner that never reads its stdin closes the pipe. Block
-            // SIGPIPE in this thread only (main restores its default, which
-            // would kill looop), so the write just fails with EPIPE; the
-            // signal left pending on this thread dies with it.
-            let mut pipe = SigSet::empty();
-            pipe.add(Signal::SIGPIPE);
-            if pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&pipe), None).is_ok() {
-                // EPIPE is the runner's choice not to read the prompt.
-                let _ = stdin.write_all(prompt.as_bytes());
-            }
-        });
+    feed_prompt(&mut child, req.prompt);
+    let mut seen = Seen::new(log);
+    let timeout = Duration::from_secs(req.config.tick_timeout_secs);
+    let ended = watch(&mut child, Instant::now() + timeout, &mut seen);
+    judge(ended, seen, &command, timeout)
+}
+
+/// The `tick` command, with `{{prompt_file}}` replaced by the quoted path;
+/// true when it reads the prompt from that file rather than stdin.
+fn command_line(req: &Request) -> (String, bool) {
+    if req.tick.contains(PROMPT_FILE) {
+        let path = crate::shell::quote(&req.prompt_path.to_string_lossy());
+        (req.tick.replace(PROMPT_FILE, &path), true)
+    } else {
+        (req.tick.to_string(), false)
     }
-    let (tx, rx) = mpsc::channel::<Msg>();
+}
+
+fn start(req: &Request, command: &str, uses_file: bool) -> std::io::Result<Child> {
+    let mut cmd = Command::new("bash");
+    cmd.arg("-lc")
+        .arg(command)
+        .stdin(if uses_file {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    proc::spawn(&mut cmd, Some(req.cwd), req.env)
+}
+
+/// Write the prompt to the runner's stdin (when piped) from a thread, so a
+/// runner that reads it late cannot block the watch.
+fn feed_prompt(child: &mut Child, prompt: &str) {
+    let Some(mut stdin) = child.stdin.take() else {
+        return;
+    };
+    let prompt = prompt.to_string();
+    std::thread::spawn(move || {
+        // A runner that never reads its stdin closes the pipe. Block
+        // SIGPIPE in this thread only (main restores its default, which
+        // would kill looop), so the write just fails with EPIPE; the
+        // signal left pending on this thread dies with it.
+        let mut pipe = SigSet::empty();
+        pipe.add(Signal::SIGPIPE);
+        if pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&pipe), None).is_ok() {
+            // EPIPE is the runner's choice not to read the prompt.
+            let _ = stdin.write_all(prompt.as_bytes());
+        }
+    });
+}
+
+/// Read stdout and stderr into `seen` until the runner ends, holding it to
+/// the deadline and to SIGINT/SIGTERM (its group is ended on either).
+fn watch(child: &mut Child, deadline: Instant, seen: &mut Seen) -> proc::Ended {
     let out = child.stdout.take().expect("piped");
     let err = child.stderr.take().expect("piped");
-    for (is_err, stream) in [
-        (false, Box::new(out) as Box<dyn std::io::Read + Send>),
-        (true, Box::new(err)),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stream);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let line = String::from_utf8_lossy(&buf)
-                            .trim_end_matches(['\n', '\r'])
-                            .to_string();
-                        let msg = if is_err {
-                            Msg::Err(line)
-                        } else {
-                            Msg::Out(line)
-                        };
-                        if tx.send(msg).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-            // The receiver may be gone after a drain timeout.
-            let _ = tx.send(Msg::Closed);
-        });
-    }
-    drop(tx);
+    let pipes = vec![
+        Pipe {
+            child: 0,
+            fd: OwnedFd::from(out),
+        },
+        Pipe {
+            child: 0,
+            fd: OwnedFd::from(err),
+        },
+    ];
+    let limits = Limits::until(deadline);
+    proc::run(
+        std::slice::from_mut(child),
+        pipes,
+        &limits,
+        |pipe, bytes| seen.chunk(pipe, bytes),
+    )
+    .pop()
+    .expect("one result per child")
+}
 
-    let timeout = Duration::from_secs(req.config.tick_timeout_secs);
-    let deadline = Instant::now() + timeout;
-    let mut reader = StreamReader::new();
-    let mut scan = String::new();
-    let mut last_err_line = String::new();
-    let mut open = 2;
-    let (mut timed_out, mut stopped) = (false, false);
-    let mut drain_until: Option<Instant> = None;
-    let mut termed_at: Option<Instant> = None;
-    let stdout = std::io::stdout();
-    while open > 0 {
-        let now = Instant::now();
-        if drain_until.is_none() {
-            if signals::stop_requested() {
-                stopped = true;
-            } else if now >= deadline {
-                timed_out = true;
-            }
-            if stopped || timed_out {
-                termed_at = Some(super::group::end(pid));
-                drain_until = Some(now + DRAIN_GRACE);
-            }
-        }
-        let limit = drain_until.unwrap_or(deadline);
-        if drain_until.is_some() && now >= limit {
-            super::group::kill(pid);
-            break;
-        }
-        // Wake at least every 100 ms to notice a signal.
-        let wait = limit
-            .saturating_duration_since(now)
-            .min(Duration::from_millis(100));
-        match rx.recv_timeout(wait) {
-            Ok(Msg::Closed) => open -= 1,
-            Ok(Msg::Out(line)) => {
-                echo(&stdout, log, &line);
-                reader.feed_line(&line);
-                keep(&mut scan, &line);
-            }
-            Ok(Msg::Err(line)) => {
-                echo(&stdout, log, &line);
-                keep(&mut scan, &line);
-                if !line.trim().is_empty() {
-                    last_err_line = line;
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    if !(timed_out || stopped) {
-        // The pipes closed; a child that outlives its output still gets the
-        // deadline.
-        loop {
-            match child.try_wait() {
-                Ok(Some(_)) | Err(_) => break,
-                Ok(None) if Instant::now() >= deadline => {
-                    timed_out = true;
-                    termed_at = Some(super::group::end(pid));
-                    break;
-                }
-                Ok(None) if signals::stop_requested() => {
-                    stopped = true;
-                    termed_at = Some(super::group::end(pid));
-                    break;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            }
-        }
-    }
-    if let Some(at) = termed_at {
-        super::group::finish(pid, at);
-    }
-    let status = child.wait().context("cannot wait for the runner")?;
-    let spend = reader.spend();
+/// The attempt's result from how the runner ended and what it printed.
+fn judge(ended: proc::Ended, seen: Seen, command: &str, timeout: Duration) -> Result<Once> {
+    let status = ended.status.context("cannot wait for the runner")?;
+    let reader = seen.reader;
+    let last_err_line = seen.last_err_line;
+    let stopped = ended.cut == Some(Cut::Stopped);
     let result = if stopped {
         Err("interrupted by a signal (runner killed with its process group)".to_string())
-    } else if timed_out {
+    } else if ended.cut.is_some() {
         Err(format!(
             "runner timed out after {}s (tick_timeout; killed with its process group)",
             timeout.as_secs()
@@ -313,9 +247,9 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
             (Some(127), _) => Err(format!(
                 "runner not found (exit 127): {}",
                 if last_err_line.is_empty() {
-                    command.clone()
+                    command
                 } else {
-                    last_err_line.clone()
+                    &last_err_line
                 }
             )),
             (Some(code), _) => Err(if last_err_line.is_empty() {
@@ -329,10 +263,67 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
     };
     Ok(Once {
         result,
-        spend,
-        scan,
+        spend: reader.spend(),
+        scan: seen.scan,
         stopped,
     })
+}
+
+/// What the runner's output said so far: each line is echoed, logged and
+/// read (stdout by the [`StreamReader`]), and kept for transient markers.
+struct Seen<'a> {
+    log: &'a mut std::fs::File,
+    stdout: std::io::Stdout,
+    reader: StreamReader,
+    /// Lower-cased output, for transient markers (up to [`SCAN_CAP`]).
+    scan: String,
+    last_err_line: String,
+    /// Bytes of a line not yet ended, per pipe.
+    partial: [Vec<u8>; 2],
+}
+
+impl<'a> Seen<'a> {
+    fn new(log: &'a mut std::fs::File) -> Self {
+        Seen {
+            log,
+            stdout: std::io::stdout(),
+            reader: StreamReader::new(),
+            scan: String::new(),
+            last_err_line: String::new(),
+            partial: [Vec::new(), Vec::new()],
+        }
+    }
+
+    /// Bytes from `pipe`; an empty chunk means it closed.
+    fn chunk(&mut self, pipe: usize, bytes: &[u8]) {
+        if bytes.is_empty() {
+            let rest = std::mem::take(&mut self.partial[pipe]);
+            if !rest.is_empty() {
+                self.line(pipe, &rest);
+            }
+            return;
+        }
+        self.partial[pipe].extend_from_slice(bytes);
+        while let Some(end) = self.partial[pipe].iter().position(|&b| b == b'\n') {
+            let raw: Vec<u8> = self.partial[pipe].drain(..=end).collect();
+            self.line(pipe, &raw);
+        }
+    }
+
+    fn line(&mut self, pipe: usize, raw: &[u8]) {
+        let text = String::from_utf8_lossy(raw);
+        let line = text.trim_end_matches(['\n', '\r']);
+        echo(&self.stdout, self.log, line);
+        if self.scan.len() < SCAN_CAP {
+            self.scan.push_str(&line.to_lowercase());
+            self.scan.push('\n');
+        }
+        if pipe == STDOUT {
+            self.reader.feed_line(line);
+        } else if pipe == STDERR && !line.trim().is_empty() {
+            self.last_err_line = line.to_string();
+        }
+    }
 }
 
 fn echo(stdout: &std::io::Stdout, log: &mut std::fs::File, line: &str) {
@@ -342,12 +333,5 @@ fn echo(stdout: &std::io::Stdout, log: &mut std::fs::File, line: &str) {
     let _ = out.flush();
     if let Err(e) = writeln!(log, "{line}") {
         eprintln!("looop: warning: cannot write the runner log: {e}");
-    }
-}
-
-fn keep(scan: &mut String, line: &str) {
-    if scan.len() < SCAN_CAP {
-        scan.push_str(&line.to_lowercase());
-        scan.push('\n');
     }
 }

@@ -1,8 +1,8 @@
 //! Sense: run every executable in `sensors/` at once, each in its own
 //! process group with the data dir as cwd and the LOOOP_* environment, under
-//! the timeout and the byte cap. Each sensor gets one reader thread; the beat
-//! waits on a channel with a deadline (no sleep-polling), and at the deadline
-//! kills the whole group of every sensor still running, grandchildren too.
+//! the timeout and the byte cap. [`proc::run`] reads all their outputs in one
+//! poll loop and at the deadline ends the whole group of every sensor still
+//! running, grandchildren too.
 //!
 //! Every failure becomes a small `{"error": ...}` reading the AI sees; its
 //! `signal` is only the stable error text, so a sensor failing the same way
@@ -11,15 +11,15 @@
 use super::state::write_scratch;
 use crate::config::Config;
 use crate::paths::Profile;
+use crate::proc::{self, Cut, Ended, Limits, Pipe};
 use anyhow::{Context, Result};
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Read;
-use std::os::fd::AsFd;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -39,10 +39,6 @@ struct Sensor {
     path: PathBuf,
 }
 
-/// How long a killed sensor's pipes may take to close before the beat stops
-/// waiting for them (a grandchild that left the group could hold them open).
-const DRAIN_GRACE: Duration = Duration::from_secs(2);
-
 /// Run the sensors and write `snapshots/<name>.json` for each.
 pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> Result<Sensed> {
     let mut sensed = Sensed::default();
@@ -52,51 +48,39 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
         sensed.readings.insert(name, reading);
     }
     let timeout = Duration::from_secs(config.sensors.timeout_secs);
-    let timed_out_reading = || {
-        error_reading(
-            &format!(
-                "timed out after {}s (killed with its process group)",
-                timeout.as_secs()
-            ),
-            None,
-        )
-    };
+    let max_bytes = config.sensors.max_bytes;
     let mut results: Vec<Option<Value>> = vec![None; due.len()];
-    let mut running = Vec::with_capacity(due.len());
+    // Started sensors: their children, stdout pipes and indexes into `due`.
+    let (mut children, mut pipes, mut started) = (Vec::new(), Vec::new(), Vec::new());
     for (index, sensor) in due.iter().enumerate() {
         match spawn(sensor, profile, &snapshots, env) {
             Ok(mut child) => {
                 let stdout = child.stdout.take().expect("stdout is piped");
-                running.push(Running {
-                    index,
-                    child,
-                    stdout: Some(stdout),
-                    output: Vec::new(),
-                    oversize: false,
-                    timed_out: false,
+                pipes.push(Pipe {
+                    child: children.len(),
+                    fd: OwnedFd::from(stdout),
                 });
+                children.push(child);
+                started.push(index);
             }
             Err(e) => results[index] = Some(error_reading(&format!("cannot start: {e:#}"), None)),
         }
     }
-    let groups: Vec<u32> = running.iter().map(|r| r.child.id()).collect();
+    let groups: Vec<u32> = children.iter().map(|c| c.id()).collect();
     super::orphans::record(profile, &groups);
-    collect(
-        &mut running,
-        Instant::now() + timeout,
-        config.sensors.max_bytes,
-    );
-    for r in running {
-        let index = r.index;
+    let mut outputs = vec![Vec::new(); children.len()];
+    let limits = Limits::until(Instant::now() + timeout).cap(max_bytes);
+    let ended = proc::run(&mut children, pipes, &limits, |pipe, bytes| {
+        outputs[pipe].extend_from_slice(bytes)
+    });
+    for ((ended, output), index) in ended.into_iter().zip(outputs).zip(started) {
         let err_path = err_file(&snapshots, &due[index].name);
-        results[index] = Some(if r.timed_out {
-            timed_out_reading()
-        } else {
-            interpret(r, config.sensors.max_bytes, &err_path)
-        });
+        results[index] = Some(interpret(ended, &output, timeout, max_bytes, &err_path));
     }
     for (i, sensor) in due.iter().enumerate() {
-        let reading = results[i].take().unwrap_or_else(timed_out_reading);
+        let reading = results[i]
+            .take()
+            .unwrap_or_else(|| timed_out_reading(timeout));
         let mut text = serde_json::to_vec(&reading)?;
         text.push(b'\n');
         write_snapshot(&snapshots.join(format!("{}.json", sensor.name)), &text)?;
@@ -106,140 +90,14 @@ pub fn sense(profile: &Profile, config: &Config, env: &[(String, OsString)]) -> 
     Ok(sensed)
 }
 
-/// One sensor in flight.
-struct Running {
-    index: usize,
-    child: std::process::Child,
-    /// `None` once it reached EOF.
-    stdout: Option<std::process::ChildStdout>,
-    output: Vec<u8>,
-    oversize: bool,
-    timed_out: bool,
-}
-
-/// Read every sensor's stdout in this one thread with poll(2) until all
-/// reach EOF or the deadline passes; at the deadline end the groups of those
-/// still running. Then reap them all.
-fn collect(running: &mut [Running], deadline: Instant, max_bytes: usize) {
-    let mut drain_until: Option<Instant> = None;
-    let mut termed_at: Option<Instant> = None;
-    let mut buf = [0u8; 8192];
-    loop {
-        let open: Vec<usize> = (0..running.len())
-            .filter(|&i| running[i].stdout.is_some())
-            .collect();
-        if open.is_empty() {
-            break;
-        }
-        let now = Instant::now();
-        if drain_until.is_none() && (now >= deadline || super::signals::stop_requested()) {
-            for &i in &open {
-                running[i].timed_out = true;
-                termed_at = Some(super::group::end(running[i].child.id() as i32));
-            }
-            drain_until = Some(now + DRAIN_GRACE);
-            continue;
-        }
-        if let Some(until) = drain_until
-            && now >= until
-        {
-            // A grandchild that left the group holds the pipe: stop waiting.
-            for &i in &open {
-                running[i].stdout = None;
-            }
-            break;
-        }
-        let limit = drain_until.unwrap_or(deadline);
-        let ms = limit
-            .saturating_duration_since(now)
-            .as_millis()
-            .clamp(1, i32::MAX as u128) as i32;
-        let ready: Vec<usize> = {
-            let mut fds: Vec<PollFd> = open
-                .iter()
-                .map(|&i| {
-                    PollFd::new(
-                        running[i].stdout.as_ref().expect("open").as_fd(),
-                        PollFlags::POLLIN,
-                    )
-                })
-                .collect();
-            // Wake on SIGINT/SIGTERM too (until the groups were ended; the
-            // pipe stays readable after that).
-            if drain_until.is_none()
-                && let Some(wake) = super::signals::wake_fd()
-            {
-                fds.push(PollFd::new(wake, PollFlags::POLLIN));
-            }
-            match poll(
-                &mut fds,
-                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
-            ) {
-                Ok(_) => {}
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(_) => break,
-            }
-            open.iter()
-                .zip(&fds)
-                .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
-                .map(|(&i, _)| i)
-                .collect()
-        };
-        for i in ready {
-            let r = &mut running[i];
-            let Some(stdout) = r.stdout.as_mut() else {
-                continue;
-            };
-            match stdout.read(&mut buf) {
-                Ok(0) => r.stdout = None,
-                // Draining a sensor that was already cut off.
-                Ok(_) if r.oversize => {}
-                Ok(n) => {
-                    if r.output.len() + n > max_bytes {
-                        r.oversize = true;
-                        r.output = Vec::new();
-                        super::group::kill(r.child.id() as i32);
-                    } else {
-                        r.output.extend_from_slice(&buf[..n]);
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => r.stdout = None,
-            }
-        }
-    }
-    if let Some(at) = termed_at {
-        for r in running.iter().filter(|r| r.timed_out) {
-            super::group::finish(r.child.id() as i32, at);
-        }
-    }
-    for r in running.iter_mut() {
-        reap(r, deadline);
-    }
-}
-
-/// Wait for a sensor whose stdout is closed: usually it has exited already;
-/// one that lingers is given until the deadline, then its group is killed.
-fn reap(r: &mut Running, deadline: Instant) {
-    // EOF on stdout usually comes a few microseconds before the exit: start
-    // with short naps (a flat 1 ms nap cost every sensor a millisecond).
-    let mut nap = Duration::from_micros(20);
-    loop {
-        match r.child.try_wait() {
-            Ok(Some(_)) | Err(_) => return,
-            Ok(None) if r.timed_out || Instant::now() >= deadline => {
-                r.timed_out = true;
-                super::group::kill(r.child.id() as i32);
-                // Reaps the zombie; SIGKILL cannot be ignored.
-                let _ = r.child.wait();
-                return;
-            }
-            Ok(None) => {
-                std::thread::sleep(nap);
-                nap = (nap * 2).min(Duration::from_millis(5));
-            }
-        }
-    }
+fn timed_out_reading(timeout: Duration) -> Value {
+    error_reading(
+        &format!(
+            "timed out after {}s (killed with its process group)",
+            timeout.as_secs()
+        ),
+        None,
+    )
 }
 
 /// Sensors to run now, and reused fresh readings (name, reading).
@@ -352,29 +210,31 @@ fn spawn(
     let err_path = err_file(snapshots, &sensor.name);
     let stderr = std::fs::File::create(&err_path)
         .with_context(|| format!("cannot create {}", err_path.display()))?;
-    Command::new(&sensor.path)
-        .current_dir(&profile.data)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
+    let mut cmd = Command::new(&sensor.path);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(stderr)
-        .process_group(0)
-        .spawn()
-        .map_err(anyhow::Error::from)
+        .stderr(stderr);
+    proc::spawn(&mut cmd, Some(&profile.data), env).map_err(anyhow::Error::from)
 }
 
 /// Turn what a sensor did into its reading.
-fn interpret(mut done: Running, max_bytes: usize, err_path: &Path) -> Value {
-    if done.oversize {
-        return error_reading(
-            &format!("output exceeded {max_bytes} bytes (sensors.max_bytes)"),
-            None,
-        );
-    }
-    let status = match done.child.try_wait() {
-        Ok(Some(s)) => s,
-        Ok(None) => return error_reading("still running after its output closed", None),
-        Err(e) => return error_reading(&format!("cannot wait for it: {e}"), None),
+fn interpret(
+    ended: Ended,
+    output: &[u8],
+    timeout: Duration,
+    max_bytes: usize,
+    err_path: &Path,
+) -> Value {
+    let status = match (ended.cut, ended.status) {
+        (Some(Cut::Oversize), _) => {
+            return error_reading(
+                &format!("output exceeded {max_bytes} bytes (sensors.max_bytes)"),
+                None,
+            );
+        }
+        (Some(_), _) => return timed_out_reading(timeout),
+        (None, Ok(s)) => s,
+        (None, Err(e)) => return error_reading(&format!("cannot wait for it: {e}"), None),
     };
     if !status.success() {
         let what = match (status.code(), status.signal()) {
@@ -384,9 +244,9 @@ fn interpret(mut done: Running, max_bytes: usize, err_path: &Path) -> Value {
         };
         return error_reading(&what, Some(err_path));
     }
-    match serde_json::from_slice::<Value>(&done.output) {
+    match serde_json::from_slice::<Value>(output) {
         Ok(v) => v,
-        Err(_) if done.output.iter().all(u8::is_ascii_whitespace) => error_reading(
+        Err(_) if output.iter().all(u8::is_ascii_whitespace) => error_reading(
             "printed nothing (a sensor prints one JSON value)",
             Some(err_path),
         ),
@@ -395,7 +255,7 @@ fn interpret(mut done: Running, max_bytes: usize, err_path: &Path) -> Value {
                 &format!("output is not one JSON value: {e}"),
                 Some(err_path),
             );
-            r["output"] = json!(tail_text(&done.output, 200));
+            r["output"] = json!(tail_text(output, 200));
             r
         }
     }

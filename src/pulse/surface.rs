@@ -8,15 +8,21 @@
 use super::state::BeatState;
 use crate::config::Config;
 use crate::paths::Profile;
+use crate::proc::{self, Limits};
 use crate::supervisor::SessionView;
 use crate::{color, events, paths};
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
+use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long the `notify` command may take before it is killed.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How much of a failed `notify` command's stderr the warning keeps.
+const NOTIFY_ERR_KEEP: usize = 64 * 1024;
+/// How long `tmux new-window` may take (a wedged server must not hold up
+/// the beat).
+const TMUX_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The NEEDS YOU lines (without the heading), for the beat and `status`.
 pub fn needs_you(
@@ -107,9 +113,12 @@ fn tmux_window(profile: &Profile, id: &str) {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     // No tmux, no server, no session: surfacing by tmux is a bonus, skip quietly.
-    if let Ok(status) = cmd.status()
-        && status.success()
-    {
+    let Ok(mut child) = proc::spawn(&mut cmd, None, &[]) else {
+        return;
+    };
+    let limits = Limits::deadline_only(Instant::now() + TMUX_TIMEOUT);
+    let ended = proc::run_one(&mut child, None, &limits, |_| {});
+    if ended.cut.is_none() && ended.status.is_ok_and(|s| s.success()) {
         println!("opened tmux window {id} (looop attach {id})");
     }
 }
@@ -120,56 +129,40 @@ fn notify(profile: &Profile, config: &Config, id: &str, note: &str) {
         return;
     };
     let env = paths::child_env(profile).unwrap_or_default();
-    let spawned = Command::new("bash")
-        .arg("-lc")
+    let mut cmd = Command::new("bash");
+    cmd.arg("-lc")
         .arg(command)
-        .current_dir(&profile.data)
-        .envs(env)
         .env("LOOOP_NOTIFY_ID", id)
         .env("LOOOP_NOTIFY_MESSAGE", note)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn();
-    let mut child = match spawned {
+        .stderr(Stdio::piped());
+    let mut child = match proc::spawn(&mut cmd, Some(&profile.data), &env) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("looop: warning: notify command could not start: {e}");
             return;
         }
     };
-    let deadline = Instant::now() + NOTIFY_TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => return,
-            Ok(Some(status)) => {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    // Only for the warning text.
-                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
-                }
-                eprintln!(
-                    "looop: warning: notify command failed ({status}): {}",
-                    err.trim()
-                );
-                return;
-            }
-            Ok(None) if Instant::now() >= deadline => {
-                super::group::kill(child.id() as i32);
-                // Reap it; it was just killed.
-                let _ = child.wait();
-                eprintln!(
-                    "looop: warning: notify command timed out after {}s",
-                    NOTIFY_TIMEOUT.as_secs()
-                );
-                return;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => {
-                eprintln!("looop: warning: notify command: {e}");
-                return;
-            }
+    let stderr = child.stderr.take().map(OwnedFd::from);
+    let mut err = Vec::new();
+    let limits = Limits::deadline_only(Instant::now() + NOTIFY_TIMEOUT);
+    let ended = proc::run_one(&mut child, stderr, &limits, |bytes| {
+        // Only for the warning text: the start of it is enough.
+        if err.len() < NOTIFY_ERR_KEEP {
+            err.extend_from_slice(bytes);
         }
+    });
+    match (ended.cut, ended.status) {
+        (Some(_), _) => eprintln!(
+            "looop: warning: notify command timed out after {}s",
+            NOTIFY_TIMEOUT.as_secs()
+        ),
+        (None, Ok(status)) if status.success() => {}
+        (None, Ok(status)) => eprintln!(
+            "looop: warning: notify command failed ({status}): {}",
+            String::from_utf8_lossy(&err).trim()
+        ),
+        (None, Err(e)) => eprintln!("looop: warning: notify command: {e}"),
     }
 }

@@ -9,10 +9,10 @@
 use super::client;
 use super::detach_keys::DetachKeys;
 use super::protocol::{Decoder, Reply, Request};
-use super::signals::SignalPipe;
 use super::tty::{self, RawMode};
 use crate::exit;
 use crate::paths::Profile;
+use crate::proc::signals::SignalPipe;
 use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};

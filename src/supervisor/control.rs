@@ -7,15 +7,12 @@
 //! end itself under the session lock.
 
 use super::client;
-use super::procs;
 use super::protocol::{Reply, Request};
 use super::session;
 use super::{SessionView, State};
 use crate::paths::Profile;
-use crate::{events, exit};
+use crate::{events, exit, proc};
 use anyhow::{Context, Result, anyhow};
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Extra time, beyond the grace, for a kill to be confirmed.
@@ -108,35 +105,8 @@ fn kill_lost(profile: &Profile, session: &str, grace: Duration) -> Result<Option
 /// TERM the group, KILL it after `grace`, and wait until no live member is
 /// left. Does nothing when `pid` now names another process.
 fn end_group(pid: u32, start: Option<u64>, grace: Duration) {
-    if procs::same_process(pid, start) == Some(false) && procs::start_time(pid).is_some() {
-        // The pid was reused by an unrelated process, so the old group (whose
-        // id it was) cannot exist any more: nothing of ours to signal.
-        return;
-    }
-    let group = Pid::from_raw(pid as i32);
-    if !procs::group_alive(pid) {
-        return;
-    }
-    // ESRCH means it just went away, which is the goal.
-    let _ = killpg(group, Signal::SIGTERM);
-    if wait_gone(pid, grace) {
-        return;
-    }
-    // Same: ESRCH is success here.
-    let _ = killpg(group, Signal::SIGKILL);
-    wait_gone(pid, Duration::from_secs(5));
-}
-
-fn wait_gone(pgid: u32, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if !procs::group_alive(pgid) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    if proc::info::recorded_group_alive(pid, start) {
+        proc::group::end(&[pid], grace);
     }
 }
 

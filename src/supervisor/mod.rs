@@ -19,10 +19,8 @@ mod control;
 pub mod daemon;
 mod detach_keys;
 mod log;
-pub mod procs;
 mod protocol;
 mod session;
-mod signals;
 mod spawn;
 mod tty;
 

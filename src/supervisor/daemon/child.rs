@@ -3,8 +3,9 @@
 //! job, and a kill as TERM now, KILL when the grace runs out.
 
 use super::supervisor::Supervisor;
+use crate::proc::group;
 use nix::errno::Errno;
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use std::time::{Duration, Instant};
@@ -35,16 +36,12 @@ impl Supervisor {
     /// Send `sig` to the child's process group and to the terminal's
     /// foreground group (a job an interactive shell started).
     fn signal_child(&self, sig: Signal) {
-        let group = Pid::from_raw(self.child_pid as i32);
-        // ESRCH (already gone) is the outcome we want anyway.
-        let _ = killpg(group, sig);
+        group::signal(self.child_pid, sig);
         if self.master_open
             && let Ok(fg) = nix::unistd::tcgetpgrp(self.master())
-            && fg != group
-            && fg.as_raw() > 1
+            && fg.as_raw() as u32 != self.child_pid
         {
-            // Same: a vanished group needs no signal.
-            let _ = killpg(fg, sig);
+            group::signal(fg.as_raw() as u32, sig);
         }
     }
 

@@ -13,7 +13,7 @@
 //! is still alive is not adopted yet; and once the supervisor itself is
 //! killed, its adoptees pass to init and are out of reach.
 
-use nix::sys::signal::{Signal, kill, killpg};
+use crate::proc::group;
 use nix::unistd::Pid;
 use std::time::{Duration, Instant};
 
@@ -43,11 +43,9 @@ pub fn end_all() {
         }
         for (pid, pgid) in left {
             if pgid > 1 && Pid::from_raw(pgid) != my_group {
-                // ESRCH: already gone, the goal.
-                let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+                group::kill(pgid as u32);
             }
-            // Same.
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            group::kill_process(pid);
         }
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -11,8 +11,7 @@ use crate::session_record::State;
 use crate::supervisor::protocol::Reply;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
@@ -140,7 +139,7 @@ impl Supervisor {
         let code = self.exit.flatten();
         if self.kill_requested {
             // Stragglers of a killed worker's group go with it.
-            let _ = killpg(Pid::from_raw(self.child_pid as i32), Signal::SIGKILL);
+            crate::proc::group::kill(self.child_pid);
             // And so do the daemons that left the group.
             super::escapees::end_all();
         }

@@ -7,9 +7,9 @@ use super::client::Client;
 use super::pty;
 use super::queue::Ring;
 use crate::paths::Profile;
+use crate::proc::signals::SignalPipe;
 use crate::session_record::{self as record, Record, State};
 use crate::supervisor::protocol::Spec;
-use crate::supervisor::signals::SignalPipe;
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
 use portable_pty::MasterPty;
@@ -75,7 +75,7 @@ impl Supervisor {
         let worker = pty::spawn(session, spec)?;
         record.state = State::Running;
         record.pid = Some(worker.pid);
-        record.pid_start = crate::supervisor::procs::start_time(worker.pid);
+        record.pid_start = crate::proc::info::start_time(worker.pid);
         record::write_record(dir, &record)?;
         Ok(Supervisor {
             profile: profile.clone(),

@@ -38,6 +38,17 @@ pub fn same_process(pid: u32, start: Option<u64>) -> Option<bool> {
     Some(start_time(pid) == Some(start))
 }
 
+/// Whether the group led by a recorded leader (`pgid`, started at `start`)
+/// is still there to be ended: the leader's pid was not reused (a pid is
+/// never reused while a group of that id exists, so a reused leader pid
+/// means the old group is gone) and a live member remains.
+pub fn recorded_group_alive(pgid: u32, start: Option<u64>) -> bool {
+    if same_process(pgid, start) == Some(false) && start_time(pgid).is_some() {
+        return false;
+    }
+    group_alive(pgid)
+}
+
 /// Whether the process group `pgid` has a member that is not a zombie.
 pub fn group_alive(pgid: u32) -> bool {
     #[cfg(target_os = "linux")]

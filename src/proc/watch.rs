@@ -1,0 +1,151 @@
+//! Watching running children to their end: their pipes are read (see
+//! [`super::drain`]), they are held to a deadline, a stop flag and a byte
+//! cap, and any that overstays has its group ended with TERM, then KILL
+//! after [`TERM_GRACE`]. Every child is reaped before [`run`] returns, so
+//! nothing it started outlives the caller's wait.
+
+use super::{TERM_GRACE, drain, group, signals};
+use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::process::{Child, ExitStatus};
+use std::time::{Duration, Instant};
+
+/// What a watched run is held to.
+pub struct Limits<'a> {
+    pub deadline: Instant,
+    /// Bytes one child may write over all its pipes; past that its group is
+    /// killed at once and the rest of its output dropped.
+    pub cap: usize,
+    /// Asked while waiting; true ends every child still running.
+    pub stop: &'a dyn Fn() -> bool,
+    /// Readable when `stop` may have turned true (the signal self-pipe), so
+    /// the wait sleeps on it instead of looking every 100 ms.
+    pub wake: Option<BorrowedFd<'a>>,
+}
+
+impl Limits<'static> {
+    /// Until `deadline` or SIGINT/SIGTERM ([`signals::install_stop`]), no cap.
+    pub fn until(deadline: Instant) -> Self {
+        Limits {
+            deadline,
+            cap: usize::MAX,
+            stop: &signals::stop_requested,
+            wake: signals::wake_fd(),
+        }
+    }
+
+    /// Until `deadline` only: signals do not cut this run short.
+    pub fn deadline_only(deadline: Instant) -> Self {
+        Limits {
+            deadline,
+            cap: usize::MAX,
+            stop: &|| false,
+            wake: None,
+        }
+    }
+}
+
+impl Limits<'_> {
+    pub fn cap(self, cap: usize) -> Self {
+        Limits { cap, ..self }
+    }
+
+    /// Why the run must end now, if it must (a stop wins over the deadline).
+    pub(super) fn cut_now(&self, now: Instant) -> Option<Cut> {
+        if (self.stop)() {
+            Some(Cut::Stopped)
+        } else if now >= self.deadline {
+            Some(Cut::TimedOut)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why looop ended a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    TimedOut,
+    Stopped,
+    Oversize,
+}
+
+/// One child's end.
+#[derive(Debug)]
+pub struct Ended {
+    pub status: io::Result<ExitStatus>,
+    /// Set when looop ended it.
+    pub cut: Option<Cut>,
+}
+
+/// A pipe to read: `child` is the index of the child that writes it.
+pub struct Pipe {
+    pub child: usize,
+    pub fd: OwnedFd,
+}
+
+/// Read `pipes` until they close, handing each chunk to `on_data(pipe index,
+/// bytes)` (an empty chunk: that pipe closed), then reap every child; end
+/// the groups of those that break `limits`. One result per child, in order.
+pub fn run(
+    children: &mut [Child],
+    pipes: Vec<Pipe>,
+    limits: &Limits,
+    on_data: impl FnMut(usize, &[u8]),
+) -> Vec<Ended> {
+    let groups: Vec<u32> = children.iter().map(Child::id).collect();
+    let mut cuts = drain::drain(&groups, pipes, limits, on_data);
+    let mut status: Vec<Option<io::Result<ExitStatus>>> = children.iter().map(|_| None).collect();
+    // Output closed: usually they have exited already, a few microseconds
+    // after the EOF. Short naps first (a flat 1 ms cost every child one).
+    let mut nap = Duration::from_micros(20);
+    loop {
+        for (i, child) in children.iter_mut().enumerate() {
+            if status[i].is_none() && cuts[i].is_none() {
+                status[i] = child.try_wait().transpose();
+            }
+        }
+        let pending: Vec<usize> = (0..children.len())
+            .filter(|&i| status[i].is_none() && cuts[i].is_none())
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        if let Some(cut) = limits.cut_now(Instant::now()) {
+            let late: Vec<u32> = pending.iter().map(|&i| groups[i]).collect();
+            for &i in &pending {
+                cuts[i] = Some(cut);
+            }
+            group::end(&late, TERM_GRACE);
+            break;
+        }
+        std::thread::sleep(nap);
+        nap = (nap * 2).min(Duration::from_millis(5));
+    }
+    children
+        .iter_mut()
+        .zip(status)
+        .zip(cuts)
+        .map(|((child, status), cut)| Ended {
+            // The rest were ended with KILL: this wait is short.
+            status: status.unwrap_or_else(|| child.wait()),
+            cut,
+        })
+        .collect()
+}
+
+/// [`run`] for one child and at most one of its pipes (`on_data` gets the
+/// chunks; an empty one means it closed).
+pub fn run_one(
+    child: &mut Child,
+    pipe: Option<OwnedFd>,
+    limits: &Limits,
+    mut on_data: impl FnMut(&[u8]),
+) -> Ended {
+    let pipes = pipe.map(|fd| Pipe { child: 0, fd }).into_iter().collect();
+    run(std::slice::from_mut(child), pipes, limits, |_, b| {
+        on_data(b)
+    })
+    .pop()
+    .expect("one result per child")
+}
