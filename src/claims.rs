@@ -14,7 +14,6 @@
 //! with `--session` from a script) can be taken over by the next claimer.
 //! Racing claimers are live workers, so of them exactly one wins.
 
-use crate::cli::Args;
 use crate::paths::Profile;
 use crate::store::{self, Lock};
 use crate::{events, exit, ids, session_record};
@@ -49,18 +48,9 @@ fn lock(profile: &Profile) -> Result<Lock> {
     Lock::acquire(&profile.claims_dir().join(".lock"))
 }
 
-/// `looop-<id>` for a bare id; session names stay as they are.
-fn session_name(s: &str) -> String {
-    if s.starts_with(ids::SESSION_PREFIX) {
-        s.to_string()
-    } else {
-        format!("{}{s}", ids::SESSION_PREFIX)
-    }
-}
-
 /// Whether the claim's owner still lives.
 pub fn owner_alive(profile: &Profile, claim: &Claim) -> bool {
-    session_record::is_alive(profile, &session_name(&claim.session))
+    session_record::is_alive(profile, &ids::session_name(&claim.session))
         || session_record::is_alive(profile, &claim.session)
 }
 
@@ -94,7 +84,9 @@ pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let _guard = lock(profile)?;
             match read(profile, name) {
-                Ok(Some(owner)) if session_name(&owner.session) == session_name(session) => {
+                Ok(Some(owner))
+                    if ids::session_name(&owner.session) == ids::session_name(session) =>
+                {
                     Ok(Taken::AlreadyYours)
                 }
                 Ok(Some(owner)) if owner_alive(profile, &owner) => Err(exit::refused(format!(
@@ -129,7 +121,7 @@ pub fn release(profile: &Profile, name: &str, session: &str) -> Result<bool> {
         }
         return Ok(false);
     };
-    if session_name(&owner.session) != session_name(session) {
+    if ids::session_name(&owner.session) != ids::session_name(session) {
         return Err(exit::refused(format!(
             "claim {name} is held by {}, not {session}",
             owner.session
@@ -150,20 +142,14 @@ fn remove(path: &std::path::Path) -> Result<()> {
 /// Every readable claim, sorted by name (unreadable files are skipped).
 pub fn list(profile: &Profile) -> Result<Vec<Claim>> {
     let dir = profile.claims_dir();
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-    };
-    let mut claims: Vec<Claim> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let file = e.file_name().into_string().ok()?;
+    let mut claims: Vec<Claim> = store::dir_names(&dir)?
+        .into_iter()
+        .filter_map(|file| {
             let name = file
                 .strip_suffix(".json")
                 .filter(|n| ids::is_valid(n))?
                 .to_string();
-            let mut c = store::read_json::<Claim>(&e.path()).ok().flatten()?;
+            let mut c = store::read_json::<Claim>(&dir.join(&file)).ok().flatten()?;
             c.name = name;
             Some(c)
         })
@@ -177,7 +163,7 @@ pub fn release_all(profile: &Profile, session: &str) -> Result<usize> {
     let _guard = lock(profile)?;
     let mut n = 0;
     for c in list(profile)? {
-        if session_name(&c.session) == session_name(session) {
+        if ids::session_name(&c.session) == ids::session_name(session) {
             remove(&claim_path(profile, &c.name))?;
             n += 1;
         }
@@ -205,51 +191,4 @@ pub fn reap(profile: &Profile) -> Result<Vec<Claim>> {
         }
     }
     Ok(reaped)
-}
-
-/// The session a claim command acts for: `--session S`, else
-/// `$LOOOP_SESSION_ID`, as a session name (`looop-<id>`).
-fn session_arg(args: &mut Args) -> Result<String> {
-    let session = match args.value("--session")? {
-        Some(s) => s,
-        None => std::env::var("LOOOP_SESSION_ID").unwrap_or_default(),
-    };
-    if session.is_empty() {
-        return Err(args.usage_error(
-            "needs a session: run it inside a worker ($LOOOP_SESSION_ID) or pass --session S",
-        ));
-    }
-    // `<id>` or `looop-<id>`, as everywhere; a 64-character id makes a
-    // 70-character session name, so check the id, not the name.
-    Ok(ids::WorkerId::parse(&session)?.session())
-}
-
-pub fn cmd_claim(mut args: Args) -> Result<i32> {
-    let session = session_arg(&mut args)?;
-    let name = args.required("name")?;
-    args.finish()?;
-    ids::check("claim name", &name)?;
-    let profile = crate::paths::Profile::with_layout()?;
-    match take(&profile, &name, &session)? {
-        Taken::New => println!("claimed {name} for {session}"),
-        Taken::AlreadyYours => println!("{name} is already claimed by {session}"),
-        Taken::TookOver(prev) => {
-            println!("claimed {name} for {session} (taken over from {prev}, not alive)")
-        }
-    }
-    Ok(0)
-}
-
-pub fn cmd_unclaim(mut args: Args) -> Result<i32> {
-    let session = session_arg(&mut args)?;
-    let name = args.required("name")?;
-    args.finish()?;
-    ids::check("claim name", &name)?;
-    let profile = crate::paths::Profile::with_layout()?;
-    if release(&profile, &name, &session)? {
-        println!("released {name}");
-    } else {
-        println!("{name} was not claimed");
-    }
-    Ok(0)
 }

@@ -41,6 +41,14 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Whole seconds from RFC 3339 time `since` to `now` (0 when `since` is in
+/// the future), `None` when `since` does not parse.
+pub fn seconds_since(since: &str, now: chrono::DateTime<chrono::Utc>) -> Option<u64> {
+    let t = chrono::DateTime::parse_from_rfc3339(since).ok()?;
+    let secs = (now - t.with_timezone(&chrono::Utc)).num_seconds();
+    Some(secs.max(0) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

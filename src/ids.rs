@@ -38,6 +38,23 @@ pub fn check(what: &str, s: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The bare id of `looop-<id>` (a session name, or an id typed with its
+/// prefix); anything else, `looop-` followed by no valid id included, as is.
+pub fn bare(s: &str) -> &str {
+    s.strip_prefix(SESSION_PREFIX)
+        .filter(|rest| is_valid(rest))
+        .unwrap_or(s)
+}
+
+/// The session name of `<id>` or `looop-<id>`: the prefix added when missing.
+pub fn session_name(s: &str) -> String {
+    if s.starts_with(SESSION_PREFIX) {
+        s.to_string()
+    } else {
+        format!("{SESSION_PREFIX}{s}")
+    }
+}
+
 /// A validated worker id (without the `looop-` prefix).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WorkerId(String);
@@ -45,10 +62,7 @@ pub struct WorkerId(String);
 impl WorkerId {
     /// Accept `<id>` or `looop-<id>`; refuse anything else with status 2.
     pub fn parse(s: &str) -> anyhow::Result<WorkerId> {
-        let bare = s
-            .strip_prefix(SESSION_PREFIX)
-            .filter(|rest| is_valid(rest))
-            .unwrap_or(s);
+        let bare = bare(s);
         check("worker id", bare)?;
         Ok(WorkerId(bare.to_string()))
     }

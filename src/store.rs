@@ -284,6 +284,20 @@ pub fn ensure_dir(dir: &Path, mode: u32) -> Result<()> {
     Ok(())
 }
 
+/// The UTF-8 file names in `dir`, unsorted; a missing dir has none.
+/// Entries that cannot be read or are not UTF-8 are skipped.
+pub fn dir_names(dir: &Path) -> Result<Vec<String>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    Ok(entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

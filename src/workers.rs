@@ -1,20 +1,19 @@
-//! `looop start-session`: start a worker agent detached under its own
+//! Starting a worker (what `looop start-session` and the pulse's
+//! `start_worker` move do): a worker agent detached under its own
 //! supervisor, with the WORKER CONTRACT in front of its prompt.
 //!
 //! The checks (one live session per name, the `max_workers` cap, a known
 //! runner, the daily budget) and the launch run under one short profile
 //! lock, so two racing starts cannot both squeeze under the cap.
 
-use crate::cli::Args;
 use crate::config::{self, Config};
 use crate::ids::{self, WorkerId};
 use crate::paths::{self, Profile};
 use crate::supervisor::{self, LaunchSpec, SessionView, State};
 use crate::{exit, store};
 use anyhow::Result;
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The rules every worker gets before its task. `{id}`, `{session}` and
@@ -111,7 +110,35 @@ pub fn start(
     let session = id.session();
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
-    if supervisor::is_alive(profile, &session) && !lets_go_after_its_end(profile, &session)? {
+    refuse_unless_room(profile, config, &session, force)?;
+    let prompt_file = write_prompt(profile, id, &session, runner_name, prompt)?;
+    let spec = launch_spec(
+        profile,
+        &session,
+        runner_name,
+        &runner.interactive,
+        &prompt_file,
+    )?;
+    let missing = program_not_found(&runner.interactive);
+    let view = supervisor::launch(profile, config, &spec)?;
+    // Others may start workers while this one is watched.
+    drop(guard);
+    match missing {
+        Some(program) => unless_it_ends_at_once(profile, view, &program),
+        None => Ok(view),
+    }
+}
+
+/// Refuse (status 1) a start that finds `session` live, the `max_workers`
+/// cap reached, or (unless `force`) the daily budget spent. Runs under the
+/// start lock.
+fn refuse_unless_room(
+    profile: &Profile,
+    config: &Config,
+    session: &str,
+    force: bool,
+) -> Result<()> {
+    if supervisor::is_alive(profile, session) && !lets_go_after_its_end(profile, session)? {
         return Err(exit::refused(format!(
             "session {session} is already running"
         )));
@@ -133,35 +160,51 @@ pub fn start(
             )));
         }
     }
+    Ok(())
+}
+
+/// Write `prompts/<session>.md`: the worker contract as shell comments, then
+/// the task. Returns its path.
+fn write_prompt(
+    profile: &Profile,
+    id: &WorkerId,
+    session: &str,
+    runner_name: &str,
+    prompt: &str,
+) -> Result<PathBuf> {
     store::ensure_dir(&profile.prompts_dir(), 0o755)?;
     let prompt_file = profile.prompts_dir().join(format!("{session}.md"));
     let contract = WORKER_CONTRACT
         .replace("{id}", id.as_str())
-        .replace("{session}", &session)
+        .replace("{session}", session)
         .replace("{runner}", runner_name);
     let text =
         as_shell_comments(&contract) + prompt + if prompt.ends_with('\n') { "" } else { "\n" };
     supervisor::replace_private(&prompt_file, text.as_bytes())?;
+    Ok(prompt_file)
+}
+
+/// The launch of the runner's interactive command on `prompt_file`, in the
+/// data dir, with the profile's environment and `LOOOP_SESSION_ID`.
+fn launch_spec(
+    profile: &Profile,
+    session: &str,
+    runner_name: &str,
+    interactive: &str,
+    prompt_file: &Path,
+) -> Result<LaunchSpec> {
     let quoted = crate::shell::quote(&prompt_file.to_string_lossy());
-    let command = exec_if_simple(&runner.interactive.replace(config::PROMPT_FILE, &quoted));
+    let command = exec_if_simple(&interactive.replace(config::PROMPT_FILE, &quoted));
     let mut env = paths::child_env(profile)?;
-    env.push(("LOOOP_SESSION_ID".to_string(), session.clone().into()));
-    let spec = LaunchSpec {
-        session,
+    env.push(("LOOOP_SESSION_ID".to_string(), session.into()));
+    Ok(LaunchSpec {
+        session: session.to_string(),
         command,
         cwd: profile.data.clone(),
         runner: runner_name.to_string(),
         env,
         size: None,
-    };
-    let missing = program_not_found(&runner.interactive);
-    let view = supervisor::launch(profile, config, &spec)?;
-    // Others may start workers while this one is watched.
-    drop(guard);
-    match missing {
-        Some(program) => unless_it_ends_at_once(profile, view, &program),
-        None => Ok(view),
-    }
+    })
 }
 
 /// How long a launch whose program was not found here is watched for the
@@ -276,43 +319,6 @@ pub fn exec_if_simple(command: &str) -> String {
         }
     }
     format!("exec {trimmed}")
-}
-
-pub fn cmd_start_session(mut args: Args) -> Result<i32> {
-    let force = args.flag(&["--force"]);
-    let id = WorkerId::parse(&args.required("id")?)?;
-    let prompt_arg = args.required("prompt|-")?;
-    let runner = args.next();
-    args.finish()?;
-    if let Some(r) = &runner {
-        ids::check("runner", r)?;
-    }
-    let prompt = if prompt_arg == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::InvalidData {
-                exit::usage("the prompt on stdin is not UTF-8 text")
-            } else {
-                anyhow::Error::new(e).context("cannot read the prompt from stdin")
-            }
-        })?;
-        s
-    } else {
-        prompt_arg
-    };
-    if prompt.trim().is_empty() {
-        return Err(exit::usage("start-session: the prompt is empty"));
-    }
-    let profile = crate::paths::Profile::with_layout()?;
-    let config = Config::load(&profile.config)?;
-    let view = start(&profile, &config, &id, &prompt, runner.as_deref(), force)?;
-    println!("started {}", view.session);
-    println!(
-        "  attach: looop attach {}   (detach: Ctrl-\\ Ctrl-\\)",
-        view.id
-    );
-    println!("  output: looop log {} --follow", view.id);
-    Ok(0)
 }
 
 #[cfg(test)]

@@ -75,70 +75,70 @@ pub const COMMANDS: &[Command] = &[
         flags: &["--force"],
         usage: "looop start-session <id> <prompt|-> [runner] [--force]",
         about: "Start a worker detached in a PTY under its own supervisor. `-` reads the prompt from stdin. The worker gets the WORKER CONTRACT followed by the prompt. Refused when a live session of that id exists, when max_workers are live, when the runner is unknown, or when the daily budget is reached (unless --force).",
-        ..cmd("start-session", crate::workers::cmd_start_session)
+        ..cmd("start-session", commands::start_session::run)
     },
     Command {
         flags: &["--json", "--all", "-a"],
         usage: "looop ls [--json] [--all]",
         about: "List worker sessions on disk, running and finished: id, state, pid, age, idle time, exit code, flag note. --all adds the pulse session.",
-        ..cmd("ls", crate::supervisor::cmd_ls)
+        ..cmd("ls", commands::ls::run)
     },
     Command {
         ids: Ids::Workers,
         usage: "looop attach <id>",
         about: "Connect this terminal to the worker's PTY: the recent screen is replayed, then keys and output flow live. Ctrl-\\ Ctrl-\\ detaches and leaves the worker running. Exits with the worker's status if it ends while attached.",
-        ..cmd("attach", crate::supervisor::cmd_attach)
+        ..cmd("attach", commands::attach::run)
     },
     Command {
         flags: &["--tail", "--follow", "-f", "--raw"],
         ids: Ids::Workers,
         usage: "looop log <id> [--tail N] [--follow] [--raw]",
         about: "Print the worker's output (terminal escapes stripped unless --raw). Works after the worker exited. --follow keeps printing until the session ends.",
-        ..cmd("log", crate::supervisor::cmd_log)
+        ..cmd("log", commands::log::run)
     },
     Command {
         flags: &["-n"],
         ids: Ids::Workers,
         usage: "looop send <id> [-n] <text>",
         about: "Type TEXT plus Enter into the worker's terminal (-n: no Enter).",
-        ..cmd("send", crate::supervisor::cmd_send)
+        ..cmd("send", commands::send::run)
     },
     Command {
         flags: &["--grace"],
         ids: Ids::Workers,
         usage: "looop kill <id> [--grace SECS]",
         about: "End the worker: SIGTERM to its process group, SIGKILL after the grace period (default 5 s); returns once it has exited. Its claims are dropped. Works on a lost session too.",
-        ..cmd("kill", crate::supervisor::cmd_kill)
+        ..cmd("kill", commands::kill::run)
     },
     Command {
         ids: Ids::Workers,
         usage: "looop flag <id> [message]",
         about: "Raise the worker's attention flag with a note. The next beat lists it under NEEDS YOU and may pop a tmux window for it.",
-        ..cmd("flag", crate::supervisor::cmd_flag)
+        ..cmd("flag", commands::flag::flag)
     },
     Command {
         ids: Ids::Workers,
         usage: "looop unflag <id>",
         about: "Clear the worker's attention flag.",
-        ..cmd("unflag", crate::supervisor::cmd_unflag)
+        ..cmd("unflag", commands::flag::unflag)
     },
     Command {
         flags: &["--all"],
         usage: "looop prune [--all]",
         about: "Delete finished and lost sessions older than the retention (all of them with --all) and print how many.",
-        ..cmd("prune", crate::supervisor::cmd_prune)
+        ..cmd("prune", commands::prune::run)
     },
     Command {
         flags: &["--session"],
         usage: "looop claim <name> [--session S]",
         about: "Take the lease claims/NAME.json for $LOOOP_SESSION_ID (or S). Exactly one of two racing claimers wins; the loser gets status 1 and the owner. A lease whose session is not alive is taken over.",
-        ..cmd("claim", crate::claims::cmd_claim)
+        ..cmd("claim", commands::claim::claim)
     },
     Command {
         flags: &["--session"],
         usage: "looop unclaim <name> [--session S]",
         about: "Release the lease claims/NAME.json held by $LOOOP_SESSION_ID (or S).",
-        ..cmd("unclaim", crate::claims::cmd_unclaim)
+        ..cmd("unclaim", commands::claim::unclaim)
     },
     Command {
         flags: &["--json", "--by"],

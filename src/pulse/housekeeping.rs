@@ -64,9 +64,7 @@ pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
 }
 
 fn silent_secs(since: Option<&str>) -> Option<u64> {
-    let t = chrono::DateTime::parse_from_rfc3339(since?).ok()?;
-    let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds();
-    Some(secs.max(0) as u64)
+    crate::events::seconds_since(since?, chrono::Utc::now())
 }
 
 fn older_than(since: Option<&str>, d: Duration) -> bool {

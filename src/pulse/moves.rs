@@ -87,22 +87,13 @@ impl Action {
     pub fn target(&self) -> String {
         match self {
             Action::WriteGoal { id, .. } | Action::ArchiveGoal { id } => id.clone(),
-            Action::StartWorker { id, .. } | Action::KillWorker { id } => {
-                bare_worker_id(id).to_string()
-            }
+            Action::StartWorker { id, .. } | Action::KillWorker { id } => ids::bare(id).to_string(),
             Action::WriteSensor { name, .. } => name.clone(),
             Action::WritePlaybook { .. } => "PLAYBOOK.md".into(),
             Action::Run { command } => command.chars().take(60).collect(),
             Action::Noop | Action::AskHuman { .. } => String::new(),
         }
     }
-}
-
-/// A worker id as the AI may write it (`fix` or `looop-fix`), bare.
-fn bare_worker_id(id: &str) -> &str {
-    id.strip_prefix(ids::SESSION_PREFIX)
-        .filter(|r| ids::is_valid(r))
-        .unwrap_or(id)
 }
 
 /// Find, parse and validate the move in the AI's final text.
@@ -224,7 +215,7 @@ fn validate(action: &Action) -> Result<(), String> {
             nonempty("body", body)
         }
         Action::ArchiveGoal { id } => id_ok("id", id),
-        Action::KillWorker { id } => id_ok("id", bare_worker_id(id)),
+        Action::KillWorker { id } => id_ok("id", ids::bare(id)),
         Action::WriteSensor { name, script } => {
             id_ok("name", name)?;
             nonempty("script", script)

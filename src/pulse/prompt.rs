@@ -276,10 +276,7 @@ fn defuse(text: &str) -> String {
 
 /// "12m" / "3h" since an RFC 3339 time, `None` when unknown.
 fn idle_for(since: Option<&str>) -> Option<String> {
-    let t = chrono::DateTime::parse_from_rfc3339(since?).ok()?;
-    let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
-        .num_seconds()
-        .max(0);
+    let secs = crate::events::seconds_since(since?, chrono::Utc::now())?;
     Some(match secs {
         s if s < 120 => format!("{s}s"),
         s if s < 7200 => format!("{}m", s / 60),

@@ -97,7 +97,7 @@ fn kill_lost(profile: &Profile, session: &str, grace: Duration) -> Result<Option
     events::emit(
         profile,
         "session_exited",
-        &serde_json::json!({"id": id_of(session), "session": session, "state": State::Killed, "exit_code": null}),
+        &serde_json::json!({"id": crate::ids::bare(session), "session": session, "state": State::Killed, "exit_code": null}),
     );
     Ok(None)
 }
@@ -151,14 +151,14 @@ pub fn set_flag(profile: &Profile, session: &str, note: Option<String>) -> Resul
             events::emit(
                 profile,
                 "flagged",
-                &serde_json::json!({"id": id_of(session), "session": session, "note": note}),
+                &serde_json::json!({"id": crate::ids::bare(session), "session": session, "note": note}),
             );
         }
         None => match std::fs::remove_file(&path) {
             Ok(()) => events::emit(
                 profile,
                 "unflagged",
-                &serde_json::json!({"id": id_of(session), "session": session}),
+                &serde_json::json!({"id": crate::ids::bare(session), "session": session}),
             ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
@@ -206,24 +206,15 @@ pub fn prune(profile: &Profile, older_than: Option<Duration>) -> Result<usize> {
 /// Time since the session ended (or, for a lost one, since its record
 /// last changed).
 fn age_of(view: &SessionView, dir: &std::path::Path) -> Option<Duration> {
-    if let Some(t) = view
+    if let Some(secs) = view
         .ended_at
         .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .and_then(|t| crate::events::seconds_since(t, chrono::Utc::now()))
     {
-        let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
-            .num_seconds()
-            .max(0);
-        return Some(Duration::from_secs(secs as u64));
+        return Some(Duration::from_secs(secs));
     }
     let meta = std::fs::metadata(session::record_path(dir))
         .or_else(|_| std::fs::metadata(dir))
         .ok()?;
     SystemTime::now().duration_since(meta.modified().ok()?).ok()
-}
-
-pub fn id_of(session: &str) -> &str {
-    session
-        .strip_prefix(crate::ids::SESSION_PREFIX)
-        .unwrap_or(session)
 }

@@ -12,6 +12,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::time::Duration;
 
+/// What part of the output `log` shows, and how.
 pub struct LogOptions {
     pub tail: Option<usize>,
     pub follow: bool,
@@ -21,10 +22,17 @@ pub struct LogOptions {
 /// How often `--follow` looks for more output.
 const FOLLOW_EVERY: Duration = Duration::from_millis(100);
 
-pub fn print(profile: &Profile, session: &str, opts: &LogOptions) -> Result<()> {
+/// Write `session`'s output to `out`: all of it or the last `tail` lines,
+/// escapes stripped unless `raw`, then with `follow` whatever comes until
+/// the session ends.
+pub fn write(
+    profile: &Profile,
+    session: &str,
+    opts: &LogOptions,
+    mut out: &mut dyn Write,
+) -> Result<()> {
     let dir = session::dir(profile, session);
     let path = session::log_path(&dir);
-    let mut out = std::io::stdout().lock();
     let mut stripper = Stripper::default();
     let mut file = match File::open(&path) {
         Ok(f) => Some(f),

@@ -8,13 +8,13 @@
 //! ([`crate::session_record`], which also says who is alive) into views,
 //! [`client`] connects to the control socket, [`control`] kill/send/flag/
 //! prune, [`attach`]/[`tty`]/[`detach_keys`] the interactive side,
-//! [`log`]/[`ansi`] reading output, [`commands`] the CLI handlers.
+//! [`log`]/[`ansi`] reading output, [`verbs`] what the user-facing commands
+//! do, as values for `cli/commands/` to print.
 //! [`protocol`] is the wire format both sides import.
 
 mod ansi;
 mod attach;
 mod client;
-mod commands;
 mod control;
 pub mod daemon;
 mod detach_keys;
@@ -23,6 +23,7 @@ mod protocol;
 mod session;
 mod spawn;
 mod tty;
+pub mod verbs;
 
 use crate::config::Config;
 use crate::paths::Profile;
@@ -33,9 +34,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::session_record::State;
-pub use commands::{
-    cmd_attach, cmd_flag, cmd_kill, cmd_log, cmd_ls, cmd_prune, cmd_send, cmd_unflag,
-};
+pub use log::LogOptions;
 
 /// What to run in a new session and how.
 #[derive(Debug, Clone)]

@@ -51,10 +51,7 @@ fn make_view(
     record: Option<Record>,
     flag: Option<Flag>,
 ) -> SessionView {
-    let id = session
-        .strip_prefix(ids::SESSION_PREFIX)
-        .unwrap_or(session)
-        .to_string();
+    let id = ids::bare(session).to_string();
     let (flagged, note) = match flag {
         Some(f) => (true, Some(f.note).filter(|n| !n.is_empty())),
         None => (false, None),
@@ -110,17 +107,8 @@ fn make_view(
 /// Every session on disk, sorted by name. Unreadable records are reported
 /// on stderr and skipped rather than hiding every other session.
 pub fn list(profile: &Profile) -> Result<Vec<SessionView>> {
-    let root = profile.sessions_dir();
-    let entries = match std::fs::read_dir(&root) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", root.display())),
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| is_session_name(n))
-        .collect();
+    let mut names = crate::store::dir_names(&profile.sessions_dir())?;
+    names.retain(|n| is_session_name(n));
     names.sort();
     let mut out = Vec::with_capacity(names.len());
     for name in names {

@@ -167,7 +167,7 @@ impl Supervisor {
             &self.profile,
             "session_exited",
             &serde_json::json!({
-                "id": self.record.session.strip_prefix(crate::ids::SESSION_PREFIX).unwrap_or(&self.record.session),
+                "id": crate::ids::bare(&self.record.session),
                 "session": self.record.session,
                 "state": self.record.state,
                 "exit_code": code,

@@ -1,0 +1,159 @@
+//! `looop ls [--json] [--all]`: the sessions as an aligned table (or JSON).
+
+use crate::cli::Args;
+use crate::color;
+use crate::events::seconds_since;
+use crate::paths::Profile;
+use crate::supervisor::{SessionView, State, verbs};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use std::io::Write;
+
+pub fn run(mut args: Args) -> Result<i32> {
+    let json = args.flag(&["--json"]);
+    let all = args.flag(&["--all", "-a"]);
+    args.finish()?;
+    let profile = Profile::look()?;
+    let sessions = verbs::sessions(&profile, all)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        // Render whole, then write once: stdout is line-buffered, and a
+        // pretty array of 100 sessions would otherwise cost ~1,500 writes.
+        let mut text = serde_json::to_string_pretty(&sessions)?;
+        text.push('\n');
+        out.write_all(text.as_bytes())?;
+        return Ok(0);
+    }
+    if sessions.is_empty() {
+        writeln!(out, "no worker sessions")?;
+        return Ok(0);
+    }
+    write!(out, "{}", table(&sessions, Utc::now()))?;
+    Ok(0)
+}
+
+const HEADER: [&str; 7] = ["ID", "STATE", "PID", "AGE", "IDLE", "EXIT", "\u{2691}NOTE"];
+
+/// One session's cells, in [`HEADER`] order.
+fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 7] {
+    let since = |t: &Option<String>| t.as_deref().and_then(|t| seconds_since(t, now)).map(human);
+    let idle = if s.alive {
+        since(&s.last_output_at).or_else(|| since(&s.started_at))
+    } else {
+        None
+    };
+    [
+        s.id.clone(),
+        s.state.as_str().to_string(),
+        s.pid.map_or("-".into(), |p| p.to_string()),
+        since(&s.started_at).unwrap_or_else(|| "-".into()),
+        idle.unwrap_or_else(|| "-".into()),
+        s.exit_code.map_or("-".into(), |c| c.to_string()),
+        match (&s.flagged, &s.note) {
+            (true, Some(n)) => format!("\u{2691} {n}"),
+            (true, None) => "\u{2691}".into(),
+            _ => String::new(),
+        },
+    ]
+}
+
+/// The aligned `ls` table.
+fn table(sessions: &[SessionView], now: DateTime<Utc>) -> String {
+    let rows: Vec<[String; 7]> = sessions.iter().map(|s| row(s, now)).collect();
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    // Pad by the plain text, then paint: escape codes take no columns.
+    let mut line = |cells: [String; 7], paint: &dyn Fn(usize, &str) -> String| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            l.push_str(&paint(i, cell));
+            if i + 1 < cells.len() {
+                l.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        text.push_str(l.trim_end());
+        text.push('\n');
+    };
+    line(HEADER.map(String::from), &|_, h| color::bold(h));
+    for (r, s) in rows.into_iter().zip(sessions) {
+        line(r, &|i, cell| match (i, s.state) {
+            (1, State::Running | State::Starting) => color::green(cell),
+            (1, State::Lost | State::Failed) => color::red(cell),
+            (6, _) if s.flagged => color::yellow(cell),
+            _ => cell.to_string(),
+        });
+    }
+    text
+}
+
+/// 45s, 12m, 3h, 2d.
+fn human(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(id: &str, state: State, flag: Option<&str>) -> SessionView {
+        SessionView {
+            id: id.into(),
+            session: format!("looop-{id}"),
+            state,
+            alive: state == State::Running,
+            pid: Some(42),
+            exit_code: (state == State::Exited).then_some(3),
+            started_at: Some("2026-01-01T00:00:00Z".into()),
+            ended_at: None,
+            last_output_at: Some("2026-01-01T00:00:30Z".into()),
+            flagged: flag.is_some(),
+            note: flag.map(str::to_string),
+            runner: "sh".into(),
+            command: "bash".into(),
+        }
+    }
+
+    #[test]
+    fn table_is_aligned() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let t = table(
+            &[
+                view("a", State::Running, Some("help me")),
+                view("long-name", State::Exited, None),
+            ],
+            now,
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 3);
+        let col = |l: &str, w: &str| l.find(w).unwrap();
+        assert_eq!(col(lines[0], "STATE"), col(lines[1], "running"));
+        assert_eq!(col(lines[0], "STATE"), col(lines[2], "exited"));
+        assert!(
+            lines[1].contains("1h") && lines[1].contains("59m"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].ends_with("\u{2691} help me"));
+        assert!(lines[2].contains(" 3"));
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(5), "5s");
+        assert_eq!(human(125), "2m");
+        assert_eq!(human(7200), "2h");
+        assert_eq!(human(200_000), "2d");
+    }
+}

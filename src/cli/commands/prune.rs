@@ -1,0 +1,27 @@
+//! `looop prune [--all]`: delete finished sessions past the retention (or
+//! all finished ones).
+
+use crate::cli::Args;
+use crate::config::Config;
+use crate::paths::Profile;
+use crate::supervisor;
+use anyhow::Result;
+use std::time::Duration;
+
+pub fn run(mut args: Args) -> Result<i32> {
+    let all = args.flag(&["--all"]);
+    args.finish()?;
+    let profile = Profile::look()?;
+    // Only the retention needs the config: `--all` works with a broken one.
+    let retention = if all {
+        None
+    } else {
+        let config = Config::load(&profile.config)?;
+        Some(Duration::from_secs(
+            config.retention_hours.saturating_mul(3600),
+        ))
+    };
+    let n = supervisor::prune(&profile, retention)?;
+    println!("pruned {n} session{}", if n == 1 { "" } else { "s" });
+    Ok(0)
+}
