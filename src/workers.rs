@@ -56,7 +56,7 @@ attach to this terminal at any time. Follow these rules for the whole task:
 /// supervisor only flushing the last output to attachers) and lets go
 /// within a few seconds, so a finished session is replaced, not refused.
 fn lets_go_after_its_end(profile: &Profile, session: &str) -> Result<bool> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         // `alive` is false once the end is recorded, lock or not.
         let ended = supervisor::get(profile, session)?.is_some_and(|v| !v.alive);
@@ -66,10 +66,10 @@ fn lets_go_after_its_end(profile: &Profile, session: &str) -> Result<bool> {
         if !supervisor::is_alive(profile, session) {
             return Ok(true);
         }
-        if std::time::Instant::now() >= deadline {
+        if Instant::now() >= deadline {
             return Ok(false);
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
