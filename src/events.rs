@@ -54,6 +54,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn seconds_since_clamps_and_refuses_garbage() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T01:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(seconds_since("2026-01-01T00:59:00Z", now), Some(60));
+        assert_eq!(seconds_since("2026-01-01T02:00:00+01:00", now), Some(0));
+        assert_eq!(seconds_since("2026-01-01T02:00:00Z", now), Some(0));
+        assert_eq!(seconds_since("yesterday", now), None);
+    }
+
+    #[test]
     fn event_lines_have_ts_event_and_fields() {
         let dir = tempfile::tempdir().unwrap();
         let p = Profile::at(dir.path().join("c.toml"), dir.path().to_path_buf());

@@ -126,4 +126,13 @@ mod tests {
         assert_eq!(WorkerId::parse("looop-").unwrap().as_str(), "looop-");
         assert!(WorkerId::parse("looop-../x").is_err());
     }
+
+    #[test]
+    fn bare_and_session_names() {
+        assert_eq!(bare("looop-fix"), "fix");
+        assert_eq!(bare("fix"), "fix");
+        assert_eq!(bare("looop-../x"), "looop-../x");
+        assert_eq!(session_name("fix"), "looop-fix");
+        assert_eq!(session_name("looop-fix"), "looop-fix");
+    }
 }
