@@ -2,46 +2,11 @@
 //! the parser accepts, `completions` and its alias `config` agree, and an
 //! unknown flag is answered with the nearest known one.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_looop");
-
-/// A temp profile (config, data dir, HOME) that no test shares.
-struct Profile {
-    tmp: tempfile::TempDir,
-}
+mod support;
+use std::path::Path;
+use support::*;
 
 impl Profile {
-    fn new() -> Profile {
-        Profile {
-            tmp: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn data(&self) -> PathBuf {
-        self.tmp.path().join("data")
-    }
-    fn cmd(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("LOOOP_CONFIG", self.tmp.path().join("config.toml"))
-            .env("LOOOP_DATA_DIR", self.data())
-            .env("HOME", self.tmp.path())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        let out = self.cmd(BIN).args(args).output().unwrap();
-        eprintln!(
-            "$ looop {}\nstatus: {:?}\nstdout: {}\nstderr: {}",
-            args.join(" "),
-            out.status.code(),
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        out
-    }
-
     /// What bash's completion offers after `looop <words>`, the last word
     /// being the one completed, with looop itself on PATH.
     fn bash_offers(&self, script: &Path, words: &[&str]) -> Vec<String> {
@@ -55,7 +20,7 @@ impl Profile {
         let bin_dir = Path::new(BIN).parent().unwrap();
         let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
         let out = self
-            .cmd("bash")
+            .command("bash")
             .arg("-c")
             .arg(probe)
             .env("PATH", path)
@@ -72,13 +37,9 @@ impl Profile {
     }
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[test]
 fn bash_completion_offers_exactly_the_flags_the_parser_takes() {
-    let p = Profile::new();
+    let p = Profile::bare();
     let out = p.run(&["completions", "bash"]);
     assert_eq!(out.status.code(), Some(0));
     let script = p.tmp.path().join("looop.bash");
@@ -108,7 +69,7 @@ fn bash_completion_offers_exactly_the_flags_the_parser_takes() {
 
 #[test]
 fn config_is_an_alias_of_completions() {
-    let p = Profile::new();
+    let p = Profile::bare();
     for shell in ["bash", "zsh", "fish"] {
         let new = p.run(&["completions", shell]);
         let old = p.run(&["config", shell]);
@@ -132,7 +93,7 @@ fn config_is_an_alias_of_completions() {
 
 #[test]
 fn an_unknown_flag_names_the_nearest_known_one() {
-    let p = Profile::new();
+    let p = Profile::bare();
     for (args, hint) in [
         (&["ls", "--jsn"][..], "did you mean --json?"),
         (&["status", "--jsno"], "did you mean --json?"),
@@ -151,5 +112,5 @@ fn an_unknown_flag_names_the_nearest_known_one() {
         err.contains("goes after --") && !err.contains("did you mean"),
         "{err}"
     );
-    assert!(!p.data().exists(), "a usage error created the data dir");
+    assert!(!p.data.exists(), "a usage error created the data dir");
 }

@@ -6,6 +6,7 @@
 
 use super::workers::Row;
 use super::{echo_run, show};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -85,15 +86,21 @@ impl Profile {
         self.write_config(&text);
     }
 
-    /// `looop args` against this profile. Hermetic: a private HOME (so
-    /// `bash -l` reads no user profile and git has no identity but looop's
-    /// fallback), no XDG dirs, no tmux, no enclosing session, no tmux
+    /// `looop args` against this profile; see [`Profile::command`].
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.command(BIN);
+        c.args(args);
+        c
+    }
+
+    /// `program` with this profile's environment. Hermetic: a private HOME
+    /// (so `bash -l` reads no user profile and git has no identity but
+    /// looop's fallback), no XDG dirs, no tmux, no enclosing session, no tmux
     /// surfacing, no colour, stdin from /dev/null. A test changes any of it
     /// on the returned command.
-    pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env("LOOOP_DATA_DIR", &self.data)
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env("LOOOP_DATA_DIR", &self.data)
             .env("LOOOP_CONFIG", &self.config)
             .env("LOOOP_TMUX_SURFACE", "0")
             .env("HOME", self.tmp.path())
