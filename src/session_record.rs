@@ -70,6 +70,9 @@ pub struct Record {
     pub socket: Option<PathBuf>,
     /// Why the launch failed, for `failed` sessions.
     pub error: Option<String>,
+    /// The goal the worker serves (`start-session --goal`).
+    #[serde(default)]
+    pub goal: Option<String>,
 }
 
 impl Record {
@@ -90,6 +93,7 @@ impl Record {
             exit_code: None,
             socket: None,
             error: None,
+            goal: None,
         }
     }
 }

@@ -73,6 +73,25 @@ pub struct SessionView {
     pub note: Option<String>,
     pub runner: String,
     pub command: String,
+    /// Where the worker runs (`None` only before its supervisor wrote a
+    /// record).
+    pub cwd: Option<PathBuf>,
+    /// The goal the worker serves (`start-session --goal`).
+    pub goal: Option<String>,
+    /// The agent CLI the runner drives (`None` for agent `none`).
+    pub agent: Option<String>,
+    /// The worker's agent session id, when known.
+    pub agent_session: Option<String>,
+    /// What the live worker is doing (`busy`, `needs_input`, `idle`,
+    /// `usage_limited`, `unknown`); `None` when not running.
+    pub activity: Option<String>,
+    /// Since when `activity` holds (RFC 3339).
+    pub activity_since: Option<String>,
+    /// The worker's metered spend so far; `None` when nothing meters it.
+    pub cost_usd: Option<f64>,
+    /// Whether the finished or lost session can be resumed on its agent
+    /// session.
+    pub resumable: bool,
 }
 
 /// Replace a private (0600) file atomically without waiting for the disk

@@ -78,6 +78,14 @@ fn make_view(
             note,
             runner: String::new(),
             command: String::new(),
+            cwd: None,
+            goal: None,
+            agent: None,
+            agent_session: None,
+            activity: None,
+            activity_since: None,
+            cost_usd: None,
+            resumable: false,
         };
     };
     let state = match r.state {
@@ -101,6 +109,14 @@ fn make_view(
         note,
         runner: r.runner,
         command: r.command,
+        cwd: Some(r.cwd),
+        goal: r.goal,
+        agent: None,
+        agent_session: None,
+        activity: None,
+        activity_since: None,
+        cost_usd: None,
+        resumable: false,
     }
 }
 

@@ -120,6 +120,14 @@ mod tests {
             note: flag.map(str::to_string),
             runner: "sh".into(),
             command: "bash".into(),
+            cwd: Some("/tmp".into()),
+            goal: None,
+            agent: None,
+            agent_session: None,
+            activity: None,
+            activity_since: None,
+            cost_usd: None,
+            resumable: false,
         }
     }
 

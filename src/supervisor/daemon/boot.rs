@@ -128,19 +128,13 @@ fn close_inherited_fds(keep: RawFd) {
 /// Record a launch that never got its child running.
 fn mark_failed(dir: &Path, session: &str, spec: &Spec, why: &str) {
     let record = Record {
-        session: session.to_string(),
-        state: State::Failed,
         command: spec.command.clone(),
         cwd: spec.cwd.clone(),
         runner: spec.runner.clone(),
         supervisor_pid: Some(std::process::id()),
-        pid: None,
-        pid_start: None,
-        started_at: Some(events::now_rfc3339()),
         ended_at: Some(events::now_rfc3339()),
-        exit_code: None,
-        socket: None,
         error: Some(why.to_string()),
+        ..Record::new(session, State::Failed)
     };
     if let Err(e) = record::write_record(dir, &record) {
         eprintln!("looop: {e:#}");
