@@ -24,6 +24,7 @@ mod setup;
 mod shell;
 mod store;
 mod supervisor;
+mod text;
 mod workers;
 
 fn main() {
