@@ -68,19 +68,22 @@ pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
         claimed_at: Some(events::now_rfc3339()),
     };
     let dir = profile.claims_dir();
-    store::ensure_dir(&dir, 0o755)?;
+    store::ensure_dir(&dir, 0o700)?;
     let path = claim_path(profile, name);
     let mut text = serde_json::to_vec_pretty(&claim)?;
     text.push(b'\n');
-    // Mode 0666 leaves the permissions to the umask, as `fs::write` does.
     // Dropped on every path but a takeover, the temp name goes away; a new
     // claim lives on under its linked name.
-    let mut tmp = store::TempFile::create(&path, 0o666)?;
+    let mut tmp = store::TempFile::create(&path, 0o600)?;
     tmp.file()
         .write_all(&text)
+        .and_then(|()| tmp.file().sync_data())
         .with_context(|| format!("cannot write {}", tmp.path().display()))?;
     match std::fs::hard_link(tmp.path(), &path) {
-        Ok(()) => Ok(Taken::New),
+        Ok(()) => {
+            store::sync_dir(&dir)?;
+            Ok(Taken::New)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let _guard = lock(profile)?;
             match read(profile, name) {

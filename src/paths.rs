@@ -203,20 +203,33 @@ impl Profile {
         if !fresh && LAYOUT_DIRS.iter().all(|d| self.data.join(d).is_dir()) {
             return Ok(());
         }
-        std::fs::create_dir_all(&self.data)
+        // Private (0700) whatever the umask: sensor output, prompts and the
+        // AI's answers are nobody else's to read (CONTRACT §12).
+        store::ensure_dir(&self.data, 0o700)
             .with_context(|| format!("cannot create data dir {}", self.data.display()))?;
         for d in LAYOUT_DIRS {
-            let p = self.data.join(d);
-            std::fs::create_dir_all(&p)
-                .with_context(|| format!("cannot create {}", p.display()))?;
+            store::ensure_dir(&self.data.join(d), 0o700)?;
         }
-        // Sessions hold sockets' records and worker output: private.
-        store::ensure_dir(&self.sessions_dir(), 0o700)?;
-        store::create_new(&self.data.join(".gitignore"), GITIGNORE.as_bytes(), 0o644)?;
+        store::create_new(&self.data.join(".gitignore"), GITIGNORE.as_bytes(), 0o600)?;
         if fresh {
             seed::lay_down(&self.data)?;
         }
         Ok(())
+    }
+
+    /// Make an existing data dir and its layout directories private (0700),
+    /// not following links; whether anything had group or other access.
+    /// `init` calls it so a data dir made by an older looop, or under a
+    /// loose umask, is tightened (and says so).
+    pub fn tighten(&self) -> Result<bool> {
+        let mut tightened = store::tighten_dir(&self.data, 0o700)?;
+        for d in LAYOUT_DIRS {
+            let p = self.data.join(d);
+            if p.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+                tightened |= store::tighten_dir(&p, 0o700)?;
+            }
+        }
+        Ok(tightened)
     }
 }
 

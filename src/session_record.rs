@@ -176,13 +176,11 @@ pub fn write_record(dir: &Path, record: &Record) -> Result<()> {
     replace(&record_path(dir), text.as_bytes())
 }
 
-/// Replace a private (0600) file atomically: temp file + rename, so readers
-/// see the old or the new content, never a mix. Unlike
-/// [`store::write_atomic_mode`] it does not fsync: these files (records,
-/// specs, prompts) describe processes that a power loss ends anyway, and a
-/// launch must not wait on the disk several times.
+/// Replace a private (0600) file atomically and durably (temp file, fsync,
+/// rename, fsync of the dir): readers see the old or the new content, never
+/// a mix, and a crash keeps the session's last state (CONTRACT §12).
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    store::replace_unsynced(path, bytes, 0o600)
+    store::write_atomic_mode(path, bytes, 0o600)
 }
 
 pub fn read_flag(dir: &Path) -> Result<Option<Flag>> {

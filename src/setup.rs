@@ -13,6 +13,8 @@ pub const DEFAULT_RUNNER: &str = "claude";
 pub struct Created {
     pub config: bool,
     pub data: bool,
+    /// An existing data dir others could read was made private (0700).
+    pub tightened: bool,
 }
 
 /// Refuse (status 2) a runner no preset knows.
@@ -53,9 +55,11 @@ pub fn init(profile: &Profile, runner: &str, asked: bool) -> Result<Created> {
         store::create_new(&profile.config, config::template(runner).as_bytes(), 0o644)?
     };
     let had_data = profile.playbook().exists();
+    let tightened = profile.data.is_dir() && profile.tighten()?;
     profile.ensure_layout()?;
     Ok(Created {
         config: wrote_config,
         data: !had_data,
+        tightened,
     })
 }

@@ -1,39 +1,74 @@
-//! Crash-safe file primitives every module shares.
+//! Crash-safe, link-safe, private file primitives every module shares.
 //!
-//! Three rules keep looop from losing data when it is killed mid-write or
-//! raced by a second process: files others read are replaced whole (write a
-//! temp file in the same dir, fsync, rename); append-only logs are appended
-//! one whole line at a time under an exclusive `fs2` lock; and a held lock is
-//! a value ([`Lock`]) that unlocks when dropped, or when the process dies.
+//! Rules that keep looop from losing data when it is killed mid-write,
+//! raced by a second process, or handed a planted link:
+//! - files others read are replaced whole: a temp file in the same dir,
+//!   fsynced, renamed over the target, and the directory fsynced;
+//! - append-only logs get one whole line per `write` under an exclusive
+//!   `fs2` lock, truncated back if the write came up short;
+//! - a held lock is a value ([`Lock`]) that unlocks when dropped;
+//! - everything is private: files are created 0600 (0700 when executable),
+//!   directories 0700, whatever the umask and whatever mode a caller asks
+//!   (only the owner's bits of it count);
+//! - nothing is written, truncated, appended, chmod'ed or replaced through a
+//!   symlink: every open uses `O_NOFOLLOW`, a link where a file or directory
+//!   of looop's belongs is refused with an error naming it (CONTRACT §12).
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use fs2::FileExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Replace `path` with `bytes` atomically: readers see the old file or the
-/// new one, never a torn mix. `mode` sets the new file's permissions.
-pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let mut tmp = TempFile::create(path, mode)?;
-    tmp.file()
-        .write_all(bytes)
-        .and_then(|_| tmp.file().sync_data())
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    // The umask may have narrowed `mode`; executables must stay executable.
-    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot chmod {}", tmp.path().display()))?;
-    tmp.persist()
+/// `mode` cut down to the owner's bits: 0644 → 0600, 0755 → 0700.
+pub fn private(mode: u32) -> u32 {
+    mode & 0o700
 }
 
-/// Replace `path` with `bytes` by temp file + rename like
-/// [`write_atomic_mode`], without the fsync: for files a power loss makes
-/// moot anyway (scratch rewritten every beat, a live session's record),
-/// where waiting on the disk would slow every beat or launch.
-pub fn replace_unsynced(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+/// `O_NOFOLLOW` for `custom_flags`: opening a symlink fails with ELOOP.
+fn no_follow() -> i32 {
+    nix::fcntl::OFlag::O_NOFOLLOW.bits()
+}
+
+/// Refuse `path` when it is a symlink (a missing path is fine).
+pub fn refuse_link(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => bail!(
+            "{} is a symlink; looop does not write through links \
+             (remove it, or put a real file or directory there)",
+            path.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Open with `opts` plus `O_NOFOLLOW`; a symlink at `path` is named in the
+/// error instead of the bare "too many levels of symbolic links".
+fn open_no_follow(opts: &mut OpenOptions, path: &Path, what: &str) -> Result<File> {
+    match opts.custom_flags(no_follow()).open(path) {
+        Ok(f) => Ok(f),
+        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
+            refuse_link(path)?;
+            Err(e).with_context(|| format!("{what} {}", path.display()))
+        }
+        Err(e) => Err(e).with_context(|| format!("{what} {}", path.display())),
+    }
+}
+
+/// fsync a directory, so a rename or a new name in it survives a crash.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync directory {}", dir.display()))
+}
+
+/// Replace `path` with `bytes` atomically and durably: readers see the old
+/// file or the new one, never a torn mix, and after a crash the new one.
+/// `mode` sets the new file's permissions (owner bits only, see [`private`]).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let mut tmp = TempFile::create(path, mode)?;
     tmp.file()
         .write_all(bytes)
@@ -54,22 +89,31 @@ pub struct TempFile {
 }
 
 impl TempFile {
-    /// Create (or truncate) `.<name>.<pid>.tmp` beside `target` with `mode`.
-    /// The pid keeps two processes replacing one file out of each other's way.
+    /// Create (or truncate) `.<name>.<pid>.tmp` beside `target` with `mode`
+    /// (owner bits only). The pid keeps two processes replacing one file out
+    /// of each other's way. A symlink at `target` or at the temp name is
+    /// refused.
     pub fn create(target: &Path, mode: u32) -> Result<TempFile> {
+        refuse_link(target)?;
         let dir = target.parent().unwrap_or(Path::new("."));
         let name = target
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("file");
         let path = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let file = open_no_follow(
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(private(mode)),
+            &path,
+            "cannot write",
+        )?;
+        // A stale temp file keeps its old mode: set it on the fd (never a
+        // path, which could have been swapped for a link).
+        file.set_permissions(fs::Permissions::from_mode(private(mode)))
+            .with_context(|| format!("cannot chmod {}", path.display()))?;
         Ok(TempFile {
             path,
             target: target.to_path_buf(),
@@ -86,12 +130,17 @@ impl TempFile {
         &mut self.file
     }
 
-    /// Rename the temp file over the target: the one step that publishes it.
+    /// fsync the temp file, rename it over the target (the one step that
+    /// publishes it), then fsync the directory so the rename is durable.
     pub fn persist(mut self) -> Result<()> {
+        self.file
+            .sync_data()
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        refuse_link(&self.target)?;
         fs::rename(&self.path, &self.target)
             .with_context(|| format!("cannot replace {}", self.target.display()))?;
         self.persisted = true;
-        Ok(())
+        sync_dir(self.target.parent().unwrap_or(Path::new(".")))
     }
 }
 
@@ -105,9 +154,26 @@ impl Drop for TempFile {
     }
 }
 
-/// [`write_atomic_mode`] with mode 0644.
+/// [`write_atomic_mode`] with mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_mode(path, bytes, 0o644)
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+/// Create (or truncate) a private log or output file for writing; a symlink
+/// at `path` is refused, its target untouched.
+pub fn create_private(path: &Path) -> Result<File> {
+    let file = open_no_follow(
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600),
+        path,
+        "cannot create",
+    )?;
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot chmod {}", path.display()))?;
+    Ok(file)
 }
 
 /// Set `path`'s mtime to now; whether that worked.
@@ -118,7 +184,7 @@ pub fn touch(path: &Path) -> bool {
         path,
         &now,
         &now,
-        nix::sys::stat::UtimensatFlags::FollowSymlink,
+        nix::sys::stat::UtimensatFlags::NoFollowSymlink,
     )
     .is_ok()
 }
@@ -137,17 +203,17 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
 /// Create `path` with `bytes` only if it does not exist yet. Returns whether
 /// it was created. Never overwrites: the user's edits win.
 pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
+    // O_EXCL never follows a link: a planted one reads as "exists".
     match OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode(mode)
+        .mode(private(mode))
         .open(path)
     {
         Ok(mut f) => {
             f.write_all(bytes)
+                .and_then(|_| f.set_permissions(fs::Permissions::from_mode(private(mode))))
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            fs::set_permissions(path, fs::Permissions::from_mode(mode))
-                .with_context(|| format!("cannot chmod {}", path.display()))?;
             Ok(true)
         }
         Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
@@ -156,14 +222,28 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
 }
 
 /// Append one line (a `\n` is added) under an exclusive lock, as a single
-/// write, so concurrent appenders never interleave or tear lines.
+/// write, so concurrent appenders never interleave or tear lines. A short
+/// write (a full disk) is cut back off: the line is whole or absent.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
-    let mut f = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .with_context(|| format!("cannot open {} for appending", path.display()))?;
+    append(path, line, false)
+}
+
+/// [`append_line`], then fsync: for records that must survive a crash
+/// (the cost ledger).
+pub fn append_line_synced(path: &Path, line: &str) -> Result<()> {
+    append(path, line, true)
+}
+
+fn append(path: &Path, line: &str, sync: bool) -> Result<()> {
+    let f = open_no_follow(
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600),
+        path,
+        "cannot open for appending",
+    )?;
     f.lock_exclusive()
         .with_context(|| format!("cannot lock {}", path.display()))?;
     let mut buf = String::with_capacity(line.len() + 2);
@@ -174,10 +254,30 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
     }
     buf.push_str(line);
     buf.push('\n');
-    let written = f.write_all(buf.as_bytes());
+    let written =
+        write_whole(&f, buf.as_bytes()).and_then(|()| if sync { f.sync_data() } else { Ok(()) });
     // Unlock happens on close anyway; an unlock error changes nothing here.
     let _ = FileExt::unlock(&f);
     written.with_context(|| format!("cannot append to {}", path.display()))
+}
+
+/// One `write` of all of `bytes` at the end of `f` (opened for append, its
+/// lock held); if less went out, the file is cut back to where it was.
+fn write_whole(mut f: &File, bytes: &[u8]) -> std::io::Result<()> {
+    let before = f.metadata()?.len();
+    let result = match f.write(bytes) {
+        Ok(n) if n == bytes.len() => return Ok(()),
+        Ok(n) => Err(std::io::Error::new(
+            ErrorKind::WriteZero,
+            format!("short write ({n} of {} bytes)", bytes.len()),
+        )),
+        Err(e) => Err(e),
+    };
+    if f.metadata().is_ok_and(|m| m.len() > before) {
+        // Best effort: if even this fails the reader skips one torn line.
+        let _ = f.set_len(before);
+    }
+    result
 }
 
 /// Whether `f` is empty or its last byte is a newline (unknown counts as yes).
@@ -194,6 +294,12 @@ pub fn append_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     append_line(path, &line)
 }
 
+/// [`append_json`], fsynced ([`append_line_synced`]).
+pub fn append_json_synced<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let line = serde_json::to_string(value)?;
+    append_line_synced(path, &line)
+}
+
 /// An exclusive advisory lock held for as long as this value lives.
 /// The OS drops it when the process dies, so a crash leaves no stale lock.
 #[derive(Debug)]
@@ -203,24 +309,25 @@ pub struct Lock {
 
 /// Open (creating it 0600 if needed) a file used only for its lock.
 pub fn open_lock_file(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot open lock {}", path.display()))
+    open_no_follow(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600),
+        path,
+        "cannot open lock",
+    )
 }
 
 /// Open a private (0600) log for appending, creating it if needed.
 pub fn open_private_append(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))
+    open_no_follow(
+        OpenOptions::new().append(true).create(true).mode(0o600),
+        path,
+        "cannot open",
+    )
 }
 
 impl Lock {
@@ -271,17 +378,50 @@ fn is_contended(e: &std::io::Error) -> bool {
         || e.raw_os_error() == fs2::lock_contended_error().raw_os_error()
 }
 
-/// Create `dir` (and parents) if missing, with `mode` on the last component.
+/// Create `dir` (and missing parents) if missing, private: `mode`'s owner
+/// bits (see [`private`]), whatever the umask. An existing `dir` with group
+/// or other bits is tightened; a symlink there is refused, never chmod'ed.
 pub fn ensure_dir(dir: &Path, mode: u32) -> Result<()> {
-    match fs::create_dir_all(dir) {
-        Ok(()) => {}
+    tighten_dir(dir, mode).map(|_| ())
+}
+
+/// [`ensure_dir`], returning whether an existing directory was tightened.
+pub fn tighten_dir(dir: &Path, mode: u32) -> Result<bool> {
+    let mode = private(mode);
+    refuse_link(dir)?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    match fs::DirBuilder::new().mode(mode).create(dir) {
+        Ok(()) => return Ok(false),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
     }
-    if mode != 0o755 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot chmod {}", dir.display()))?;
+    let meta =
+        fs::symlink_metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    if meta.file_type().is_symlink() {
+        refuse_link(dir)?;
     }
-    Ok(())
+    if !meta.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let now = meta.permissions().mode() & 0o777;
+    if now & 0o077 == 0 {
+        return Ok(false);
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(now & 0o700))
+        .with_context(|| format!("cannot chmod {}", dir.display()))?;
+    Ok(true)
+}
+
+/// Create the directory `dir` (its parent must exist) with `mode`'s owner
+/// bits; an existing name, a link included, is an error.
+pub fn create_dir(dir: &Path, mode: u32) -> Result<()> {
+    fs::DirBuilder::new()
+        .mode(private(mode))
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
 }
 
 /// The UTF-8 file names in `dir`, unsorted; a missing dir has none.

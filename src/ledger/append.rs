@@ -37,7 +37,7 @@ pub fn record(profile: &Profile, kind: &str, id: &str, runner: &str, spend: &Spe
         output_tokens: spend.output_tokens,
     };
     let path = profile.ledger();
-    store::append_json(&path, &entry)
+    store::append_json_synced(&path, &entry)
         .with_context(|| format!("cannot record {cost_usd} USD for {kind} {id}"))
 }
 

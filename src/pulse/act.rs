@@ -179,8 +179,7 @@ fn run_command(
     env: &[(String, OsString)],
 ) -> Result<String> {
     let log_path = run_dir.join("run.log");
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("cannot create {}", log_path.display()))?;
+    let log = crate::store::create_private(&log_path)?;
     let err = log
         .try_clone()
         .with_context(|| format!("cannot reuse {}", log_path.display()))?;

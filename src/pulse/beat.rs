@@ -8,7 +8,8 @@ use super::moves::{Action, Move};
 use super::state::{Ask, BeatRecord, BeatState, Failure};
 use super::world::World;
 use super::{
-    act, gitmem, housekeeping, journal, lock, moves, prompt, runner, sensors, state, surface, world,
+    act, gitmem, housekeeping, journal, lock, moves, prompt, runner, runs, sensors, state, surface,
+    world,
 };
 use crate::config::Config;
 use crate::paths::{self, Profile};
@@ -17,7 +18,6 @@ use crate::{claims, events, ledger};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 /// What kind of beat.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,9 +44,6 @@ impl Outcome {
         }
     }
 }
-
-/// How many `runs/<run-id>/` directories are kept.
-const KEEP_RUNS: usize = 50;
 
 /// Everything the steps share.
 struct Beat<'a> {
@@ -89,7 +86,7 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     if let Some(note) = budget_reached(&b)? {
         return skip_for_budget(&mut b, &sessions, &note);
     }
-    let (run_id, run_dir) = new_run(profile)?;
+    let (run_id, run_dir) = runs::new_run(profile)?;
     let decided = decide(
         &b,
         &run_id,
@@ -208,39 +205,6 @@ fn skip_for_budget(b: &mut Beat, sessions: &[SessionView], note: &str) -> Result
     b.state.last_beat = Some(record("budget", note, None));
     finish(b, sessions, Some(note))?;
     Ok(Outcome::ok())
-}
-
-/// A fresh, sortable run id and its directory; old runs beyond the newest
-/// 50 are removed.
-fn new_run(profile: &Profile) -> Result<(String, PathBuf)> {
-    let runs = profile.runs_dir();
-    crate::store::ensure_dir(&runs, 0o755)?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let run_id = format!("{stamp}-{}", std::process::id());
-    let dir = runs.join(&run_id);
-    std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    prune_runs(&runs);
-    Ok((run_id, dir))
-}
-
-fn prune_runs(runs: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(runs) else {
-        return;
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    if dirs.len() <= KEEP_RUNS {
-        return;
-    }
-    dirs.sort();
-    for old in &dirs[..dirs.len() - KEEP_RUNS] {
-        if let Err(e) = std::fs::remove_dir_all(old) {
-            eprintln!("looop: warning: cannot prune {}: {e}", old.display());
-        }
-    }
 }
 
 /// Step 5: write the prompt, call the tick AI, meter it, parse the move.

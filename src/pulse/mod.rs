@@ -14,6 +14,7 @@ mod moves;
 mod orphans;
 mod prompt;
 mod runner;
+mod runs;
 mod sensors;
 mod state;
 mod status;

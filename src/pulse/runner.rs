@@ -45,11 +45,7 @@ pub struct Request<'a> {
 const SCAN_CAP: usize = 256 * 1024;
 
 pub fn call(req: &Request) -> Result<Called> {
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(req.log_path)
-        .with_context(|| format!("cannot create {}", req.log_path.display()))?;
+    let mut log = crate::store::open_private_append(req.log_path)?;
     let mut spends = Vec::new();
     let retry = &req.config.retry;
     let mut attempt = 0u32;

@@ -208,8 +208,7 @@ fn spawn(
     env: &[(String, OsString)],
 ) -> Result<std::process::Child> {
     let err_path = err_file(snapshots, &sensor.name);
-    let stderr = std::fs::File::create(&err_path)
-        .with_context(|| format!("cannot create {}", err_path.display()))?;
+    let stderr = crate::store::create_private(&err_path)?;
     let mut cmd = Command::new(&sensor.path);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -102,9 +102,9 @@ fn to_text(state: &BeatState) -> Result<String> {
     Ok(text)
 }
 
-/// Temp + rename without fsync: readers never see a torn file, and scratch
-/// rewritten every beat is not worth a disk flush (it keeps idle beats fast).
-/// Mode 0666 leaves the permissions to the umask, as `fs::write` does.
+/// Temp + fsync + rename (+ dir fsync): readers never see a torn file and
+/// a crash keeps the beat's state (CONTRACT §12). Private (0600). An idle
+/// beat only touches it (see above), so this costs nothing then.
 pub fn write_scratch(path: &Path, bytes: &[u8]) -> Result<()> {
-    crate::store::replace_unsynced(path, bytes, 0o666)
+    crate::store::write_atomic_mode(path, bytes, 0o600)
 }

@@ -25,6 +25,9 @@ pub fn run(mut args: Args) -> Result<i32> {
         profile.data.display(),
         mark(created.data)
     );
+    if created.tightened {
+        println!("          made private (0700): others could read it");
+    }
     println!();
     println!("Next:");
     println!("  1. looop demo                 # watch one loop run offline, no AI needed");
