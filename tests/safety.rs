@@ -58,3 +58,181 @@ fn the_tripwire_reads_commands_with_shell_rules() {
     );
     assert_eq!(env.journal().len(), 3, "{:?}", env.journal());
 }
+
+/// Every file and directory under `dir` (not following links, not `.git`,
+/// which git writes with its own modes inside the private data dir).
+fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, u32, bool)>) {
+    use std::os::unix::fs::PermissionsExt;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() == ".git" {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(e.path()).unwrap();
+        out.push((e.path(), meta.permissions().mode() & 0o777, meta.is_dir()));
+        if meta.is_dir() {
+            walk(&e.path(), out);
+        }
+    }
+}
+
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// `looop args` under `umask 022`, whatever the test runner's umask.
+fn under_umask_022(env: &Env, args: &[&str]) -> std::process::Output {
+    let mut cmd = env.cmd(args);
+    // SAFETY: umask is async-signal-safe and touches only the child.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+            Ok(())
+        });
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_data_dir_is_private_whatever_the_umask() {
+    let env = Env::new("");
+    std::fs::remove_dir_all(&env.data).unwrap();
+    let out = under_umask_022(&env, &["init"]);
+    assert!(out.status.success(), "{}", show(&out));
+    env.sensor(
+        "probe",
+        "#!/bin/sh\necho '{\"signal\":\"x\"}'\necho err >&2\n",
+    );
+    env.answer(&run_move("echo hi"));
+    let out = under_umask_022(&env, &["tick"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(mode(&env.data), 0o700);
+    let mut all = Vec::new();
+    walk(&env.data, &mut all);
+    assert!(
+        all.iter().any(|(p, _, _)| p.ends_with("run.log")),
+        "{all:?}"
+    );
+    for (p, m, is_dir) in all {
+        // The sensor was written by this test, not by looop.
+        if p.ends_with("sensors/probe") {
+            continue;
+        }
+        assert_eq!(m & 0o077, 0, "{} is {m:o}", p.display());
+        if is_dir {
+            assert_eq!(m, 0o700, "{}", p.display());
+        }
+    }
+}
+
+#[test]
+fn init_tightens_a_loose_data_dir_and_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new("");
+    for d in [&env.data, &env.data.join("runs")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = env.ok(&["init"], 0);
+    assert!(out.contains("made private"), "{out}");
+    assert_eq!(mode(&env.data), 0o700);
+    assert_eq!(mode(&env.data.join("runs")), 0o700);
+    let again = env.ok(&["init"], 0);
+    assert!(!again.contains("made private"), "{again}");
+}
+
+#[test]
+fn a_planted_link_is_refused_and_its_target_untouched() {
+    let env = Env::new("");
+    let victim = env.tmp.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    env.sensor(
+        "x",
+        "#!/bin/sh\necho '{\"signal\":\"s\"}'\necho overwritten >&2\n",
+    );
+    std::fs::create_dir_all(env.data.join("snapshots")).unwrap();
+    std::os::unix::fs::symlink(&victim, env.data.join("snapshots/x.err")).unwrap();
+    std::fs::remove_file(env.data.join("journal.md")).unwrap();
+    std::os::unix::fs::symlink(&victim, env.data.join("journal.md")).unwrap();
+    env.answer(&noop("hello"));
+    let out = env.looop(&["tick"]);
+    let text = show(&out);
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "precious\n",
+        "{text}"
+    );
+    let reading = env.file("snapshots/x.json");
+    assert!(reading.contains("x.err is a symlink"), "{reading}");
+    assert!(text.contains("journal.md is a symlink"), "{text}");
+}
+
+#[test]
+fn a_short_ledger_write_leaves_no_torn_line() {
+    let env = Env::new("");
+    let ledger = env.data.join("cost.jsonl");
+    let ok = env.looop(&["_cost", "tick", "r1", "pi", "0.5"]);
+    assert!(ok.status.success(), "{}", show(&ok));
+    let before = std::fs::read(&ledger).unwrap();
+    let limit = before.len() as u64 + 20;
+    let mut cmd = env.cmd(&["_cost", "tick", "r2", "pi", "0.25"]);
+    // SAFETY: signal and setrlimit are async-signal-safe and touch only the
+    // child: writes past `limit` bytes come up short (EFBIG), like a full disk.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            use nix::sys::resource::{Resource, setrlimit};
+            use nix::sys::signal::{SigHandler, Signal, signal};
+            signal(Signal::SIGXFSZ, SigHandler::SigIgn).map_err(std::io::Error::from)?;
+            setrlimit(Resource::RLIMIT_FSIZE, limit, limit).map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success(), "{}", show(&out));
+    assert_eq!(std::fs::read(&ledger).unwrap(), before, "{}", show(&out));
+}
+
+#[test]
+fn pruning_keeps_what_looop_did_not_make() {
+    let env = Env::new("");
+    let runs = env.data.join("runs");
+    std::fs::create_dir_all(runs.join("2019-notes")).unwrap();
+    for i in 0..60 {
+        std::fs::create_dir(runs.join(format!("20200101T0000{i:02}.000Z-1"))).unwrap();
+    }
+    env.answer(&noop("one"));
+    env.ok(&["tick"], 0);
+    assert!(
+        runs.join("2019-notes").is_dir(),
+        "a user's folder was pruned"
+    );
+    let ids = std::fs::read_dir(&runs)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("Z-")
+        })
+        .count();
+    assert_eq!(ids, 50);
+}
+
+#[test]
+fn a_symlinked_runs_dir_is_refused_and_its_target_untouched() {
+    let env = Env::new("");
+    let runs = env.data.join("runs");
+    let target = env.tmp.path().join("elsewhere");
+    std::fs::create_dir(&target).unwrap();
+    for i in 0..60 {
+        std::fs::create_dir(target.join(format!("20200101T0000{i:02}.000Z-1"))).unwrap();
+    }
+    std::fs::remove_dir_all(&runs).unwrap();
+    std::os::unix::fs::symlink(&target, &runs).unwrap();
+    env.answer(&noop("one"));
+    let out = env.looop(&["tick"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(show(&out).contains("is a symlink"), "{}", show(&out));
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 60);
+}
