@@ -112,9 +112,10 @@ impl Lexer<'_> {
                     let next = self.at(*pos + 1);
                     *pos += 1;
                     let pipe = c == '|' && next != Some('|');
-                    if (c == '&' || c == '|') && next == Some(c) {
-                        *pos += 1;
-                    } else if c == '|' && next == Some('&') {
+                    // `&&`, `||`, `|&`: one operator.
+                    if ((c == '&' || c == '|') && next == Some(c))
+                        || (c == '|' && next == Some('&'))
+                    {
                         *pos += 1;
                     } else if c == '&' && next == Some('>') {
                         // `&>file`: a redirection, not a background `&`.
