@@ -14,9 +14,13 @@
 //!   symlink: every open uses `O_NOFOLLOW`, a link where a file or directory
 //!   of looop's belongs is refused with an error naming it (CONTRACT §12).
 
+mod append;
+mod lock;
+
+pub use append::{append_json, append_json_synced, append_line};
+pub use lock::{Lock, is_locked, open_lock_file};
+
 use anyhow::{Context, Result, bail};
-use fs2::FileExt;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -221,106 +225,6 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
     }
 }
 
-/// Append one line (a `\n` is added) under an exclusive lock, as a single
-/// write, so concurrent appenders never interleave or tear lines. A short
-/// write (a full disk) is cut back off: the line is whole or absent.
-pub fn append_line(path: &Path, line: &str) -> Result<()> {
-    append(path, line, false)
-}
-
-/// [`append_line`], then fsync: for records that must survive a crash
-/// (the cost ledger).
-pub fn append_line_synced(path: &Path, line: &str) -> Result<()> {
-    append(path, line, true)
-}
-
-fn append(path: &Path, line: &str, sync: bool) -> Result<()> {
-    let f = open_no_follow(
-        OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600),
-        path,
-        "cannot open for appending",
-    )?;
-    f.lock_exclusive()
-        .with_context(|| format!("cannot lock {}", path.display()))?;
-    let mut buf = String::with_capacity(line.len() + 2);
-    // A hand edit may have left the last line unterminated: end it first,
-    // or the two lines would fuse into one that readers skip.
-    if !ends_with_newline(&f) {
-        buf.push('\n');
-    }
-    buf.push_str(line);
-    buf.push('\n');
-    let written =
-        write_whole(&f, buf.as_bytes()).and_then(|()| if sync { f.sync_data() } else { Ok(()) });
-    // Unlock happens on close anyway; an unlock error changes nothing here.
-    let _ = FileExt::unlock(&f);
-    written.with_context(|| format!("cannot append to {}", path.display()))
-}
-
-/// One `write` of all of `bytes` at the end of `f` (opened for append, its
-/// lock held); if less went out, the file is cut back to where it was.
-fn write_whole(mut f: &File, bytes: &[u8]) -> std::io::Result<()> {
-    let before = f.metadata()?.len();
-    let result = match f.write(bytes) {
-        Ok(n) if n == bytes.len() => return Ok(()),
-        Ok(n) => Err(std::io::Error::new(
-            ErrorKind::WriteZero,
-            format!("short write ({n} of {} bytes)", bytes.len()),
-        )),
-        Err(e) => Err(e),
-    };
-    if f.metadata().is_ok_and(|m| m.len() > before) {
-        // Best effort: if even this fails the reader skips one torn line.
-        let _ = f.set_len(before);
-    }
-    result
-}
-
-/// Whether `f` is empty or its last byte is a newline (unknown counts as yes).
-fn ends_with_newline(f: &File) -> bool {
-    use std::os::unix::fs::FileExt as _;
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut last = [b'\n'];
-    len == 0 || f.read_at(&mut last, len - 1).is_err() || last[0] == b'\n'
-}
-
-/// Serialize `value` as one compact JSON line and [`append_line`] it.
-pub fn append_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let line = serde_json::to_string(value)?;
-    append_line(path, &line)
-}
-
-/// [`append_json`], fsynced ([`append_line_synced`]).
-pub fn append_json_synced<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let line = serde_json::to_string(value)?;
-    append_line_synced(path, &line)
-}
-
-/// An exclusive advisory lock held for as long as this value lives.
-/// The OS drops it when the process dies, so a crash leaves no stale lock.
-#[derive(Debug)]
-pub struct Lock {
-    file: File,
-}
-
-/// Open (creating it 0600 if needed) a file used only for its lock.
-pub fn open_lock_file(path: &Path) -> Result<File> {
-    open_no_follow(
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600),
-        path,
-        "cannot open lock",
-    )
-}
-
 /// Open a private (0600) log for appending, creating it if needed.
 pub fn open_private_append(path: &Path) -> Result<File> {
     open_no_follow(
@@ -328,54 +232,6 @@ pub fn open_private_append(path: &Path) -> Result<File> {
         path,
         "cannot open",
     )
-}
-
-impl Lock {
-    /// Take the lock without waiting: `Ok(None)` when someone else holds it.
-    pub fn try_acquire(path: &Path) -> Result<Option<Lock>> {
-        let file = open_lock_file(path)?;
-        match file.try_lock_exclusive() {
-            Ok(()) => Ok(Some(Lock { file })),
-            Err(e) if is_contended(&e) => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
-        }
-    }
-
-    /// Take the lock, waiting for the holder to let go.
-    pub fn acquire(path: &Path) -> Result<Lock> {
-        let file = open_lock_file(path)?;
-        file.lock_exclusive()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
-        Ok(Lock { file })
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        // Closing the file releases the lock too; unlocking first just makes
-        // the release immediate even if the fd was inherited somewhere.
-        let _ = FileExt::unlock(&self.file);
-    }
-}
-
-/// Whether someone holds an exclusive lock on `path` right now (without
-/// taking it for longer than the test). A missing file is "not held".
-pub fn is_locked(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    match FileExt::try_lock_shared(&file) {
-        Ok(()) => {
-            let _ = FileExt::unlock(&file);
-            false
-        }
-        Err(e) => is_contended(&e),
-    }
-}
-
-fn is_contended(e: &std::io::Error) -> bool {
-    e.kind() == ErrorKind::WouldBlock
-        || e.raw_os_error() == fs2::lock_contended_error().raw_os_error()
 }
 
 /// Create `dir` (and missing parents) if missing, private: `mode`'s owner
@@ -480,58 +336,11 @@ mod tests {
     }
 
     #[test]
-    fn an_append_after_an_unterminated_line_starts_a_new_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("cost.jsonl");
-        append_line(&p, "first").unwrap();
-        fs::write(&p, "first\nhand edit").unwrap();
-        append_line(&p, "second").unwrap();
-        append_line(&p, "third").unwrap();
-        assert_eq!(
-            fs::read_to_string(&p).unwrap(),
-            "first\nhand edit\nsecond\nthird\n"
-        );
-    }
-
-    #[test]
     fn create_new_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("PLAYBOOK.md");
         assert!(create_new(&p, b"seed", 0o644).unwrap());
         assert!(!create_new(&p, b"other", 0o644).unwrap());
         assert_eq!(fs::read(&p).unwrap(), b"seed");
-    }
-
-    #[test]
-    fn lock_is_exclusive_and_released_on_drop() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("beat.lock");
-        let held = Lock::try_acquire(&p).unwrap().unwrap();
-        assert!(is_locked(&p));
-        assert!(Lock::try_acquire(&p).unwrap().is_none());
-        drop(held);
-        assert!(!is_locked(&p));
-        assert!(Lock::try_acquire(&p).unwrap().is_some());
-    }
-
-    #[test]
-    fn appends_are_whole_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("log.jsonl");
-        std::thread::scope(|s| {
-            for t in 0..8 {
-                let p = &p;
-                s.spawn(move || {
-                    for i in 0..50 {
-                        append_line(p, &format!("{{\"t\":{t},\"i\":{i}}}")).unwrap();
-                    }
-                });
-            }
-        });
-        let text = fs::read_to_string(&p).unwrap();
-        assert_eq!(text.lines().count(), 400);
-        for line in text.lines() {
-            serde_json::from_str::<serde_json::Value>(line).unwrap();
-        }
     }
 }
