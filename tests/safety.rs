@@ -236,3 +236,23 @@ fn a_symlinked_runs_dir_is_refused_and_its_target_untouched() {
     assert!(show(&out).contains("is a symlink"), "{}", show(&out));
     assert_eq!(std::fs::read_dir(&target).unwrap().count(), 60);
 }
+
+#[test]
+fn a_planted_session_dir_link_is_refused_and_its_target_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = env_with("");
+    let outside = env.tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(env.data.join("sessions")).unwrap();
+    std::os::unix::fs::symlink(&outside, env.data.join("sessions/looop-x")).unwrap();
+    let out = env
+        .cmd(&["start-session", "x", "work", "w"])
+        .env("LOOOP_T_CMD", "sleep 30")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", show(&out));
+    assert!(show(&out).contains("looop-x is a symlink"), "{}", show(&out));
+    assert_eq!(mode(&outside), 0o755);
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+}
