@@ -205,7 +205,7 @@ impl Profile {
         }
         // Private (0700) whatever the umask: sensor output, prompts and the
         // AI's answers are nobody else's to read (CONTRACT §12).
-        store::ensure_dir(&self.data, 0o700)
+        store::ensure_dir(&self.data_root()?, 0o700)
             .with_context(|| format!("cannot create data dir {}", self.data.display()))?;
         for d in LAYOUT_DIRS {
             store::ensure_dir(&self.data.join(d), 0o700)?;
@@ -217,12 +217,22 @@ impl Profile {
         Ok(())
     }
 
+    /// The data dir itself, through a link if the user made it one (where
+    /// the data dir lives is the user's choice; links inside it are not).
+    fn data_root(&self) -> Result<PathBuf> {
+        match self.data.symlink_metadata() {
+            Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&self.data)
+                .with_context(|| format!("cannot follow data dir link {}", self.data.display())),
+            _ => Ok(self.data.clone()),
+        }
+    }
+
     /// Make an existing data dir and its layout directories private (0700),
     /// not following links; whether anything had group or other access.
     /// `init` calls it so a data dir made by an older looop, or under a
     /// loose umask, is tightened (and says so).
     pub fn tighten(&self) -> Result<bool> {
-        let mut tightened = store::tighten_dir(&self.data, 0o700)?;
+        let mut tightened = store::tighten_dir(&self.data_root()?, 0o700)?;
         for d in LAYOUT_DIRS {
             let p = self.data.join(d);
             if p.symlink_metadata().is_ok_and(|m| m.is_dir()) {

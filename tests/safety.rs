@@ -252,7 +252,24 @@ fn a_planted_session_dir_link_is_refused_and_its_target_untouched() {
         .output()
         .unwrap();
     assert!(!out.status.success(), "{}", show(&out));
-    assert!(show(&out).contains("looop-x is a symlink"), "{}", show(&out));
+    assert!(
+        show(&out).contains("looop-x is a symlink"),
+        "{}",
+        show(&out)
+    );
     assert_eq!(mode(&outside), 0o755);
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+}
+
+#[test]
+fn a_data_dir_the_user_linked_elsewhere_still_works() {
+    let env = Env::new("");
+    let real = env.tmp.path().join("real-data");
+    std::fs::rename(&env.data, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &env.data).unwrap();
+    env.ok(&["init"], 0);
+    env.answer(&noop("through the user's link"));
+    env.ok(&["tick"], 0);
+    assert_eq!(env.journal().len(), 1);
+    assert_eq!(mode(&real), 0o700);
 }
