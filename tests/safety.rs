@@ -3,11 +3,11 @@
 //! planted link; its files are private whatever the umask; pruning removes
 //! only what looop made.
 
-mod pulse_util;
-use pulse_util::*;
+mod support;
+use support::*;
 
 /// A beat happens only when the world changed: poke a goal between ticks.
-fn poke(env: &Env, n: usize) {
+fn poke(env: &Profile, n: usize) {
     env.write("goals/poke.md", &format!("poke {n}\n"));
 }
 
@@ -17,7 +17,7 @@ fn run_move(command: &str) -> String {
 
 #[test]
 fn the_tripwire_reads_commands_with_shell_rules() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     // Each starts with `exit 0;` so that a binary whose tripwire misses it
     // still runs nothing harmful; the tripwire reads the whole line.
     let bypasses = [
@@ -30,7 +30,7 @@ fn the_tripwire_reads_commands_with_shell_rules() {
     for (n, bad) in bypasses.iter().enumerate() {
         poke(&env, n);
         env.answer(&run_move(bad));
-        let out = env.looop(&["tick"]);
+        let out = env.run(&["tick"]);
         assert_eq!(out.status.code(), Some(1), "{bad}\n{}", show(&out));
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("tripwire"),
@@ -82,7 +82,7 @@ fn mode(p: &std::path::Path) -> u32 {
 }
 
 /// `looop args` under `umask 022`, whatever the test runner's umask.
-fn under_umask_022(env: &Env, args: &[&str]) -> std::process::Output {
+fn under_umask_022(env: &Profile, args: &[&str]) -> std::process::Output {
     let mut cmd = env.cmd(args);
     // SAFETY: umask is async-signal-safe and touches only the child.
     unsafe {
@@ -96,7 +96,7 @@ fn under_umask_022(env: &Env, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_data_dir_is_private_whatever_the_umask() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     std::fs::remove_dir_all(&env.data).unwrap();
     let out = under_umask_022(&env, &["init"]);
     assert!(out.status.success(), "{}", show(&out));
@@ -129,7 +129,7 @@ fn the_data_dir_is_private_whatever_the_umask() {
 #[test]
 fn init_tightens_a_loose_data_dir_and_says_so() {
     use std::os::unix::fs::PermissionsExt;
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     for d in [&env.data, &env.data.join("runs")] {
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -143,7 +143,7 @@ fn init_tightens_a_loose_data_dir_and_says_so() {
 
 #[test]
 fn a_planted_link_is_refused_and_its_target_untouched() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let victim = env.tmp.path().join("victim.txt");
     std::fs::write(&victim, "precious\n").unwrap();
     env.sensor(
@@ -155,7 +155,7 @@ fn a_planted_link_is_refused_and_its_target_untouched() {
     std::fs::remove_file(env.data.join("journal.md")).unwrap();
     std::os::unix::fs::symlink(&victim, env.data.join("journal.md")).unwrap();
     env.answer(&noop("hello"));
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     let text = show(&out);
     assert_eq!(
         std::fs::read_to_string(&victim).unwrap(),
@@ -169,9 +169,9 @@ fn a_planted_link_is_refused_and_its_target_untouched() {
 
 #[test]
 fn a_short_ledger_write_leaves_no_torn_line() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let ledger = env.data.join("cost.jsonl");
-    let ok = env.looop(&["_cost", "tick", "r1", "pi", "0.5"]);
+    let ok = env.run(&["_cost", "tick", "r1", "pi", "0.5"]);
     assert!(ok.status.success(), "{}", show(&ok));
     let before = std::fs::read(&ledger).unwrap();
     let limit = before.len() as u64 + 20;
@@ -194,7 +194,7 @@ fn a_short_ledger_write_leaves_no_torn_line() {
 
 #[test]
 fn pruning_keeps_what_looop_did_not_make() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let runs = env.data.join("runs");
     std::fs::create_dir_all(runs.join("2019-notes")).unwrap();
     for i in 0..60 {
@@ -221,7 +221,7 @@ fn pruning_keeps_what_looop_did_not_make() {
 
 #[test]
 fn a_symlinked_runs_dir_is_refused_and_its_target_untouched() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let runs = env.data.join("runs");
     let target = env.tmp.path().join("elsewhere");
     std::fs::create_dir(&target).unwrap();
@@ -231,7 +231,7 @@ fn a_symlinked_runs_dir_is_refused_and_its_target_untouched() {
     std::fs::remove_dir_all(&runs).unwrap();
     std::os::unix::fs::symlink(&target, &runs).unwrap();
     env.answer(&noop("one"));
-    let out = env.looop(&["tick"]);
+    let out = env.run(&["tick"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(show(&out).contains("is a symlink"), "{}", show(&out));
     assert_eq!(std::fs::read_dir(&target).unwrap().count(), 60);
@@ -240,7 +240,7 @@ fn a_symlinked_runs_dir_is_refused_and_its_target_untouched() {
 #[test]
 fn a_planted_session_dir_link_is_refused_and_its_target_untouched() {
     use std::os::unix::fs::PermissionsExt;
-    let env = env_with("");
+    let env = Profile::fake_ai_with("", WORKER_RUNNER);
     let outside = env.tmp.path().join("outside");
     std::fs::create_dir(&outside).unwrap();
     std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -263,7 +263,7 @@ fn a_planted_session_dir_link_is_refused_and_its_target_untouched() {
 
 #[test]
 fn a_data_dir_the_user_linked_elsewhere_still_works() {
-    let env = Env::new("");
+    let env = Profile::fake_ai("");
     let real = env.tmp.path().join("real-data");
     std::fs::rename(&env.data, &real).unwrap();
     std::os::unix::fs::symlink(&real, &env.data).unwrap();
