@@ -5,8 +5,8 @@
 //! [`TERM_GRACE`]; its pipes get [`DRAIN_GRACE`] to close (a grandchild that
 //! left the group could hold them open forever) and are then abandoned.
 
-use super::watch::{Cut, Limits, Pipe};
-use super::{DRAIN_GRACE, TERM_GRACE, group};
+use super::group::{self, DRAIN_GRACE, TERM_GRACE};
+use super::limits::{Cut, Limits, Pipe};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
 use std::fs::File;

@@ -10,6 +10,12 @@ use nix::sys::signal::{self, Signal, killpg};
 use nix::unistd::Pid;
 use std::time::{Duration, Instant};
 
+/// Between TERM and KILL when looop ends a group of its own children.
+pub const TERM_GRACE: Duration = Duration::from_secs(1);
+/// How long an ended child's pipes may stay open (held by a grandchild that
+/// left the group) before looop stops reading them.
+pub const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
 /// How long a KILLed group may take to be gone before the caller moves on.
 const KILL_CONFIRM: Duration = Duration::from_secs(5);
 

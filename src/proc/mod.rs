@@ -12,6 +12,7 @@
 mod drain;
 pub mod group;
 pub mod info;
+mod limits;
 pub mod signals;
 mod spawn;
 mod watch;
@@ -19,13 +20,7 @@ mod watch;
 #[cfg(test)]
 mod tests;
 
-use std::time::Duration;
-
+pub use group::TERM_GRACE;
+pub use limits::{Cut, Ended, Limits, Pipe};
 pub use spawn::spawn;
-pub use watch::{Cut, Ended, Limits, Pipe, run, run_one};
-
-/// Between TERM and KILL when looop ends a group of its own children.
-pub const TERM_GRACE: Duration = Duration::from_secs(1);
-/// How long an ended child's pipes may stay open (held by a grandchild that
-/// left the group) before looop stops reading them.
-pub const DRAIN_GRACE: Duration = Duration::from_secs(2);
+pub use watch::{run, run_one};

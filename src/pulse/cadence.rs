@@ -5,9 +5,9 @@
 
 use super::beat::{self, Mode, Outcome};
 use crate::config::Config;
-use crate::exit;
 use crate::paths::Profile;
 use crate::proc::signals;
+use crate::{exit, ids};
 use anyhow::Result;
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ pub enum Cadence<'a> {
 /// `looop run <goal>`: one immediate move focused on `goal`.
 pub fn run_goal(profile: &Profile, config: &Config, goal: &str) -> Result<Outcome> {
     signals::install_stop();
-    super::check_goal(profile, goal)?;
+    check_goal(profile, goal)?;
     let goal = goal.strip_suffix(".md").unwrap_or(goal);
     beat::beat(profile, config, Mode::Goal(goal))
 }
@@ -101,6 +101,26 @@ fn backoff(interval: u64, failures: u32) -> u64 {
     interval
         .saturating_mul(factor)
         .min(MAX_BACKOFF_SECS.max(interval))
+}
+
+/// A goal id from the command line: a path is bad usage (2), an unknown
+/// goal is status 1 with the list of goals.
+fn check_goal(profile: &Profile, goal: &str) -> Result<()> {
+    let bare = goal.strip_suffix(".md").unwrap_or(goal);
+    ids::check("goal id", bare)?;
+    if profile.goals_dir().join(format!("{bare}.md")).is_file() {
+        return Ok(());
+    }
+    let goals: Vec<String> = beat::read_goals(profile)?.into_keys().collect();
+    let list = if goals.is_empty() {
+        "(none)".to_string()
+    } else {
+        goals.join(", ")
+    };
+    Err(exit::refused(format!(
+        "no goal {bare:?} in {}; goals: {list}",
+        profile.goals_dir().display()
+    )))
 }
 
 #[cfg(test)]

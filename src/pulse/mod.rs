@@ -25,7 +25,6 @@ mod world;
 
 use crate::config::Config;
 use crate::paths::Profile;
-use crate::{exit, ids};
 use anyhow::Result;
 
 pub use cadence::{Cadence, run_forever, run_goal};
@@ -59,24 +58,4 @@ pub fn missing_notes(profile: &Profile) -> Vec<String> {
         ));
     }
     notes
-}
-
-/// A goal id from the command line: a path is bad usage (2), an unknown
-/// goal is status 1 with the list of goals.
-fn check_goal(profile: &Profile, goal: &str) -> Result<()> {
-    let bare = goal.strip_suffix(".md").unwrap_or(goal);
-    ids::check("goal id", bare)?;
-    if profile.goals_dir().join(format!("{bare}.md")).is_file() {
-        return Ok(());
-    }
-    let goals: Vec<String> = beat::read_goals(profile)?.into_keys().collect();
-    let list = if goals.is_empty() {
-        "(none)".to_string()
-    } else {
-        goals.join(", ")
-    };
-    Err(exit::refused(format!(
-        "no goal {bare:?} in {}; goals: {list}",
-        profile.goals_dir().display()
-    )))
 }
