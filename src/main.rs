@@ -15,6 +15,7 @@ mod exit;
 mod ids;
 mod ledger;
 mod paths;
+mod pause;
 mod proc;
 mod pulse;
 mod schedule;

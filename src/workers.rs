@@ -110,7 +110,7 @@ pub fn start(
     let session = id.session();
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
-    refuse_unless_room(profile, config, &session, force)?;
+    refuse_unless_room(profile, config, &session, runner_name, force)?;
     let prompt_file = write_prompt(profile, id, &session, runner_name, prompt)?;
     let spec = launch_spec(
         profile,
@@ -136,6 +136,7 @@ fn refuse_unless_room(
     profile: &Profile,
     config: &Config,
     session: &str,
+    runner: &str,
     force: bool,
 ) -> Result<()> {
     if supervisor::is_alive(profile, session) && !lets_go_after_its_end(profile, session)? {
@@ -147,6 +148,13 @@ fn refuse_unless_room(
         return Err(exit::refused(format!(
             "{live} workers are live and max_workers is {}; not starting {session}",
             config.max_workers
+        )));
+    }
+    if !force && let Some(pause) = crate::pause::of_runner(profile, runner, chrono::Utc::now())? {
+        return Err(exit::refused(format!(
+            "runner {runner} is {}: {}; not starting {session} (use --force to start anyway)",
+            pause.describe(),
+            pause.message
         )));
     }
     // No budget set: nothing can be reached, so the ledger (possibly large)

@@ -5,8 +5,10 @@
 //! answer (`result`), the cost (`total_cost_usd`, per call) and `usage`
 //! tokens; `assistant`/`user`/`system` lines are ignored.
 
+use super::reset_time::{self, LimitHit, message_at};
 use super::spec::{Presets, Spec, StreamRead};
 use crate::ledger::Spend;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 pub const SPEC: Spec = Spec {
@@ -99,6 +101,90 @@ impl StreamRead for Stream {
     }
 }
 
+/// What claude takes as "go on" once a limit has reset: typing `continue`
+/// and Enter at its input box resumed work (2.1.197 with the mock,
+/// fixtures README); there is no dedicated key.
+#[allow(dead_code)] // read through Agent::continue_input
+pub const CONTINUE_INPUT: &str = "continue";
+
+/// A usage-limit stop in claude's text (2.1.197, fixtures README "Limit
+/// texts"): `You've hit your <session|weekly|Opus|…> limit · resets 3pm
+/// (<zone>)` (`Dec 7, 3pm (<zone>)` when more than a day ahead), stream-json's
+/// `{"type":"rate_limit_event","rate_limit_info":{"status":"rejected",
+/// "resetsAt":<epoch>}}`, `You're out of usage credits` (no time), and older
+/// builds' `Claude AI usage limit reached|<epoch>`. `Server is temporarily
+/// limiting requests (not your usage limit)` is a transient 429, not a stop.
+pub fn usage_limit(text: &str, now: DateTime<Utc>) -> Option<LimitHit> {
+    if let Some(hit) = rate_limit_event(text) {
+        return Some(hit);
+    }
+    const OLD: &str = "Claude AI usage limit reached|";
+    if let Some(at) = text.find(OLD) {
+        let digits: String = text[at + OLD.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        return Some(LimitHit {
+            message: message_at(text, at),
+            until: digits.parse().ok().and_then(reset_time::epoch),
+        });
+    }
+    if let Some(at) = text.find("You've hit your") {
+        let message = message_at(text, at);
+        let until = message
+            .split_once(" resets ")
+            .and_then(|(_, when)| resets(when, now));
+        return Some(LimitHit { message, until });
+    }
+    let at = text.find("You're out of usage credits")?;
+    Some(LimitHit {
+        message: message_at(text, at),
+        until: None,
+    })
+}
+
+/// `3pm (Europe/Paris)` or `Dec 7, 3pm (UTC)`.
+fn resets(when: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if let Some((time, rest)) = reset_time::clock(when) {
+        return Some(reset_time::next_at(now, time, reset_time::paren_zone(rest)));
+    }
+    let (m, d, year, rest) = reset_time::month_day(when)?;
+    let (time, rest) = reset_time::clock(rest)?;
+    reset_time::dated(now, (m, d, year), time, reset_time::paren_zone(rest))
+}
+
+/// The stream-json line `{"type":"rate_limit_event", …}` that refuses the
+/// call (`status` `rejected`); `allowed` / `allowed_warning` are not stops.
+fn rate_limit_event(line: &str) -> Option<LimitHit> {
+    #[derive(Deserialize)]
+    struct Line {
+        #[serde(rename = "type")]
+        kind: String,
+        rate_limit_info: Info,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Info {
+        status: String,
+        resets_at: Option<i64>,
+        rate_limit_type: Option<String>,
+    }
+    let line = line.trim();
+    if !line.starts_with('{') || !line.contains("rate_limit_event") {
+        return None;
+    }
+    let event: Line = serde_json::from_str(line).ok()?;
+    if event.kind != "rate_limit_event" || event.rate_limit_info.status != "rejected" {
+        return None;
+    }
+    let info = event.rate_limit_info;
+    let kind = info.rate_limit_type.as_deref().unwrap_or("usage");
+    Some(LimitHit {
+        message: format!("claude rate_limit_event: {kind} limit rejected"),
+        until: info.resets_at.and_then(reset_time::epoch),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +238,47 @@ mod tests {
             Some("claude reported success: API Error: 429 rate limited")
         );
         assert_eq!(r.spend(), None, "no total_cost_usd, no spend");
+    }
+
+    #[test]
+    fn limit_texts_and_their_reset() {
+        let now = DateTime::parse_from_rfc3339("2026-12-05T22:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let stream = include_str!(
+            "../../tests/fixtures/transcripts/claude-2.1.197-print-stream-session-limit-oauth.jsonl"
+        );
+        let hits: Vec<LimitHit> = stream.lines().filter_map(|l| usage_limit(l, now)).collect();
+        assert_eq!(hits.len(), 3, "event, synthetic line, result: {hits:?}");
+        assert_eq!(hits[0].until.unwrap().timestamp(), 1796516873);
+        assert_eq!(
+            hits[2].message,
+            "You've hit your session limit · resets 12:27am (UTC)"
+        );
+        assert_eq!(hits[2].until, Some(at("2026-12-06T00:27:00Z")));
+        let old = usage_limit("Claude AI usage limit reached|1796516873", now).unwrap();
+        assert_eq!(old.until.unwrap().timestamp(), 1796516873);
+        let later = usage_limit(
+            "You've hit your weekly limit · resets Dec 7, 3pm (UTC)",
+            now,
+        );
+        assert_eq!(later.unwrap().until, Some(at("2026-12-07T15:00:00Z")));
+        let none = usage_limit("You've hit your usage limit · resets whenever", now).unwrap();
+        assert_eq!(none.until, None);
+        assert_eq!(
+            usage_limit(
+                "API Error: Server is temporarily limiting requests (not your usage limit)",
+                now
+            ),
+            None
+        );
+        assert_eq!(
+            usage_limit(
+                r#"{"type":"rate_limit_event","rate_limit_info":{"status":"allowed_warning","resetsAt":1}}"#,
+                now
+            ),
+            None
+        );
     }
 }

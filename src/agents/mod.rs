@@ -18,6 +18,7 @@ mod claude;
 mod codex;
 mod opencode;
 mod pi;
+pub mod reset_time;
 pub mod spec;
 pub mod stream;
 
@@ -50,6 +51,48 @@ impl Agent {
         }
     }
 
+    /// A usage-limit stop in `text` as this CLI words it (its file lists
+    /// the texts and their sources); for [`Agent::None`], as any known CLI
+    /// words it. `now` anchors relative times (`in ~12 min`, `3pm`).
+    pub fn usage_limit(
+        self,
+        text: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<reset_time::LimitHit> {
+        match self {
+            Agent::Claude => claude::usage_limit(text, now),
+            Agent::Codex => codex::usage_limit(text, now),
+            Agent::Pi => pi::usage_limit(text, now),
+            Agent::Opencode => opencode::usage_limit(text, now),
+            // Texts overlap (`Usage limit reached` is codex's and
+            // opencode's): the reading that found a reset time wins.
+            Agent::None => {
+                let hits = ALL.iter().filter_map(|a| a.usage_limit(text, now));
+                let mut first = None;
+                for hit in hits {
+                    if hit.until.is_some() {
+                        return Some(hit);
+                    }
+                    first.get_or_insert(hit);
+                }
+                first
+            }
+        }
+    }
+
+    /// What is typed into a worker's terminal (then Enter) to go on after
+    /// its usage limit reset; `None` for a command looop knows nothing of.
+    #[allow(dead_code)] // the continue step after a reset uses it
+    pub fn continue_input(self) -> Option<&'static str> {
+        match self {
+            Agent::Claude => Some(claude::CONTINUE_INPUT),
+            Agent::Codex => Some(codex::CONTINUE_INPUT),
+            Agent::Pi => Some(pi::CONTINUE_INPUT),
+            Agent::Opencode => Some(opencode::CONTINUE_INPUT),
+            Agent::None => None,
+        }
+    }
+
     /// The name the config uses for it (`claude`, ..., `none`).
     #[allow(dead_code)] // the `agent` config key (CONTRACT §8) will use it
     pub fn name(self) -> &'static str {
@@ -67,7 +110,6 @@ impl Agent {
 
     /// A runner's agent when its config names none: the runner's own name
     /// when that is a known CLI, else [`Agent::None`] (CONTRACT §8).
-    #[allow(dead_code)] // the `agent` config key (CONTRACT §8) will use it
     pub fn of_runner(runner: &str) -> Agent {
         match Agent::from_name(runner) {
             Some(agent) => agent,

@@ -6,8 +6,10 @@
 //! `turn_end` and `agent_end` repeat those messages, and there is no
 //! top-level `usage`: reading any of them would count twice or zero.
 
+use super::reset_time::{self, LimitHit, message_at};
 use super::spec::{Presets, Spec, StreamRead};
 use crate::ledger::Spend;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 pub const SPEC: Spec = Spec {
@@ -150,6 +152,23 @@ fn add_tokens(sum: &mut Option<u64>, more: Option<u64>) {
     }
 }
 
+/// What pi takes as "go on" after a reset: a new message; `continue`.
+#[allow(dead_code)] // read through Agent::continue_input
+pub const CONTINUE_INPUT: &str = "continue";
+
+/// A usage-limit stop in pi's text (0.73.1, `pi-ai` openai-codex provider,
+/// fixtures README): `You have hit your ChatGPT usage limit<plan>. Try
+/// again in ~<N> min.`; without the `Try again` part the reset is unknown.
+/// `Retrying (n/m) in Ns...` is pi's own transient retry, not a stop.
+pub fn usage_limit(text: &str, now: DateTime<Utc>) -> Option<LimitHit> {
+    let at = text.find("You have hit your ChatGPT usage limit")?;
+    let message = message_at(text, at);
+    let until = reset_time::find_ci(&message, "try again in ")
+        .and_then(|i| reset_time::duration(&message[i + "try again in ".len()..]))
+        .map(|d| now + d);
+    Some(LimitHit { message, until })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +248,24 @@ mod tests {
         assert_eq!(r.error(), None, "a retry that succeeded clears it");
         assert!((r.spend().unwrap().cost_usd - 0.003).abs() < 1e-12);
         assert_eq!(r.answer().unwrap(), "done");
+    }
+
+    #[test]
+    fn limit_text_gives_minutes_from_now() {
+        let now = Utc::now();
+        let hit = usage_limit(
+            "Error: You have hit your ChatGPT usage limit (plus plan). Try again in ~42 min.",
+            now,
+        )
+        .unwrap();
+        assert_eq!(hit.until, Some(now + chrono::Duration::minutes(42)));
+        assert_eq!(
+            hit.message,
+            "You have hit your ChatGPT usage limit (plus plan). Try again in ~42 min."
+        );
+        assert_eq!(
+            usage_limit("Retrying (1/3) in 2s... (escape to cancel)", now),
+            None
+        );
     }
 }

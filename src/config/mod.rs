@@ -87,6 +87,15 @@ pub struct Config {
     pub retention_hours: u64,
     /// A worker's output.log keeps at most this many bytes (newest part).
     pub log_max_bytes: u64,
+    /// How long a usage-limit pause lasts when the message gives no usable
+    /// reset time (`limit_backoff`, seconds).
+    pub limit_backoff_secs: u64,
+    /// How long a lost worker that can be resumed keeps its claims
+    /// (`resume_grace`, seconds).
+    pub resume_grace_secs: u64,
+    /// `budget_action = "pause_workers"`: a budget pause also stops live
+    /// workers (SIGSTOP) until it lifts.
+    pub budget_pauses_workers: bool,
     pub sensors: SensorsConfig,
     pub retry: RetryConfig,
     pub runners: BTreeMap<String, Runner>,
@@ -105,6 +114,9 @@ impl Default for Config {
             git_commit: true,
             retention_hours: 24,
             log_max_bytes: 64 * 1024 * 1024,
+            limit_backoff_secs: 30 * 60,
+            resume_grace_secs: 3600,
+            budget_pauses_workers: false,
             sensors: SensorsConfig {
                 timeout_secs: 60,
                 max_bytes: 8192,
@@ -119,6 +131,8 @@ impl Default for Config {
                     "529",
                     "503",
                     "timed out",
+                    // claude's 429 without a usage limit (fixtures README).
+                    "temporarily limiting requests",
                 ]
                 .iter()
                 .map(|s| s.to_string())

@@ -31,6 +31,9 @@ struct FileConfig {
     git_commit: Option<bool>,
     retention_hours: Option<u64>,
     log_max_mb: Option<Spanned<u64>>,
+    limit_backoff: Option<Spanned<u64>>,
+    resume_grace: Option<Spanned<u64>>,
+    budget_action: Option<Spanned<String>>,
     sensors: Option<FileSensors>,
     retry: Option<FileRetry>,
     runners: Option<BTreeMap<String, Spanned<FileRunner>>>,
@@ -67,6 +70,7 @@ impl Config {
         let mut c = Config::default();
         apply_loop(&mut c, &file)?;
         apply_workers(&mut c, &file)?;
+        apply_pauses(&mut c, &file)?;
         apply_sensors(&mut c, file.sensors)?;
         apply_retry(&mut c, file.retry)?;
         apply_runners(&mut c, file.runners.unwrap_or_default())?;
@@ -145,6 +149,30 @@ fn apply_workers(c: &mut Config, file: &FileConfig) -> Parsed<()> {
             return Err(bad(v.span(), "log_max_mb must be at least 1".into()));
         }
         c.log_max_bytes = v.get_ref().saturating_mul(1024 * 1024);
+    }
+    Ok(())
+}
+
+/// Pauses and resumes (CONTRACT §11): `limit_backoff`, `resume_grace`,
+/// `budget_action`.
+fn apply_pauses(c: &mut Config, file: &FileConfig) -> Parsed<()> {
+    if let Some(v) = &file.limit_backoff {
+        c.limit_backoff_secs = secs(v, "limit_backoff")?;
+    }
+    if let Some(v) = &file.resume_grace {
+        c.resume_grace_secs = secs(v, "resume_grace")?;
+    }
+    if let Some(v) = &file.budget_action {
+        c.budget_pauses_workers = match v.get_ref().as_str() {
+            "pause_workers" => true,
+            "none" => false,
+            other => {
+                return Err(bad(
+                    v.span(),
+                    format!("budget_action must be \"none\" or \"pause_workers\", not {other:?}"),
+                ));
+            }
+        };
     }
     Ok(())
 }

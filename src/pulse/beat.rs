@@ -1,6 +1,6 @@
 //! One beat, as a list of small named steps (CONTRACT §4):
-//! lock → housekeeping → sense → diff → budget → decide → act → journal →
-//! remember → surface. Each step is a function below; [`beat`] only strings
+//! lock → housekeeping → lift pauses → sense → diff → budget → pause →
+//! decide → act → journal → remember → surface. Each step is a function below; [`beat`] only strings
 //! them together and turns a failure into a failed beat (exit 1,
 //! `tick_failed`, the reason kept for the next prompt's LAST FAILURE).
 
@@ -8,8 +8,8 @@ use super::moves::{Action, Move};
 use super::state::{Ask, BeatRecord, BeatState, Failure};
 use super::world::World;
 use super::{
-    act, gitmem, housekeeping, journal, lock, moves, prompt, runner, runs, sensors, state, surface,
-    world,
+    act, gitmem, housekeeping, journal, lock, moves, pausing, prompt, runner, runs, sensors, state,
+    surface, world,
 };
 use crate::config::Config;
 use crate::paths::{self, Profile};
@@ -68,6 +68,8 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     };
     events::emit(profile, "tick_start", &json!({ "goal": goal_of(mode) }));
     let sessions = housekeeping::run(profile, config)?;
+    let budget_note = budget_reached(&b)?;
+    pausing::lift(profile, budget_note.is_some())?;
     let sensed = sense(&b)?;
     if crate::proc::signals::stop_requested() {
         let outcome = fail(&mut b, "interrupted by a signal while sensing", None);
@@ -83,8 +85,11 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     for c in &changes {
         println!("changed: {c}");
     }
-    if let Some(note) = budget_reached(&b)? {
+    if let Some(note) = budget_note {
         return skip_for_budget(&mut b, &sessions, &note);
+    }
+    if let Some(pause) = pausing::of(profile, &config.runner)? {
+        return skip_for_pause(&mut b, &sessions, &pause.describe());
     }
     let (run_id, run_dir) = runs::new_run(profile)?;
     let decided = decide(
@@ -96,9 +101,16 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
         &sessions,
         &changes,
     );
-    let outcome = match decided.and_then(|mv| act_on(&mut b, &mv, &run_dir).map(|line| (mv, line)))
-    {
-        Ok((mv, line)) => remember(&mut b, &mv, &line, &run_id, &world)?,
+    let outcome = match decided {
+        Ok(Decision::Limited(hit)) => {
+            let line = pausing::limited(profile, config, &config.runner, &hit)?;
+            skip_for_pause(&mut b, &sessions, &line)?;
+            return Ok(Outcome::ok());
+        }
+        Ok(Decision::Move(mv)) => match act_on(&mut b, &mv, &run_dir) {
+            Ok(line) => remember(&mut b, &mv, &line, &run_id, &world)?,
+            Err(reason) => fail(&mut b, &reason, Some(&run_id)),
+        },
         Err(reason) => fail(&mut b, &reason, Some(&run_id)),
     };
     let sessions = crate::supervisor::list(profile).unwrap_or(sessions);
@@ -190,6 +202,10 @@ fn unchanged(b: &mut Beat, sessions: &[SessionView], world: &World) -> Result<Ou
 
 /// Step 4: the daily budget. `Some(note)` when reached.
 fn budget_reached(b: &Beat) -> Result<Option<String>> {
+    // No budget: nothing to read (the ledger may be large; idle beats stay fast).
+    if b.config.daily_budget_usd <= 0.0 {
+        return Ok(None);
+    }
     let budget = ledger::budget_status(b.profile, b.config)?;
     Ok(budget.reached().then(|| {
         format!(
@@ -203,8 +219,27 @@ fn skip_for_budget(b: &mut Beat, sessions: &[SessionView], note: &str) -> Result
     println!("{note}");
     events::emit(b.profile, "budget_reached", &json!({ "note": note }));
     b.state.last_beat = Some(record("budget", note, None));
-    finish(b, sessions, Some(note))?;
+    // NEEDS YOU says it once: on the beat that paused the runners.
+    let new = pausing::budget(b.profile, b.config, note)?;
+    finish(b, sessions, new.then_some(note))?;
     Ok(Outcome::ok())
+}
+
+/// Step 4b: the tick runner is paused (CONTRACT §11): no AI call, not a
+/// failed beat, and the world is not recorded as seen, so the first beat
+/// after the pause asks.
+fn skip_for_pause(b: &mut Beat, sessions: &[SessionView], line: &str) -> Result<Outcome> {
+    println!("{line}");
+    b.state.last_beat = Some(record("paused", line, None));
+    finish(b, sessions, None)?;
+    Ok(Outcome::ok())
+}
+
+/// What the tick AI call came to.
+enum Decision {
+    Move(Move),
+    /// The runner stopped at its usage limit.
+    Limited(crate::agents::reset_time::LimitHit),
 }
 
 /// Step 5: write the prompt, call the tick AI, meter it, parse the move.
@@ -217,7 +252,7 @@ fn decide(
     readings: &std::collections::BTreeMap<String, serde_json::Value>,
     sessions: &[SessionView],
     changes: &[String],
-) -> std::result::Result<Move, String> {
+) -> std::result::Result<Decision, String> {
     let io = |e: anyhow::Error| format!("{e:#}");
     for (id, body) in &world.goals {
         if body.len() > prompt::GOAL_CAP {
@@ -257,6 +292,7 @@ fn decide(
         profile: b.profile,
         config: b.config,
         tick: &tick,
+        agent: crate::agents::Agent::of_runner(&runner_name),
         cwd: &b.profile.data,
         env: &b.env,
         prompt: &text,
@@ -274,14 +310,20 @@ fn decide(
             eprintln!("looop: warning: cannot record the spend: {e:#}");
         }
     }
-    let answer = called.answer?;
-    let mv = moves::parse(&answer)?;
+    // A limit ends the call whatever else it printed, unless a valid move
+    // came with it.
+    let parsed = called.answer.and_then(|answer| moves::parse(&answer));
+    let mv = match (parsed, called.limit) {
+        (Ok(mv), _) => mv,
+        (Err(_), Some(hit)) => return Ok(Decision::Limited(hit)),
+        (Err(reason), None) => return Err(reason),
+    };
     events::emit(
         b.profile,
         "decided",
         &json!({ "run_id": run_id, "move": mv.action.kind(), "target": mv.action.target() }),
     );
-    Ok(mv)
+    Ok(Decision::Move(mv))
 }
 
 /// Steps 6-7: carry the move out and write its journal line.
@@ -351,7 +393,15 @@ fn fail(b: &mut Beat, reason: &str, run_id: Option<&str>) -> Outcome {
 
 /// Step 9: surface what needs the human, then save the beat state.
 fn finish(b: &mut Beat, sessions: &[SessionView], budget_note: Option<&str>) -> Result<()> {
-    surface::surface(b.profile, b.config, sessions, &mut b.state, budget_note);
+    let pauses = pausing::unsaid_lines(b.profile);
+    surface::surface(
+        b.profile,
+        b.config,
+        sessions,
+        &mut b.state,
+        budget_note,
+        &pauses,
+    );
     state::save(b.profile, &b.state)
 }
 

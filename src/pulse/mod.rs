@@ -12,6 +12,7 @@ mod journal;
 mod lock;
 mod moves;
 mod orphans;
+mod pausing;
 mod prompt;
 mod runner;
 mod runs;

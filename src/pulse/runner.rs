@@ -7,7 +7,12 @@
 //!
 //! Transient failures (a configured substring in the output, any case) are
 //! retried with doubling backoff; anything else fails the beat with a reason.
+//! A usage-limit stop in the output (as the runner's agent words it, see
+//! `agents`) is never retried: the call ends with the limit, and the beat
+//! pauses the runner instead of failing.
 
+use crate::agents::Agent;
+use crate::agents::reset_time::LimitHit;
 use crate::agents::stream::StreamReader;
 use crate::config::{Config, PROMPT_FILE};
 use crate::ledger::Spend;
@@ -28,12 +33,16 @@ pub struct Called {
     pub answer: std::result::Result<String, String>,
     /// Spend reported by each attempt (recorded even when it failed).
     pub spends: Vec<Spend>,
+    /// The usage-limit stop the output showed, if any.
+    pub limit: Option<LimitHit>,
 }
 
 pub struct Request<'a> {
     pub profile: &'a crate::paths::Profile,
     pub config: &'a Config,
     pub tick: &'a str,
+    /// Whose usage-limit texts to look for.
+    pub agent: Agent,
     pub cwd: &'a Path,
     pub env: &'a [(String, OsString)],
     pub prompt: &'a str,
@@ -64,6 +73,14 @@ pub fn call(req: &Request) -> Result<Called> {
                 return Ok(Called {
                     answer: Ok(text),
                     spends,
+                    limit: one.limit,
+                });
+            }
+            Err(reason) if one.limit.is_some() => {
+                return Ok(Called {
+                    answer: Err(reason),
+                    spends,
+                    limit: one.limit,
                 });
             }
             Err(reason) => reason,
@@ -82,6 +99,7 @@ pub fn call(req: &Request) -> Result<Called> {
                     return Ok(Called {
                         answer: Err(format!("{reason} (interrupted before retrying)")),
                         spends,
+                        limit: None,
                     });
                 }
                 attempt += 1;
@@ -93,12 +111,14 @@ pub fn call(req: &Request) -> Result<Called> {
                         "{reason} (transient; gave up after {tries} attempts)"
                     )),
                     spends,
+                    limit: None,
                 });
             }
             None => {
                 return Ok(Called {
                     answer: Err(reason),
                     spends,
+                    limit: None,
                 });
             }
         }
@@ -111,6 +131,7 @@ struct Once {
     /// Lower-cased output, for transient markers.
     scan: String,
     stopped: bool,
+    limit: Option<LimitHit>,
 }
 
 impl Once {
@@ -138,12 +159,13 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
                 spend: None,
                 scan: String::new(),
                 stopped: false,
+                limit: None,
             });
         }
     };
     super::orphans::record(req.profile, &[child.id()]);
     feed_prompt(&mut child, req.prompt);
-    let mut seen = Seen::new(log);
+    let mut seen = Seen::new(log, req.agent);
     let timeout = Duration::from_secs(req.config.tick_timeout_secs);
     let ended = watch(&mut child, Instant::now() + timeout, &mut seen);
     judge(ended, seen, &command, timeout)
@@ -226,6 +248,7 @@ fn judge(ended: proc::Ended, seen: Seen, command: &str, timeout: Duration) -> Re
     let status = ended.status.context("cannot wait for the runner")?;
     let reader = seen.reader;
     let last_err_line = seen.last_err_line;
+    let limit = seen.limit;
     let stopped = ended.cut == Some(Cut::Stopped);
     let result = if stopped {
         Err("interrupted by a signal (runner killed with its process group)".to_string())
@@ -262,6 +285,7 @@ fn judge(ended: proc::Ended, seen: Seen, command: &str, timeout: Duration) -> Re
         spend: reader.spend(),
         scan: seen.scan,
         stopped,
+        limit,
     })
 }
 
@@ -276,10 +300,13 @@ struct Seen<'a> {
     last_err_line: String,
     /// Bytes of a line not yet ended, per pipe.
     partial: [Vec<u8>; 2],
+    agent: Agent,
+    /// The first usage-limit stop seen, or the first one with a reset time.
+    limit: Option<LimitHit>,
 }
 
 impl<'a> Seen<'a> {
-    fn new(log: &'a mut std::fs::File) -> Self {
+    fn new(log: &'a mut std::fs::File, agent: Agent) -> Self {
         Seen {
             log,
             stdout: std::io::stdout(),
@@ -287,6 +314,8 @@ impl<'a> Seen<'a> {
             scan: String::new(),
             last_err_line: String::new(),
             partial: [Vec::new(), Vec::new()],
+            agent,
+            limit: None,
         }
     }
 
@@ -313,6 +342,12 @@ impl<'a> Seen<'a> {
         if self.scan.len() < SCAN_CAP {
             self.scan.push_str(&line.to_lowercase());
             self.scan.push('\n');
+        }
+        if self.limit.as_ref().is_none_or(|l| l.until.is_none())
+            && let Some(hit) = self.agent.usage_limit(line, chrono::Utc::now())
+            && (self.limit.is_none() || hit.until.is_some())
+        {
+            self.limit = Some(hit);
         }
         if pipe == STDOUT {
             self.reader.feed_line(line);

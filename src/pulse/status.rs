@@ -26,6 +26,8 @@ pub struct Status {
     pub cost_today_usd: f64,
     pub daily_budget_usd: f64,
     pub budget_reached: bool,
+    /// Runners paused now (CONTRACT §11).
+    pub pauses: Vec<crate::pause::Pause>,
     pub paths: Paths,
 }
 
@@ -78,7 +80,7 @@ pub fn status(profile: &Profile, config: &Config) -> Result<Status> {
             state: pulse_view.map(|p| p.state),
         },
         beat_running: super::lock::held(profile),
-        needs_you: super::surface::needs_you(&workers, &beat_state, budget_note.as_deref()),
+        needs_you: super::surface::needs_you(&workers, &beat_state, budget_note.as_deref(), &[]),
         last_beat: beat_state.last_beat.map(|record| LastBeat {
             time: record.at.clone(),
             record,
@@ -89,6 +91,7 @@ pub fn status(profile: &Profile, config: &Config) -> Result<Status> {
         cost_today_usd: budget.spent_today_usd,
         daily_budget_usd: budget.budget_usd,
         budget_reached: budget.reached(),
+        pauses: in_force(profile, budget.reached())?,
         paths: Paths {
             config: profile.config.display().to_string(),
             data: profile.data.display().to_string(),
@@ -97,4 +100,14 @@ pub fn status(profile: &Profile, config: &Config) -> Result<Status> {
         },
     };
     Ok(status)
+}
+
+/// The pauses in force: not yet due, and a budget pause only while the
+/// budget is still reached (a raised budget lifts it at the next beat).
+fn in_force(profile: &Profile, budget_reached: bool) -> Result<Vec<crate::pause::Pause>> {
+    let now = chrono::Utc::now();
+    Ok(crate::pause::active(profile, now)?
+        .into_iter()
+        .filter(|p| budget_reached || p.reason != crate::pause::Reason::Budget)
+        .collect())
 }

@@ -29,6 +29,7 @@ pub fn needs_you(
     sessions: &[SessionView],
     state: &BeatState,
     budget_note: Option<&str>,
+    pauses: &[String],
 ) -> Vec<String> {
     let mut lines = Vec::new();
     for s in sessions
@@ -44,6 +45,7 @@ pub fn needs_you(
     if let Some(b) = budget_note {
         lines.push(format!("$ {b}"));
     }
+    lines.extend(pauses.iter().cloned());
     lines
 }
 
@@ -54,8 +56,9 @@ pub fn surface(
     sessions: &[SessionView],
     state: &mut BeatState,
     budget_note: Option<&str>,
+    pauses: &[String],
 ) {
-    let lines = needs_you(sessions, state, budget_note);
+    let lines = needs_you(sessions, state, budget_note, pauses);
     if !lines.is_empty() {
         println!("{}", color::bold(&color::yellow("NEEDS YOU")));
         for l in &lines {

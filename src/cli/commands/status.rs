@@ -83,6 +83,7 @@ fn print_human(s: &Status) {
             ledger::usd(s.cost_today_usd)
         );
     }
+    print_pauses(&s.pauses);
     if !s.needs_you.is_empty() {
         println!("{}", color::bold(&color::yellow("NEEDS YOU")));
         for l in &s.needs_you {
@@ -91,4 +92,24 @@ fn print_human(s: &Status) {
     }
     println!("config:     {}", s.paths.config);
     println!("data dir:   {}", s.paths.data);
+}
+
+/// One line per paused runner; a budget pause (every runner at once) is
+/// one line.
+fn print_pauses(pauses: &[crate::pause::Pause]) {
+    use crate::pause::Reason;
+    let budget: Vec<_> = pauses
+        .iter()
+        .filter(|p| p.reason == Reason::Budget)
+        .collect();
+    if let Some(first) = budget.first() {
+        let line = first.describe().replace(
+            &format!("({} daily budget)", first.runner),
+            "(every runner: daily budget)",
+        );
+        println!("{line}");
+    }
+    for p in pauses.iter().filter(|p| p.reason != Reason::Budget) {
+        println!("{}", p.describe());
+    }
 }
