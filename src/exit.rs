@@ -81,7 +81,10 @@ pub fn report(err: &anyhow::Error) -> i32 {
         .unwrap_or(FAILED);
     let silent = matches!(err.downcast_ref::<Exit>(), Some(Exit { message: None, .. }));
     if !silent {
-        eprintln!("looop: {err:#}");
+        // The chain may quote text looop did not write (an AI's answer, a
+        // file): its control characters are spelled out, its lines kept.
+        let text = format!("{err:#}");
+        eprintln!("looop: {}", crate::text::visible::block(&text));
     }
     code
 }

@@ -14,6 +14,7 @@ use super::{
 use crate::config::Config;
 use crate::paths::{self, Profile};
 use crate::supervisor::SessionView;
+use crate::text::visible::one_line;
 use crate::{claims, events, ledger};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -83,7 +84,7 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     }
     let changes = world::diff(seen.as_ref().map(|(_, w)| w), &world);
     for c in &changes {
-        println!("changed: {c}");
+        println!("changed: {}", one_line(c));
     }
     if let Some(note) = budget_note {
         return skip_for_budget(&mut b, &sessions, &note);
@@ -216,7 +217,7 @@ fn budget_reached(b: &Beat) -> Result<Option<String>> {
 }
 
 fn skip_for_budget(b: &mut Beat, sessions: &[SessionView], note: &str) -> Result<Outcome> {
-    println!("{note}");
+    println!("{}", one_line(note));
     events::emit(b.profile, "budget_reached", &json!({ "note": note }));
     b.state.last_beat = Some(record("budget", note, None));
     // NEEDS YOU says it once: on the beat that paused the runners.
@@ -333,7 +334,7 @@ fn act_on(
     run_dir: &std::path::Path,
 ) -> std::result::Result<String, String> {
     for n in &mv.notes {
-        println!("note: {n}");
+        println!("note: {}", one_line(n));
     }
     let extra = act::execute(b.profile, b.config, mv, run_dir, &b.env)?;
     let text = match extra {
@@ -342,7 +343,7 @@ fn act_on(
     };
     let line = journal::format_line(mv.action.kind(), &mv.action.target(), &text);
     journal::append(b.profile, &line).map_err(|e| format!("{e:#}"))?;
-    println!("{line}");
+    println!("{}", one_line(&line));
     // An acting beat answers earlier questions; this move may ask a new one.
     b.state.asks.clear();
     if let Action::AskHuman { message } = &mv.action {
@@ -372,7 +373,7 @@ fn remember(b: &mut Beat, mv: &Move, line: &str, run_id: &str, seen: &World) -> 
 
 /// A failed beat: nothing executed, the reason kept for LAST FAILURE.
 fn fail(b: &mut Beat, reason: &str, run_id: Option<&str>) -> Outcome {
-    eprintln!("looop: beat failed: {reason}");
+    eprintln!("looop: beat failed: {}", one_line(reason));
     events::emit(
         b.profile,
         "tick_failed",

@@ -6,6 +6,7 @@ use crate::claims;
 use crate::config::Config;
 use crate::paths::Profile;
 use crate::supervisor::{self, SessionView, State};
+use crate::text::visible::one_line;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -15,7 +16,11 @@ pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
     match claims::reap(profile) {
         Ok(reaped) => {
             for c in reaped {
-                println!("claim {} dropped: {} is not alive", c.name, c.session);
+                println!(
+                    "claim {} dropped: {} is not alive",
+                    one_line(&c.name),
+                    one_line(&c.session)
+                );
             }
         }
         Err(e) => eprintln!("looop: warning: cannot reap claims: {e:#}"),

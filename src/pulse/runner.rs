@@ -90,7 +90,8 @@ pub fn call(req: &Request) -> Result<Called> {
                 let wait =
                     Duration::from_secs(retry.backoff_secs.saturating_mul(1 << attempt.min(16)));
                 println!(
-                    "transient failure ({reason}; matched {m:?}); retry {} of {} in {}s",
+                    "transient failure ({}; matched {m:?}); retry {} of {} in {}s",
+                    crate::text::visible::one_line(&reason),
                     attempt + 1,
                     retry.attempts,
                     wait.as_secs()
@@ -360,7 +361,10 @@ impl<'a> Seen<'a> {
 fn echo(stdout: &std::io::Stdout, log: &mut std::fs::File, line: &str) {
     let mut out = stdout.lock();
     // The terminal may be gone (cron, a closed pipe): the log still gets it.
-    let _ = writeln!(out, "{}{line}", crate::color::dim("│ "));
+    // The AI's output is untrusted: its controls are spelled out on the
+    // terminal, kept raw in the log.
+    let shown = crate::text::visible::one_line(line);
+    let _ = writeln!(out, "{}{shown}", crate::color::dim("│ "));
     let _ = out.flush();
     if let Err(e) = writeln!(log, "{line}") {
         eprintln!("looop: warning: cannot write the runner log: {e}");

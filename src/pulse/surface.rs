@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::paths::Profile;
 use crate::proc::{self, Limits};
 use crate::supervisor::SessionView;
+use crate::text::visible::one_line;
 use crate::{color, events, paths};
 use std::collections::BTreeMap;
 use std::os::fd::OwnedFd;
@@ -62,7 +63,7 @@ pub fn surface(
     if !lines.is_empty() {
         println!("{}", color::bold(&color::yellow("NEEDS YOU")));
         for l in &lines {
-            println!("  {l}");
+            println!("  {}", one_line(l));
         }
     }
     let flagged: BTreeMap<String, String> = sessions
@@ -111,7 +112,10 @@ fn tmux_window(profile: &Profile, id: &str) {
     {
         cmd.arg("-S").arg(socket);
     }
-    cmd.args(["new-window", "-d", "-n", id, &line])
+    // The window title is the id, made visible: a title is a terminal
+    // string too (an id read back from a planted record could carry ESC).
+    let title = one_line(id);
+    cmd.args(["new-window", "-d", "-n", &title, &line])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -122,7 +126,7 @@ fn tmux_window(profile: &Profile, id: &str) {
     let limits = Limits::deadline_only(Instant::now() + TMUX_TIMEOUT);
     let ended = proc::run_one(&mut child, None, &limits, |_| {});
     if ended.cut.is_none() && ended.status.is_ok_and(|s| s.success()) {
-        println!("opened tmux window {id} (looop attach {id})");
+        println!("opened tmux window {title} (looop attach {title})");
     }
 }
 

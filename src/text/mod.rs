@@ -3,9 +3,5 @@
 //! a terminal ([`visible`]) and safe to quote inside the tick prompt
 //! ([`fence`]). No I/O here; callers decide where the text goes.
 
-// Not called yet: printing (ls, status, tick) and the prompt are being
-// restructured; they call these once they settle.
-#![allow(dead_code)]
-
 pub mod fence;
 pub mod visible;

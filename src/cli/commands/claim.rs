@@ -40,7 +40,10 @@ pub fn claim(args: Args) -> Result<i32> {
         Taken::New => println!("claimed {name} for {session}"),
         Taken::AlreadyYours => println!("{name} is already claimed by {session}"),
         Taken::TookOver(prev) => {
-            println!("claimed {name} for {session} (taken over from {prev}, not alive)")
+            println!(
+                "claimed {name} for {session} (taken over from {}, not alive)",
+                crate::text::visible::one_line(&prev)
+            )
         }
     }
     Ok(0)

@@ -7,6 +7,7 @@ use crate::cli::open;
 use crate::color;
 use crate::ledger::{self, By, Report, Scope, Spend, Tally, Totals, usd};
 use crate::paths::Profile;
+use crate::text::visible::one_line;
 use crate::{exit, ids};
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -157,7 +158,11 @@ fn rows(t: &Totals, by: By) -> Vec<(String, Tally)> {
         By::Runner => &t.by_runner,
         By::Id => &t.by_id,
     };
-    let mut rows: Vec<(String, Tally)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    // Runner names, ids and goals came from files: printed visible.
+    let mut rows: Vec<(String, Tally)> = map
+        .iter()
+        .map(|(k, v)| (one_line(k).into_owned(), *v))
+        .collect();
     rows.sort_by(|a, b| b.1.usd.total_cmp(&a.1.usd).then_with(|| a.0.cmp(&b.0)));
     rows
 }

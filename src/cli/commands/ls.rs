@@ -5,6 +5,7 @@ use crate::color;
 use crate::events::seconds_since;
 use crate::paths::Profile;
 use crate::supervisor::{SessionView, State, verbs};
+use crate::text::visible::one_line;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -43,14 +44,14 @@ fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 7] {
         None
     };
     [
-        s.id.clone(),
+        one_line(&s.id).into_owned(),
         s.state.as_str().to_string(),
         s.pid.map_or("-".into(), |p| p.to_string()),
         since(&s.started_at).unwrap_or_else(|| "-".into()),
         idle.unwrap_or_else(|| "-".into()),
         s.exit_code.map_or("-".into(), |c| c.to_string()),
         match (&s.flagged, &s.note) {
-            (true, Some(n)) => format!("\u{2691} {n}"),
+            (true, Some(n)) => format!("\u{2691} {}", one_line(n)),
             (true, None) => "\u{2691}".into(),
             _ => String::new(),
         },

@@ -4,6 +4,7 @@ use crate::cli::args::Args;
 use crate::cli::open;
 use crate::ids::PULSE_SESSION;
 use crate::pulse::{self, Status};
+use crate::text::visible::one_line;
 use crate::{color, ledger};
 use anyhow::Result;
 
@@ -38,11 +39,20 @@ fn print_human(s: &Status) {
         }
     );
     match s.last_beat.as_ref().map(|b| &b.record) {
-        Some(b) => println!("last beat:  {} {}: {}", b.at, b.outcome, b.detail),
+        Some(b) => println!(
+            "last beat:  {} {}: {}",
+            one_line(&b.at),
+            b.outcome,
+            one_line(&b.detail)
+        ),
         None => println!("last beat:  none yet"),
     }
     if let Some(f) = &s.last_failure {
-        println!("last failure: {} {}", f.at, color::red(&f.reason));
+        println!(
+            "last failure: {} {}",
+            one_line(&f.at),
+            color::red(&one_line(&f.reason))
+        );
     }
     let flagged = s.workers.iter().filter(|w| w.flagged).count();
     let live = s.workers.iter().filter(|w| w.alive).count();
@@ -57,18 +67,18 @@ fn print_human(s: &Status) {
             .map(|c| format!(" exit {c}"))
             .unwrap_or_default();
         let flag = if w.flagged {
-            format!("  ⚑ {}", w.note.as_deref().unwrap_or(""))
+            format!("  ⚑ {}", one_line(w.note.as_deref().unwrap_or("")))
         } else {
             String::new()
         };
-        println!("  {:<20} {state}{code}{flag}", w.id);
+        println!("  {:<20} {state}{code}{flag}", one_line(&w.id));
     }
     if s.claims.is_empty() {
         println!("claims:     none");
     } else {
         println!("claims:");
         for c in &s.claims {
-            println!("  {:<20} {}", c.name, c.session);
+            println!("  {:<20} {}", one_line(&c.name), one_line(&c.session));
         }
     }
     if s.daily_budget_usd > 0.0 {
@@ -87,7 +97,7 @@ fn print_human(s: &Status) {
     if !s.needs_you.is_empty() {
         println!("{}", color::bold(&color::yellow("NEEDS YOU")));
         for l in &s.needs_you {
-            println!("  {l}");
+            println!("  {}", one_line(l));
         }
     }
     println!("config:     {}", s.paths.config);
