@@ -123,10 +123,10 @@ pub fn start(
     let view = supervisor::launch(profile, config, &spec)?;
     // Others may start workers while this one is watched.
     drop(guard);
-    match missing {
-        Some(program) => unless_it_ends_at_once(profile, view, &program),
-        None => Ok(view),
+    if missing.is_none() && prompt.len() < ARG_RISK {
+        return Ok(view);
     }
+    unless_it_ends_at_once(profile, view, missing.as_deref())
 }
 
 /// Refuse (status 1) a start that finds `session` live, the `max_workers`
@@ -215,9 +215,15 @@ fn launch_spec(
     })
 }
 
-/// How long a launch whose program was not found here is watched for the
-/// "command not found" exit of the worker's login shell.
+/// How long a launch whose program was not found here, or whose prompt is
+/// big, is watched for the "command not found" or "Argument list too long"
+/// exit of the worker's login shell.
 const WATCH_MISSING: Duration = Duration::from_secs(3);
+
+/// A prompt this long would break a command line that carries its text
+/// (Linux refuses one argument over 128 KiB): such a launch is watched.
+/// The presets carry only a pointer to the prompt file.
+const ARG_RISK: usize = 96 * 1024;
 
 /// Shell words that are not programs on PATH.
 const SHELL_WORDS: &[&str] = &[
@@ -252,14 +258,15 @@ fn program_not_found(command: &str) -> Option<String> {
     (!found).then(|| first.to_string())
 }
 
-/// A worker whose program is missing dies at once with 126/127 in a session
-/// that `start-session` would otherwise report as started: wait for that
-/// end (a little while at most) and fail the launch with it, leaving the
-/// session and its log to read.
+/// A worker whose program is missing, or whose command line is over the
+/// kernel's limit, dies at once with 126/127 in a session that
+/// `start-session` would otherwise report as started: wait for that end (a
+/// little while at most) and fail the launch with the reason its shell
+/// printed, leaving the session and its log to read.
 fn unless_it_ends_at_once(
     profile: &Profile,
     view: SessionView,
-    program: &str,
+    program: Option<&str>,
 ) -> Result<SessionView> {
     let deadline = Instant::now() + WATCH_MISSING;
     let mut now = view;
@@ -267,9 +274,10 @@ fn unless_it_ends_at_once(
         let ended = !now.alive && !matches!(now.state, State::Running | State::Starting);
         if let (true, Some(code @ (126 | 127))) = (ended, now.exit_code) {
             return Err(exit::refused(format!(
-                "session {} ended at once with status {code}: {program:?} is not installed or \
-                 cannot run (see 'looop log {}')",
-                now.session, now.id
+                "session {} ended at once with status {code}: {} (see 'looop log {}')",
+                now.session,
+                why_it_could_not_run(profile, &now.session, program),
+                now.id
             )));
         }
         if ended || Instant::now() >= deadline {
@@ -279,6 +287,36 @@ fn unless_it_ends_at_once(
         if let Some(fresh) = supervisor::get(profile, &now.session)? {
             now = fresh;
         }
+    }
+}
+
+/// What the shell's last words say: a command line over the kernel's limit
+/// (E2BIG), else the program that could not run.
+fn why_it_could_not_run(profile: &Profile, session: &str, program: Option<&str>) -> String {
+    let mut tail = Vec::new();
+    let opts = supervisor::LogOptions {
+        tail: Some(5),
+        follow: false,
+        raw: false,
+    };
+    // Only for the wording: an unreadable log leaves the generic reason.
+    let _ = supervisor::verbs::log(profile, session, &opts, &mut tail);
+    let tail = String::from_utf8_lossy(&tail);
+    if tail.to_lowercase().contains("argument list too long") {
+        return "argument list too long: the runner's command line is over the kernel's limit \
+                (one argument may hold 128 KiB on Linux); pass a pointer to {{prompt_file}}, \
+                not the prompt's text"
+            .to_string();
+    }
+    match program {
+        Some(program) => format!("{program:?} is not installed or cannot run"),
+        None => match tail.lines().rev().find(|l| !l.trim().is_empty()) {
+            Some(last) => format!(
+                "its command could not run: {}",
+                crate::text::visible::one_line(last.trim())
+            ),
+            None => "its command could not run".to_string(),
+        },
     }
 }
 

@@ -15,7 +15,7 @@ pub const SPEC: Spec = Spec {
     name: "claude",
     presets: Presets {
         tick: "claude -p --output-format stream-json --verbose --dangerously-skip-permissions",
-        interactive: "claude --dangerously-skip-permissions \"$(cat {{prompt_file}})\"",
+        interactive: "claude --dangerously-skip-permissions \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: Some(|| Box::new(Stream::default())),
 };

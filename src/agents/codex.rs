@@ -12,7 +12,7 @@ pub const SPEC: Spec = Spec {
     name: "codex",
     presets: Presets {
         tick: "codex exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral --color never -",
-        interactive: "codex --dangerously-bypass-approvals-and-sandbox \"$(cat {{prompt_file}})\"",
+        interactive: "codex --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: None,
 };

@@ -130,8 +130,16 @@ mod tests {
             let spec = agent.spec().unwrap();
             let (name, p) = (spec.name, &spec.presets);
             assert!(!p.tick.contains(PROMPT_FILE), "{name}: tick reads stdin");
-            let quoted = format!("\"$(cat {PROMPT_FILE})\"");
-            assert!(p.interactive.contains(&quoted), "{name}: {}", p.interactive);
+            let pointer = format!("\"Your instructions are in \"{PROMPT_FILE}\": read");
+            assert!(
+                p.interactive.contains(&pointer),
+                "{name}: {}",
+                p.interactive
+            );
+            assert!(
+                !p.interactive.contains("$(cat"),
+                "{name}: the prompt's text on argv"
+            );
             assert!(p.tick.starts_with(name), "{name}: {}", p.tick);
         }
     }

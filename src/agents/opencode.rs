@@ -11,7 +11,7 @@ pub const SPEC: Spec = Spec {
     name: "opencode",
     presets: Presets {
         tick: "opencode run --auto",
-        interactive: "opencode --auto --prompt \"$(cat {{prompt_file}})\"",
+        interactive: "opencode --auto --prompt \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: None,
 };

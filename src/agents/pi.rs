@@ -16,7 +16,7 @@ pub const SPEC: Spec = Spec {
     name: "pi",
     presets: Presets {
         tick: "pi -p --mode json --no-session",
-        interactive: "pi \"$(cat {{prompt_file}})\"",
+        interactive: "pi \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: Some(|| Box::new(Stream::default())),
 };

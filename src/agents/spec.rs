@@ -27,11 +27,13 @@ pub struct Spec {
 /// answer as plain text instead: their JSON streams carry no USD figure and
 /// would bury the move inside escaped event strings.
 ///
-/// Worker commands start the CLI's interactive UI with the prompt file's
-/// text as the first message (`"$(cat {{prompt_file}})"`, the path already
-/// shell-quoted by looop) and with approvals turned off, since nobody is
-/// watching the PTY until the worker flags. The README lists each CLI's
-/// caveats.
+/// Worker commands start the CLI's interactive UI with a short pointer as
+/// the first message ("Your instructions are in <prompt file>: read that
+/// file first and follow it.", the path shell-quoted by looop and spliced
+/// between the two double-quoted halves), never the prompt's text: a prompt
+/// of any size then fits the kernel's 128 KiB limit for one argument.
+/// Approvals are turned off, since nobody is watching the PTY until the
+/// worker flags. The README lists each CLI's caveats.
 #[derive(Debug)]
 pub struct Presets {
     /// The headless tick AI call.

@@ -17,6 +17,8 @@ runner = "{runner}"          # default runner for the tick AI and for workers
 # git_commit = true          # commit PLAYBOOK/goals/sensors/journal after acting beats
 # retention_hours = 24       # finished sessions older than this are pruned
 # log_max_mb = 64            # a worker's output.log keeps its newest part up to this
+# run_sandbox = "bwrap --ro-bind / / --dev /dev --proc /proc --bind \"$LOOOP_DATA_DIR\" \"$LOOOP_DATA_DIR\" --unshare-all --die-with-parent bash -c {{{{command}}}}"
+#                            # run `run` moves inside this ({{{{command}}}}: the move's command, quoted)
 
 # [sensors]
 # timeout = 60               # seconds; a sensor past it is killed with its group
@@ -30,7 +32,7 @@ runner = "{runner}"          # default runner for the tick AI and for workers
 # Runners: a preset table only needs the keys it changes.
 # [runners.claude]
 # tick = "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
-# interactive = "claude --dangerously-skip-permissions \"$(cat {{{{prompt_file}}}})\""
+# interactive = "claude --dangerously-skip-permissions \"Your instructions are in \"{{{{prompt_file}}}}\": read that file first and follow it.\""
 #
 # Any command that prints text can be the tick AI:
 # [runners.mine]
