@@ -21,6 +21,9 @@ use std::path::Path;
 /// The placeholder a runner command uses to receive the prompt file's path.
 pub const PROMPT_FILE: &str = "{{prompt_file}}";
 
+/// The placeholder of `run_sandbox`: the `run` move's command, shell-quoted.
+pub const COMMAND: &str = "{{command}}";
+
 /// The longest interval or timeout in seconds a config may set (a week).
 pub const MAX_SECS: u64 = 7 * 24 * 3600;
 
@@ -83,6 +86,9 @@ pub struct Config {
     pub notify: Option<String>,
     /// Commit policy files and journal after an acting beat in a git data dir.
     pub git_commit: bool,
+    /// A command template (with [`COMMAND`]) that `run` moves run inside,
+    /// e.g. a bubblewrap line: the real boundary the tripwire is not.
+    pub run_sandbox: Option<String>,
     /// Finished sessions older than this are deleted by housekeeping.
     pub retention_hours: u64,
     /// A worker's output.log keeps at most this many bytes (newest part).
@@ -112,6 +118,7 @@ impl Default for Config {
             idle_flag_secs: None,
             notify: None,
             git_commit: true,
+            run_sandbox: None,
             retention_hours: 24,
             log_max_bytes: 64 * 1024 * 1024,
             limit_backoff_secs: 30 * 60,

@@ -7,7 +7,7 @@
 //! span, so the error names its line.
 
 use super::error::{ConfigError, toml_message};
-use super::{Config, MAX_SECS, PROMPT_FILE, Runner};
+use super::{COMMAND, Config, MAX_SECS, PROMPT_FILE, Runner};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -29,6 +29,7 @@ struct FileConfig {
     idle_flag_secs: Option<u64>,
     notify: Option<String>,
     git_commit: Option<bool>,
+    run_sandbox: Option<Spanned<String>>,
     retention_hours: Option<u64>,
     log_max_mb: Option<Spanned<u64>>,
     limit_backoff: Option<Spanned<u64>>,
@@ -109,7 +110,7 @@ fn secs(v: &Spanned<u64>, key: &str) -> Parsed<u64> {
 }
 
 /// The beat: `interval`, `daily_budget_usd`, `tick_timeout`, `notify`,
-/// `git_commit`.
+/// `git_commit`, `run_sandbox`.
 fn apply_loop(c: &mut Config, file: &FileConfig) -> Parsed<()> {
     if let Some(v) = &file.interval {
         c.interval_secs = secs(v, "interval")?;
@@ -130,6 +131,15 @@ fn apply_loop(c: &mut Config, file: &FileConfig) -> Parsed<()> {
     c.notify = file.notify.clone().filter(|s| !s.trim().is_empty());
     if let Some(v) = file.git_commit {
         c.git_commit = v;
+    }
+    if let Some(v) = &file.run_sandbox {
+        if !v.get_ref().trim().is_empty() && !v.get_ref().contains(COMMAND) {
+            return Err(bad(
+                v.span(),
+                format!("run_sandbox must contain {COMMAND} (where the move's command goes)"),
+            ));
+        }
+        c.run_sandbox = Some(v.get_ref().clone()).filter(|s| !s.trim().is_empty());
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use super::moves::{Action, Move};
 use super::tripwire;
-use crate::config::Config;
+use crate::config::{COMMAND, Config};
 use crate::ids::WorkerId;
 use crate::paths::Profile;
 use crate::proc::{self, Cut, Limits};
@@ -169,8 +169,10 @@ fn history_order(path: &Path) -> (String, u64) {
 }
 
 /// `bash -c <command>` in the data dir, output to `run.log`, bounded by
-/// `tick_timeout` (the whole group is killed). Returns the journal note:
-/// empty on exit 0, else how it ended and where its output is.
+/// `tick_timeout` (the whole group is killed). With `run_sandbox` set, bash
+/// runs the template with `{{command}}` replaced by the command, quoted: the
+/// command runs inside that boundary. Returns the journal note: empty on
+/// exit 0, else how it ended and where its output is.
 fn run_command(
     config: &Config,
     command: &str,
@@ -183,9 +185,13 @@ fn run_command(
     let err = log
         .try_clone()
         .with_context(|| format!("cannot reuse {}", log_path.display()))?;
+    let line = match &config.run_sandbox {
+        Some(template) => template.replace(COMMAND, &crate::shell::quote(command)),
+        None => command.to_string(),
+    };
     let mut cmd = Command::new("bash");
     cmd.arg("-c")
-        .arg(command)
+        .arg(line)
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(err);
