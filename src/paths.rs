@@ -181,12 +181,39 @@ impl Profile {
                 "data dir {} is not a directory",
                 self.data.display()
             )),
-            Ok(_) => Ok(()),
+            Ok(m) => self.refuse_other_owner(&m),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => {
                 Err(e).with_context(|| format!("cannot read data dir {}", self.data.display()))
             }
         }
+    }
+
+    /// Another user's data dir is theirs alone (CONTRACT §12): refused with
+    /// a permission error naming its owner, before any read fails on a
+    /// file in it. root may look (it can read anything anyway).
+    fn refuse_other_owner(&self, meta: &std::fs::Metadata) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let me = nix::unistd::geteuid();
+        if meta.uid() == me.as_raw() || me.is_root() {
+            return Ok(());
+        }
+        let name = |uid: u32| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map_or_else(
+                    || format!("uid {uid}"),
+                    |u| format!("{} (uid {uid})", u.name),
+                )
+        };
+        Err(crate::exit::refused(format!(
+            "permission denied: data dir {} belongs to {}, not to you ({}); \
+             each user keeps their own data dir (set LOOOP_DATA_DIR)",
+            self.data.display(),
+            name(meta.uid()),
+            name(me.as_raw())
+        )))
     }
 
     /// Create the data dir layout if anything is missing. The seed (starter

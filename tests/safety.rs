@@ -273,3 +273,137 @@ fn a_data_dir_the_user_linked_elsewhere_still_works() {
     assert_eq!(env.journal().len(), 1);
     assert_eq!(mode(&real), 0o700);
 }
+
+/// A `run` move under `run_sandbox`: the template's output file and the
+/// command's own marker, both under the temp dir.
+fn sandboxed_run(template: &str, command: &str) -> Profile {
+    let env = Profile::fake_ai(&format!("run_sandbox = {}", toml_string(template)));
+    env.answer(&run_move(command));
+    env.ok(&["tick"], 0);
+    env
+}
+
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+#[test]
+fn run_moves_run_inside_run_sandbox() {
+    // A stand-in boundary: it marks the environment, then runs the command.
+    let env = sandboxed_run(
+        "LOOOP_T_BOXED=yes bash -c {{command}}",
+        "echo \"boxed=$LOOOP_T_BOXED it's quoted\" > boxed.txt",
+    );
+    assert_eq!(env.file("boxed.txt"), "boxed=yes it's quoted\n");
+
+    // Without it the same move runs bare.
+    let bare = Profile::fake_ai("");
+    bare.answer(&run_move("echo \"boxed=$LOOOP_T_BOXED\" > boxed.txt"));
+    bare.ok(&["tick"], 0);
+    assert_eq!(bare.file("boxed.txt"), "boxed=\n");
+
+    // A template without {{command}} is a config error naming the key.
+    let broken = Profile::fake_ai("run_sandbox = \"bwrap --ro-bind / / bash\"");
+    let out = broken.run(&["tick"]);
+    assert_ne!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("run_sandbox must contain {{command}}"),
+        "{}",
+        show(&out)
+    );
+}
+
+/// The README's bubblewrap line: the data dir writable, the rest of the
+/// machine read-only. Skipped (saying why) only where bwrap cannot make a
+/// namespace; a machine without bwrap fails (CI installs `bubblewrap`).
+#[test]
+fn run_sandbox_with_bubblewrap_keeps_writes_in_the_data_dir() {
+    assert!(
+        have("bwrap"),
+        "bwrap is not installed (Debian package bubblewrap; .ci/run installs it)"
+    );
+    let probe = std::process::Command::new("bwrap")
+        .args([
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--unshare-all",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    if !probe.status.success() {
+        eprintln!(
+            "skipped: bwrap cannot create a namespace here: {}",
+            text(&probe.stderr).trim()
+        );
+        return;
+    }
+    let template = "bwrap --ro-bind / / --dev /dev --proc /proc --bind \"$LOOOP_DATA_DIR\" \"$LOOOP_DATA_DIR\" --unshare-all --die-with-parent bash -c {{command}}";
+    let env = Profile::fake_ai(&format!("run_sandbox = {}", toml_string(template)));
+    let outside = env.tmp.path().join("outside.txt");
+    env.answer(&run_move(&format!(
+        "echo inside > inside.txt; echo escaped > '{}'",
+        outside.display()
+    )));
+    env.ok(&["tick"], 0);
+    assert_eq!(env.file("inside.txt"), "inside\n");
+    assert!(
+        !outside.exists(),
+        "a write outside the data dir got through bwrap"
+    );
+    let journal = env.journal().join("\n");
+    assert!(
+        journal.contains("[exit 1"),
+        "the blocked write fails the command: {journal}"
+    );
+}
+
+/// Runs `looop args` as user `nobody` (CI runs as root) on `env`'s profile.
+fn as_nobody(env: &Profile, args: &[&str]) -> std::process::Output {
+    // nobody cannot enter the temp dir root made 0700, nor maybe the
+    // build dir: it gets a copy of the binary and a way to the data dir.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(env.tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = env.tmp.path().join("looop-copy");
+    if !bin.exists() {
+        std::fs::copy(BIN, &bin).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut cmd = env.command("setpriv");
+    cmd.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&bin)
+        .args(args);
+    let out = cmd.output().unwrap();
+    echo_run(&format!("(as nobody) looop {}", args.join(" ")), &out);
+    out
+}
+
+#[test]
+fn another_users_ls_and_attach_name_the_owner() {
+    let uid = std::fs::metadata("/proc/self").map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid()
+    });
+    if uid.ok() != Some(0) || !have("setpriv") {
+        eprintln!("skipped: needs root and setpriv to act as another user");
+        return;
+    }
+    let env = Profile::shells("");
+    env.run(&["init"]);
+    env.start_bash("w");
+    for args in [&["ls"][..], &["attach", "w"], &["log", "w"]] {
+        let out = as_nobody(&env, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}\n{}", show(&out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("permission denied") && err.contains("belongs to root (uid 0)"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("nobody"), "{args:?}: {err}");
+    }
+    // Its owner still reads it.
+    assert!(env.ok(&["ls"], 0).contains("w"));
+}
