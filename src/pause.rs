@@ -52,6 +52,11 @@ pub struct Pause {
     /// Whether a beat has said it under NEEDS YOU (it is said once).
     #[serde(default)]
     pub said: bool,
+    /// Workers to wake when it lifts (bare ids): for a usage limit, those
+    /// whose screen showed it (continued or resumed); for a budget pause
+    /// with `budget_action = "pause_workers"`, those it stopped (SIGCONT).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workers: Vec<String>,
 }
 
 impl Pause {
@@ -175,6 +180,7 @@ pub fn record_limit(
         until: Some(events::rfc3339(until.into())),
         message: hit.message.clone(),
         said: false,
+        workers: Vec::new(),
     };
     let recorded = edit(profile, |pauses| upsert(pauses, pause, now))?;
     if recorded.new {
@@ -235,6 +241,7 @@ pub fn record_budget(profile: &Profile, config: &Config, message: &str) -> Resul
                 until: Some(events::rfc3339(until.into())),
                 message: message.to_string(),
                 said: false,
+                workers: Vec::new(),
             };
             let r = upsert(pauses, pause, now);
             if r.new {
@@ -281,6 +288,32 @@ pub fn lift(profile: &Profile, now: DateTime<Utc>, budget_reached: bool) -> Resu
         );
     }
     Ok(lifted)
+}
+
+/// Note `ids` among the workers to wake when `runner`'s `reason` pause
+/// (the one in force) lifts. Returns those not noted before.
+pub fn add_workers(
+    profile: &Profile,
+    runner: &str,
+    reason: Reason,
+    ids: &[String],
+) -> Result<Vec<String>> {
+    let now = Utc::now();
+    edit(profile, |pauses| {
+        let mut added = Vec::new();
+        let found = pauses
+            .iter_mut()
+            .find(|p| p.runner == runner && p.reason == reason && !p.due(now));
+        if let Some(p) = found {
+            for id in ids {
+                if !p.workers.contains(id) {
+                    p.workers.push(id.clone());
+                    added.push(id.clone());
+                }
+            }
+        }
+        added
+    })
 }
 
 /// The pauses in force not yet said under NEEDS YOU, marked as said now.
@@ -331,6 +364,7 @@ mod tests {
             until: Some(until.into()),
             message: "m".into(),
             said: false,
+            workers: Vec::new(),
         };
         let mut pauses = Vec::new();
         assert!(upsert(&mut pauses, p("2026-12-05T23:00:00Z"), now).new);

@@ -70,7 +70,8 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     events::emit(profile, "tick_start", &json!({ "goal": goal_of(mode) }));
     let sessions = housekeeping::run(profile, config)?;
     let budget_note = budget_reached(&b)?;
-    pausing::lift(profile, budget_note.is_some())?;
+    let lifted = pausing::lift(profile, budget_note.is_some())?;
+    pausing::wake(&lifted, &sessions);
     let sensed = sense(&b)?;
     if crate::proc::signals::stop_requested() {
         let outcome = fail(&mut b, "interrupted by a signal while sensing", None);
@@ -221,7 +222,7 @@ fn skip_for_budget(b: &mut Beat, sessions: &[SessionView], note: &str) -> Result
     events::emit(b.profile, "budget_reached", &json!({ "note": note }));
     b.state.last_beat = Some(record("budget", note, None));
     // NEEDS YOU says it once: on the beat that paused the runners.
-    let new = pausing::budget(b.profile, b.config, note)?;
+    let new = pausing::budget(b.profile, b.config, note, sessions)?;
     finish(b, sessions, new.then_some(note))?;
     Ok(Outcome::ok())
 }

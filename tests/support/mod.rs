@@ -13,7 +13,7 @@ pub mod profile;
 pub mod wait;
 pub mod workers;
 
-pub use procfs::{alive, group_members, pgid_of, read_pid, read_pids};
+pub use procfs::{alive, group_members, pgid_of, read_pid, read_pids, stat};
 pub use profile::{BIN, Profile};
 pub use wait::{DEADLINE, DEADLINE_SECS, wait_for};
 pub use workers::*;
