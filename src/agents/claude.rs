@@ -104,7 +104,6 @@ impl StreamRead for Stream {
 /// What claude takes as "go on" once a limit has reset: typing `continue`
 /// and Enter at its input box resumed work (2.1.197 with the mock,
 /// fixtures README); there is no dedicated key.
-#[allow(dead_code)] // read through Agent::continue_input
 pub const CONTINUE_INPUT: &str = "continue";
 
 /// A usage-limit stop in claude's text (2.1.197, fixtures README "Limit

@@ -19,7 +19,6 @@ pub const SPEC: Spec = Spec {
 
 /// What codex takes as "go on" after a reset: `continue` + Enter worked in
 /// 0.171.0 (fixtures README).
-#[allow(dead_code)] // read through Agent::continue_input
 pub const CONTINUE_INPUT: &str = "continue";
 
 /// A usage-limit stop in codex's text (0.171.0, fixtures README):

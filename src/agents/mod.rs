@@ -82,7 +82,6 @@ impl Agent {
 
     /// What is typed into a worker's terminal (then Enter) to go on after
     /// its usage limit reset; `None` for a command looop knows nothing of.
-    #[allow(dead_code)] // the continue step after a reset uses it
     pub fn continue_input(self) -> Option<&'static str> {
         match self {
             Agent::Claude => Some(claude::CONTINUE_INPUT),

@@ -18,7 +18,6 @@ pub const SPEC: Spec = Spec {
 
 /// What opencode takes as "go on" after a reset: a new message in the same
 /// session; `continue` is the plainest one.
-#[allow(dead_code)] // read through Agent::continue_input
 pub const CONTINUE_INPUT: &str = "continue";
 
 /// A usage-limit stop in opencode's text (1.18.33, fixtures README):

@@ -153,7 +153,6 @@ fn add_tokens(sum: &mut Option<u64>, more: Option<u64>) {
 }
 
 /// What pi takes as "go on" after a reset: a new message; `continue`.
-#[allow(dead_code)] // read through Agent::continue_input
 pub const CONTINUE_INPUT: &str = "continue";
 
 /// A usage-limit stop in pi's text (0.73.1, `pi-ai` openai-codex provider,

@@ -8,8 +8,8 @@ use super::moves::{Action, Move};
 use super::state::{Ask, BeatRecord, BeatState, Failure};
 use super::world::World;
 use super::{
-    act, gitmem, housekeeping, journal, lock, moves, pausing, prompt, runner, runs, sensors, state,
-    surface, world,
+    act, gitmem, housekeeping, journal, limited_workers, lock, moves, pausing, prompt, runner,
+    runs, sensors, state, surface, world,
 };
 use crate::config::Config;
 use crate::paths::{self, Profile};
@@ -72,6 +72,8 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     let budget_note = budget_reached(&b)?;
     let lifted = pausing::lift(profile, budget_note.is_some())?;
     pausing::wake(&lifted, &sessions);
+    let continued = limited_workers::continue_after(profile, &lifted, &sessions);
+    limited_workers::pause_runners(profile, config, &sessions, &continued)?;
     let sensed = sense(&b)?;
     if crate::proc::signals::stop_requested() {
         let outcome = fail(&mut b, "interrupted by a signal while sensing", None);

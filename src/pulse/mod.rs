@@ -9,6 +9,7 @@ mod cadence;
 mod gitmem;
 mod housekeeping;
 mod journal;
+mod limited_workers;
 mod lock;
 mod moves;
 mod orphans;
