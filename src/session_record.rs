@@ -120,6 +120,10 @@ pub fn log_path(dir: &Path) -> PathBuf {
 pub fn lock_path(dir: &Path) -> PathBuf {
     dir.join("supervisor.lock")
 }
+/// The last screen of a finished worker, as text (`looop log --screen`).
+pub fn screen_path(dir: &Path) -> PathBuf {
+    dir.join("screen.txt")
+}
 pub fn supervisor_log_path(dir: &Path) -> PathBuf {
     dir.join("supervisor.log")
 }

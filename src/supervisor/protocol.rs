@@ -52,6 +52,8 @@ pub enum Request {
     /// End the child: TERM to its group, KILL after `grace_ms`.
     /// Reply: `Exit` once the child is gone.
     Kill { grace_ms: u32 },
+    /// The current screen as plain text. Reply: `Output` with the text.
+    Screen,
 }
 
 /// What the supervisor sends back.
@@ -75,6 +77,7 @@ mod kind {
     pub const INPUT: u8 = 3;
     pub const RESIZE: u8 = 4;
     pub const KILL: u8 = 5;
+    pub const SCREEN: u8 = 6;
     pub const OK: u8 = 64;
     pub const ERROR: u8 = 65;
     pub const OUTPUT: u8 = 66;
@@ -114,6 +117,7 @@ impl Request {
             Request::Input(b) => frame(kind::INPUT, b),
             Request::Resize { cols, rows } => frame(kind::RESIZE, &size_payload(*cols, *rows)),
             Request::Kill { grace_ms } => frame(kind::KILL, &grace_ms.to_be_bytes()),
+            Request::Screen => frame(kind::SCREEN, &[]),
         }
     }
 
@@ -137,6 +141,7 @@ impl Request {
                     grace_ms: u32::from_be_bytes(b),
                 }
             }
+            kind::SCREEN => Request::Screen,
             other => bail!("unknown request kind {other}"),
         })
     }
@@ -250,6 +255,7 @@ mod tests {
                 rows: 65535,
             },
             Request::Kill { grace_ms: 5000 },
+            Request::Screen,
         ];
         let bytes: Vec<u8> = reqs.iter().flat_map(|r| r.encode()).collect();
         let mut d = Decoder::default();

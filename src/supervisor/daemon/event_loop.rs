@@ -7,7 +7,7 @@
 
 use super::supervisor::Supervisor;
 use crate::events;
-use crate::session_record::State;
+use crate::session_record::{self as record, State};
 use crate::supervisor::protocol::Reply;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -137,6 +137,11 @@ impl Supervisor {
             self.read_output(256);
         }
         let code = self.exit.flatten();
+        // The last screen stays readable (`looop log --screen`) after the end.
+        let screen = record::screen_path(&self.dir);
+        if let Err(e) = record::replace(&screen, self.screen.text().as_bytes()) {
+            eprintln!("looop: {e:#}");
+        }
         if self.kill_requested {
             // Stragglers of a killed worker's group go with it.
             crate::proc::group::kill(self.child_pid);

@@ -7,11 +7,12 @@
 //! [`supervisor`] starts the worker ([`pty`]) and holds the state;
 //! [`event_loop`] is one thread around one `poll` (signals, the control
 //! socket, the PTY, the clients) with no wake-ups while idle; [`output`]
-//! writes the log, the replay ring and the attachers' queues; [`requests`]
-//! answers clients; [`child`] reaps and signals the worker; [`escapees`]
-//! ends the daemons it left behind. [`queue`] holds the pure logic of the
-//! per-client queues and the replay ring: a slow attacher is dropped, never
-//! waited for.
+//! writes the log, the screen model and the attachers' queues; [`screen`]
+//! is the worker's screen as a terminal shows it (an attacher gets it
+//! redrawn at its own size); [`requests`] answers clients; [`child`] reaps
+//! and signals the worker; [`escapees`] ends the daemons it left behind.
+//! [`queue`] holds the pure logic of the per-client queues: a slow
+//! attacher is dropped, never waited for.
 
 mod boot;
 mod child;
@@ -22,6 +23,7 @@ mod output;
 mod pty;
 mod queue;
 mod requests;
+mod screen;
 mod supervisor;
 
 pub use boot::{Options, run};

@@ -1,5 +1,5 @@
 //! The worker's terminal traffic: output read from the PTY goes to
-//! `output.log` (capped, newest part kept), the replay ring and every
+//! `output.log` (capped, newest part kept), the screen model and every
 //! attacher's queue; typed input waits in a buffer until the PTY takes it.
 //! Output alone never rewrites the record: readers take the time of the
 //! last output from `output.log`.
@@ -50,7 +50,7 @@ impl Supervisor {
             self.log_broken = true;
         }
         self.log_len += n as u64;
-        self.ring.push(chunk);
+        self.screen.feed(chunk);
         if self.clients.iter().any(|c| c.attached) {
             let frame = Reply::Output(chunk.to_vec()).encode();
             for c in self.clients.iter_mut().filter(|c| c.attached) {

@@ -17,8 +17,9 @@ pub struct Worker {
     pub pid: u32,
 }
 
-/// Start the spec's command in a new PTY of the spec's size.
-pub fn spawn(session: &str, spec: &Spec) -> Result<Worker> {
+/// Start the spec's command in a new PTY of `cols` x `rows` (the spec's
+/// size, clamped as the screen model clamps it).
+pub fn spawn(session: &str, spec: &Spec, cols: u16, rows: u16) -> Result<Worker> {
     // portable-pty would silently fall back to $HOME; a worker must run
     // where it was told or not at all.
     if !spec.cwd.is_dir() {
@@ -28,7 +29,7 @@ pub fn spawn(session: &str, spec: &Spec) -> Result<Worker> {
         ));
     }
     let pair = native_pty_system()
-        .openpty(size(spec.cols.max(1), spec.rows.max(1)))
+        .openpty(size(cols, rows))
         .context("cannot open a pseudo-terminal")?;
     let mut cmd = CommandBuilder::new("bash");
     cmd.args(["-lc", spec.command.as_str()]);

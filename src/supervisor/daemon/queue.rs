@@ -1,13 +1,10 @@
-//! The supervisor's two output buffers, as pure logic: a bounded queue of
-//! bytes waiting for one client, and the replay ring of recent output a new
-//! attacher is shown first.
+//! The supervisor's per-client output buffer, as pure logic: a bounded
+//! queue of bytes waiting for one client.
 //!
-//! Neither touches a socket: [`OutQueue::flush_with`] is handed the send
+//! It touches no socket: [`OutQueue::flush_with`] is handed the send
 //! function, so the rules (order kept, a bound that drops a stuck client
 //! rather than growing or blocking, memory given back) are tested here
 //! without a process.
-
-use std::collections::VecDeque;
 
 /// What one attempt to send gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,39 +87,6 @@ impl OutQueue {
             self.sent = 0;
         }
         Flushed::Pending
-    }
-}
-
-/// The newest `cap` bytes of output, replayed to each new attacher.
-#[derive(Debug)]
-pub struct Ring {
-    bytes: VecDeque<u8>,
-    cap: usize,
-}
-
-impl Ring {
-    pub fn new(cap: usize) -> Ring {
-        Ring {
-            bytes: VecDeque::with_capacity(cap),
-            cap,
-        }
-    }
-
-    /// Add output, forgetting the oldest bytes beyond the cap.
-    pub fn push(&mut self, bytes: &[u8]) {
-        let bytes = &bytes[bytes.len().saturating_sub(self.cap)..];
-        let overflow = (self.bytes.len() + bytes.len()).saturating_sub(self.cap);
-        self.bytes.drain(..overflow);
-        self.bytes.extend(bytes);
-    }
-
-    /// What is kept, oldest first.
-    pub fn contents(&self) -> Vec<u8> {
-        let (a, b) = self.bytes.as_slices();
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b);
-        out
     }
 }
 
@@ -238,34 +202,5 @@ mod tests {
         assert_eq!((q.buf.len(), q.sent), (40, 10), "under half: kept");
         assert_eq!(Peer::new(100, 1).take(&mut q), Flushed::Done);
         assert_eq!(q.buf.len(), 0);
-    }
-
-    #[test]
-    fn the_ring_keeps_the_newest_bytes_in_order() {
-        let mut r = Ring::new(8);
-        assert!(r.contents().is_empty());
-        r.push(b"abc");
-        r.push(b"def");
-        assert_eq!(r.contents(), b"abcdef");
-        r.push(b"ghij");
-        assert_eq!(r.contents(), b"cdefghij");
-        r.push(b"0123456789");
-        assert_eq!(
-            r.contents(),
-            b"23456789",
-            "a chunk over the cap keeps its tail"
-        );
-        r.push(b"");
-        assert_eq!(r.contents(), b"23456789");
-    }
-
-    #[test]
-    fn the_ring_never_grows_past_its_cap() {
-        let mut r = Ring::new(100);
-        for i in 0..1000u32 {
-            r.push(&i.to_le_bytes()[..(i % 4) as usize]);
-            assert!(r.contents().len() <= 100);
-        }
-        assert_eq!(r.contents().len(), 100);
     }
 }

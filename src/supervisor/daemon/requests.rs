@@ -4,6 +4,7 @@
 
 use super::client::{self, Client};
 use super::pty;
+use super::screen;
 use super::supervisor::Supervisor;
 use crate::supervisor::protocol::{Reply, Request, VERSION};
 use std::io::Read;
@@ -92,11 +93,13 @@ impl Supervisor {
         match req {
             Request::Hello(_) => self.clients[n].queue(&Reply::Ok.encode()),
             Request::Attach { cols, rows } => {
+                // The model and the PTY take the attacher's size first, so
+                // the redraw is of the screen the program now draws on.
                 self.resize(cols, rows);
-                let replay = self.ring.contents();
+                let redraw = self.screen.redraw();
                 let c = &mut self.clients[n];
                 c.attached = true;
-                c.queue(&Reply::Output(replay).encode());
+                c.queue(&Reply::Output(redraw).encode());
             }
             Request::Input(bytes) => {
                 if self.input.len() + bytes.len() > INPUT_MAX {
@@ -110,6 +113,10 @@ impl Supervisor {
                 self.clients[n].queue(&Reply::Ok.encode());
             }
             Request::Resize { cols, rows } => self.resize(cols, rows),
+            Request::Screen => {
+                let text = self.screen.text().into_bytes();
+                self.clients[n].queue(&Reply::Output(text).encode());
+            }
             Request::Kill { grace_ms } => {
                 self.clients[n].wants_exit = true;
                 self.request_kill(Duration::from_millis(u64::from(grace_ms)));
@@ -117,10 +124,14 @@ impl Supervisor {
         }
     }
 
-    fn resize(&self, cols: u16, rows: u16) {
+    /// New window size for the PTY and the model alike, clamped the same
+    /// for both (0x0: leave it).
+    fn resize(&mut self, cols: u16, rows: u16) {
         if cols == 0 || rows == 0 {
             return;
         }
+        let (cols, rows) = screen::clamp(cols, rows);
+        self.screen.resize(cols, rows);
         if let Err(e) = self.master.resize(pty::size(cols, rows)) {
             eprintln!("looop: resize: {e:#}");
         }

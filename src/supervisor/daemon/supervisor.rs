@@ -5,7 +5,7 @@
 
 use super::client::Client;
 use super::pty;
-use super::queue::Ring;
+use super::screen::Screen;
 use crate::paths::Profile;
 use crate::proc::signals::SignalPipe;
 use crate::session_record::{self as record, Record, State};
@@ -20,8 +20,6 @@ use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Recent output kept for replay to a new attacher.
-const RING_BYTES: usize = 64 * 1024;
 /// One read from the PTY.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -41,7 +39,8 @@ pub struct Supervisor {
     pub(super) log_len: u64,
     pub(super) log_max: u64,
     pub(super) log_broken: bool,
-    pub(super) ring: Ring,
+    /// The worker's screen, fed every byte it prints.
+    pub(super) screen: Screen,
     pub(super) buf: Vec<u8>,
     pub(super) input: Vec<u8>,
     pub(super) kill_requested: bool,
@@ -72,7 +71,8 @@ impl Supervisor {
         let listener = listen(&socket_path)?;
         record.socket = Some(socket_path.clone());
 
-        let worker = pty::spawn(session, spec)?;
+        let (cols, rows) = super::screen::clamp(spec.cols, spec.rows);
+        let worker = pty::spawn(session, spec, cols, rows)?;
         record.state = State::Running;
         record.pid = Some(worker.pid);
         record.pid_start = crate::proc::info::start_time(worker.pid);
@@ -93,7 +93,7 @@ impl Supervisor {
             log_len,
             log_max: spec.log_max_bytes,
             log_broken: false,
-            ring: Ring::new(RING_BYTES),
+            screen: Screen::new(cols, rows),
             buf: vec![0; READ_CHUNK],
             input: Vec::new(),
             kill_requested: false,
