@@ -86,14 +86,14 @@ pub const COMMANDS: &[Command] = &[
     Command {
         ids: Ids::Workers,
         usage: "looop attach <id>",
-        about: "Connect this terminal to the worker's PTY: the recent screen is replayed, then keys and output flow live. Ctrl-\\ Ctrl-\\ detaches and leaves the worker running. Exits with the worker's status if it ends while attached.",
+        about: "Connect this terminal to the worker's PTY: its current screen is redrawn at this terminal's size, then keys and output flow live. Ctrl-\\ Ctrl-\\ detaches and leaves the worker running. Exits with the worker's status if it ends while attached.",
         ..cmd("attach", commands::attach::run)
     },
     Command {
-        flags: &["--tail", "--follow", "-f", "--raw"],
+        flags: &["--tail", "--follow", "-f", "--raw", "--screen"],
         ids: Ids::Workers,
-        usage: "looop log <id> [--tail N] [--follow] [--raw]",
-        about: "Print the worker's output (terminal escapes stripped unless --raw). Works after the worker exited. --follow keeps printing until the session ends.",
+        usage: "looop log <id> [--tail N] [--follow] [--raw] | looop log <id> --screen",
+        about: "Print the worker's output (terminal escapes stripped unless --raw). Works after the worker exited. --follow keeps printing until the session ends. --screen prints the worker's current screen instead, as text (its last screen once it ended).",
         ..cmd("log", commands::log::run)
     },
     Command {

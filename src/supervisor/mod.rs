@@ -20,6 +20,7 @@ pub mod daemon;
 mod detach_keys;
 mod log;
 mod protocol;
+mod screen;
 mod session;
 mod spawn;
 mod tty;

@@ -64,6 +64,12 @@ pub fn log(profile: &Profile, session: &str, opts: &LogOptions, out: &mut dyn Wr
     super::log::write(profile, session, opts, out)
 }
 
+/// The current screen of `session` as plain text (its last one once it
+/// ended).
+pub fn screen(profile: &Profile, session: &str) -> Result<String> {
+    super::screen::text(profile, session)
+}
+
 /// Type `text` into worker `id`'s terminal, then Enter when `enter`.
 pub fn send(profile: &Profile, id: &WorkerId, text: &str, enter: bool) -> Result<()> {
     let session = existing(profile, id)?;
