@@ -2,7 +2,7 @@
 //! `write` under an exclusive `fs2` lock, never through a link, cut back
 //! off when the write came up short, so a line is whole or absent.
 
-use super::open_no_follow;
+use super::links::open_no_follow;
 use anyhow::{Context, Result};
 use fs2::FileExt;
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Advisory locks as values: a held [`Lock`] unlocks when dropped, or when
 //! the process dies, so a crash leaves no stale lock.
 
-use super::open_no_follow;
+use super::links::open_no_follow;
 use anyhow::{Context, Result};
 use fs2::FileExt;
 use std::fs::{File, OpenOptions};

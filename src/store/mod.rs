@@ -15,9 +15,12 @@
 //!   of looop's belongs is refused with an error naming it (CONTRACT §12).
 
 mod append;
+mod links;
 mod lock;
 
 pub use append::{append_json, append_json_synced, append_line};
+use links::open_no_follow;
+pub use links::{private, refuse_link};
 pub use lock::{Lock, is_locked, open_lock_file};
 
 use anyhow::{Context, Result, bail};
@@ -26,41 +29,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-
-/// `mode` cut down to the owner's bits: 0644 → 0600, 0755 → 0700.
-pub fn private(mode: u32) -> u32 {
-    mode & 0o700
-}
-
-/// `O_NOFOLLOW` for `custom_flags`: opening a symlink fails with ELOOP.
-fn no_follow() -> i32 {
-    nix::fcntl::OFlag::O_NOFOLLOW.bits()
-}
-
-/// Refuse `path` when it is a symlink (a missing path is fine).
-pub fn refuse_link(path: &Path) -> Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => bail!(
-            "{} is a symlink; looop does not write through links \
-             (remove it, or put a real file or directory there)",
-            path.display()
-        ),
-        _ => Ok(()),
-    }
-}
-
-/// Open with `opts` plus `O_NOFOLLOW`; a symlink at `path` is named in the
-/// error instead of the bare "too many levels of symbolic links".
-fn open_no_follow(opts: &mut OpenOptions, path: &Path, what: &str) -> Result<File> {
-    match opts.custom_flags(no_follow()).open(path) {
-        Ok(f) => Ok(f),
-        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
-            refuse_link(path)?;
-            Err(e).with_context(|| format!("{what} {}", path.display()))
-        }
-        Err(e) => Err(e).with_context(|| format!("{what} {}", path.display())),
-    }
-}
 
 /// fsync a directory, so a rename or a new name in it survives a crash.
 pub fn sync_dir(dir: &Path) -> Result<()> {
