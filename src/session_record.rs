@@ -28,7 +28,11 @@ pub enum State {
     Starting,
     Running,
     Exited,
+    /// Someone else ended it (`looop kill`, a move, `down`).
     Killed,
+    /// The worker ended itself (`looop kill` on its own session, as the
+    /// worker contract says): finished, not stopped.
+    Done,
     /// The supervisor died without recording an end.
     Lost,
     /// The launch itself failed (command not found, cwd gone, ...).
@@ -43,6 +47,7 @@ impl State {
             State::Running => "running",
             State::Exited => "exited",
             State::Killed => "killed",
+            State::Done => "done",
             State::Lost => "lost",
             State::Failed => "failed",
         }
@@ -220,6 +225,7 @@ mod tests {
             State::Running,
             State::Exited,
             State::Killed,
+            State::Done,
             State::Lost,
             State::Failed,
         ] {

@@ -211,9 +211,16 @@ fn launch_spec(
         cwd: profile.data.clone(),
         runner: runner_name.to_string(),
         env,
+        unset: NOT_INHERITED,
+        goal: None,
         size: None,
     })
 }
+
+/// The caller's variables a worker does not inherit: its PTY is not the
+/// caller's tmux pane, and agent CLIs that see `TMUX` warn about tmux
+/// settings that do not apply.
+const NOT_INHERITED: &[&str] = &["TMUX", "TMUX_PANE"];
 
 /// How long a launch whose program was not found here, or whose prompt is
 /// big, is watched for the "command not found" or "Argument list too long"

@@ -45,6 +45,14 @@ fn demo_runs_the_whole_loop_offline_and_cleans_up() {
             "demo output lacks {expected:?}:\n{stdout}"
         );
     }
+    // The worker ended itself as the contract says: `done`, not `killed`.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("hello ") && l.trim_end().ends_with(" done")),
+        "the demo worker does not read done:\n{stdout}"
+    );
+    assert!(!stdout.contains("killed"), "{stdout}");
     // The profile is gone and no supervisor of it survives.
     let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()

@@ -32,6 +32,8 @@ pub fn up(profile: &Profile, config: &Config) -> Result<Up> {
         cwd: profile.data.clone(),
         runner: String::new(),
         env,
+        unset: &[],
+        goal: None,
         size: Some((120, 40)),
     };
     let view = supervisor::launch(profile, config, &spec)?;

@@ -58,6 +58,10 @@ pub fn attach(profile: &Profile, session: &str, id: &str) -> Result<i32> {
             writeln!(out, "\r\n[detached from {session}; it keeps running]")?;
             Ok(0)
         }
+        End::Exited(_) if ended_itself(profile, session) => {
+            writeln!(out, "\r\n[{session} is done]")?;
+            Ok(0)
+        }
         End::Exited(code) => {
             let code = code.unwrap_or(exit::FAILED);
             writeln!(out, "\r\n[{session} ended with status {code}]")?;
@@ -66,6 +70,14 @@ pub fn attach(profile: &Profile, session: &str, id: &str) -> Result<i32> {
         End::HungUp => hung_up(profile, session),
         End::Signal(sig) => Err(exit::quiet(128 + sig as i32)),
     }
+}
+
+/// Whether the worker that just ended did so itself (`done`).
+fn ended_itself(profile: &Profile, session: &str) -> bool {
+    super::session::view(profile, session)
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.state == super::State::Done)
 }
 
 /// The connection ended without an exit report: read the verdict from disk
@@ -77,6 +89,10 @@ fn hung_up(profile: &Profile, session: &str) -> Result<i32> {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     match super::session::view(profile, session)? {
+        Some(v) if v.state == super::State::Done => {
+            println!("\r\n[{session} is done]");
+            Ok(0)
+        }
         Some(v) if matches!(v.state, super::State::Exited | super::State::Killed) => {
             let code = v.exit_code.unwrap_or(exit::FAILED);
             println!("\r\n[{session} ended with status {code}]");

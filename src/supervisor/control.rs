@@ -22,12 +22,19 @@ fn must_exist(profile: &Profile, session: &str) -> Result<SessionView> {
     session::view(profile, session)?.ok_or_else(|| exit::refused(format!("no session {session}")))
 }
 
-pub fn kill(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
+/// End `session`; `by_self` when the worker itself asks (it then ends
+/// `done`, not `killed`).
+pub fn kill(
+    profile: &Profile,
+    session: &str,
+    grace: Duration,
+    by_self: bool,
+) -> Result<Option<i32>> {
     let view = must_exist(profile, session)?;
     let code = if view.alive {
-        kill_live(profile, session, grace)?
+        kill_live(profile, session, grace, by_self)?
     } else if view.state == State::Lost {
-        kill_lost(profile, session, grace)?
+        kill_lost(profile, session, grace, by_self)?
     } else {
         view.exit_code
     };
@@ -36,13 +43,18 @@ pub fn kill(profile: &Profile, session: &str, grace: Duration) -> Result<Option<
     Ok(code)
 }
 
-fn kill_live(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
+fn kill_live(
+    profile: &Profile,
+    session: &str,
+    grace: Duration,
+    by_self: bool,
+) -> Result<Option<i32>> {
     let dir = session::dir(profile, session);
     let grace_ms = u32::try_from(grace.as_millis()).unwrap_or(u32::MAX);
     match client::connect(profile, session) {
         Ok(mut conn) => {
             conn.stream.set_read_timeout(Some(grace + CONFIRM_WITHIN))?;
-            conn.send(&Request::Kill { grace_ms })?;
+            conn.send(&Request::Kill { grace_ms, by_self })?;
             // Replies until Exit or hang-up; either way the child is ending.
             while let Some(reply) = conn.recv()? {
                 if let Reply::Exit { .. } = reply {
@@ -54,7 +66,7 @@ fn kill_live(profile: &Profile, session: &str, grace: Duration) -> Result<Option
             // A supervisor that is alive but will not talk: its child can
             // still be ended directly; the supervisor then records the end.
             if !session::alive(&dir) {
-                return kill_lost(profile, session, grace);
+                return kill_lost(profile, session, grace, by_self);
             }
             eprintln!("looop: warning: {e:#}; signalling the worker directly");
             let record = session::read_record(&dir)?
@@ -77,8 +89,13 @@ fn kill_live(profile: &Profile, session: &str, grace: Duration) -> Result<Option
 }
 
 /// End a session whose supervisor died: signal what is left of its group
-/// and record it as killed.
-fn kill_lost(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
+/// and record it as killed (done when `by_self`).
+fn kill_lost(
+    profile: &Profile,
+    session: &str,
+    grace: Duration,
+    by_self: bool,
+) -> Result<Option<i32>> {
     let dir = session::dir(profile, session);
     let Some(_lock) = session::try_lock(&dir)? else {
         // Someone relaunched it meanwhile: that one is not ours to end.
@@ -91,13 +108,13 @@ fn kill_lost(profile: &Profile, session: &str, grace: Duration) -> Result<Option
     if let Some(pid) = record.pid {
         end_group(pid, record.pid_start, grace);
     }
-    record.state = State::Killed;
+    record.state = if by_self { State::Done } else { State::Killed };
     record.ended_at = Some(events::now_rfc3339());
     session::write_record(&dir, &record)?;
     events::emit(
         profile,
         "session_exited",
-        &serde_json::json!({"id": crate::ids::bare(session), "session": session, "state": State::Killed, "exit_code": null}),
+        &serde_json::json!({"id": crate::ids::bare(session), "session": session, "state": record.state, "exit_code": null}),
     );
     Ok(None)
 }

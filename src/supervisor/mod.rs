@@ -49,6 +49,11 @@ pub struct LaunchSpec {
     pub runner: String,
     /// Extra environment (LOOOP_BIN, LOOOP_DATA_DIR, LOOOP_CONFIG, LOOOP_SESSION_ID).
     pub env: Vec<(String, OsString)>,
+    /// Variables of the caller's environment the session must not inherit
+    /// (a worker's PTY is not the caller's tmux pane).
+    pub unset: &'static [&'static str],
+    /// The goal the worker serves, recorded in its session record.
+    pub goal: Option<String>,
     /// (cols, rows); `None` = the caller's terminal size, else 120x40.
     pub size: Option<(u16, u16)>,
 }
@@ -137,7 +142,7 @@ pub fn is_alive(profile: &Profile, session: &str) -> bool {
 /// session; a session that already ended just has its claims dropped.
 /// Unknown session: status 1.
 pub fn kill(profile: &Profile, session: &str, grace: Duration) -> Result<Option<i32>> {
-    control::kill(profile, session, grace)
+    control::kill(profile, session, grace, false)
 }
 
 /// Raise (`Some(note)`) or clear (`None`) a session's flag; emits the event.

@@ -34,6 +34,9 @@ pub struct Spec {
     pub rows: u16,
     /// Cap of `output.log` in bytes (0 = no cap).
     pub log_max_bytes: u64,
+    /// The goal the worker serves (`start-session --goal`).
+    #[serde(default)]
+    pub goal: Option<String>,
 }
 
 /// What a client asks of the supervisor; each variant names its reply.
@@ -49,9 +52,10 @@ pub enum Request {
     Input(Vec<u8>),
     /// New window size. No reply.
     Resize { cols: u16, rows: u16 },
-    /// End the child: TERM to its group, KILL after `grace_ms`.
+    /// End the child: TERM to its group, KILL after `grace_ms`; `by_self`
+    /// when the worker asks to end itself (it ends `done`, not `killed`).
     /// Reply: `Exit` once the child is gone.
-    Kill { grace_ms: u32 },
+    Kill { grace_ms: u32, by_self: bool },
     /// The current screen as plain text. Reply: `Output` with the text.
     Screen,
 }
@@ -116,7 +120,11 @@ impl Request {
             Request::Attach { cols, rows } => frame(kind::ATTACH, &size_payload(*cols, *rows)),
             Request::Input(b) => frame(kind::INPUT, b),
             Request::Resize { cols, rows } => frame(kind::RESIZE, &size_payload(*cols, *rows)),
-            Request::Kill { grace_ms } => frame(kind::KILL, &grace_ms.to_be_bytes()),
+            Request::Kill { grace_ms, by_self } => {
+                let mut p = grace_ms.to_be_bytes().to_vec();
+                p.push(u8::from(*by_self));
+                frame(kind::KILL, &p)
+            }
             Request::Screen => frame(kind::SCREEN, &[]),
         }
     }
@@ -134,11 +142,16 @@ impl Request {
                 Request::Resize { cols, rows }
             }
             kind::KILL => {
-                let Ok(b) = <[u8; 4]>::try_from(p.as_slice()) else {
+                // The grace, then (since `done` exists) the origin byte.
+                let (Some(grace), by_self) = (p.first_chunk::<4>(), p.get(4)) else {
                     bail!("bad kill frame");
                 };
+                if p.len() > 5 {
+                    bail!("bad kill frame");
+                }
                 Request::Kill {
-                    grace_ms: u32::from_be_bytes(b),
+                    grace_ms: u32::from_be_bytes(*grace),
+                    by_self: by_self == Some(&1),
                 }
             }
             kind::SCREEN => Request::Screen,
@@ -254,7 +267,14 @@ mod tests {
                 cols: 1,
                 rows: 65535,
             },
-            Request::Kill { grace_ms: 5000 },
+            Request::Kill {
+                grace_ms: 5000,
+                by_self: false,
+            },
+            Request::Kill {
+                grace_ms: 0,
+                by_self: true,
+            },
             Request::Screen,
         ];
         let bytes: Vec<u8> = reqs.iter().flat_map(|r| r.encode()).collect();

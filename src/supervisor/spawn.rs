@@ -58,6 +58,7 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
         cols,
         rows,
         log_max_bytes: config.log_max_bytes,
+        goal: spec.goal.clone(),
     };
 
     let (mut child, stdout) = exec_supervisor(profile, spec, &stored, lock)?;
@@ -120,6 +121,9 @@ fn exec_supervisor(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
+    for name in spec.unset {
+        cmd.env_remove(name);
+    }
     let lock_raw = lock.as_raw_fd();
     // SAFETY: between fork and exec only async-signal-safe calls are made
     // (dup2, fcntl) on an fd that is open in the parent for the whole spawn.

@@ -91,10 +91,11 @@ pub struct Killed {
 }
 
 /// End worker `id` (TERM, KILL after `grace`) and drop its claims.
-pub fn kill(profile: &Profile, id: &WorkerId, grace: Duration) -> Result<Killed> {
+/// `by_self` when the worker asks to end itself: it ends `done`.
+pub fn kill(profile: &Profile, id: &WorkerId, grace: Duration, by_self: bool) -> Result<Killed> {
     let session = existing(profile, id)?;
     let before = session::view(profile, &session)?;
-    let exit_code = control::kill(profile, &session, grace)?;
+    let exit_code = control::kill(profile, &session, grace, by_self)?;
     let already_ended = before
         .filter(|v| !v.alive && v.state != State::Lost)
         .map(|v| v.state);

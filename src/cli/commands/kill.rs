@@ -19,8 +19,11 @@ pub fn run(mut args: Args) -> Result<i32> {
     }
     let id = WorkerId::parse(&args.required("id")?)?;
     args.finish()?;
+    // A worker runs with LOOOP_SESSION_ID set to its own session: a kill
+    // of that session is the worker ending itself (`done`, not `killed`).
+    let by_self = std::env::var_os("LOOOP_SESSION_ID").is_some_and(|s| *s == *id.session());
     let profile = Profile::look()?;
-    let killed = verbs::kill(&profile, &id, Duration::from_secs_f64(grace))?;
+    let killed = verbs::kill(&profile, &id, Duration::from_secs_f64(grace), by_self)?;
     let status = killed
         .exit_code
         .map_or(String::new(), |c| format!(" (status {c})"));
@@ -30,6 +33,7 @@ pub fn run(mut args: Args) -> Result<i32> {
             killed.session,
             state.as_str()
         ),
+        None if by_self => println!("{} is done", killed.session),
         None => println!("killed {}{status}", killed.session),
     }
     Ok(0)

@@ -131,6 +131,7 @@ fn mark_failed(dir: &Path, session: &str, spec: &Spec, why: &str) {
         command: spec.command.clone(),
         cwd: spec.cwd.clone(),
         runner: spec.runner.clone(),
+        goal: spec.goal.clone(),
         supervisor_pid: Some(std::process::id()),
         ended_at: Some(events::now_rfc3339()),
         error: Some(why.to_string()),

@@ -148,12 +148,14 @@ impl Supervisor {
             // And so do the daemons that left the group.
             super::escapees::end_all();
         }
-        self.record.state = if self.kill_requested {
-            State::Killed
-        } else {
-            State::Exited
+        self.record.state = match (self.kill_requested, self.ended_itself) {
+            (true, true) => State::Done,
+            (true, false) => State::Killed,
+            _ => State::Exited,
         };
-        self.record.exit_code = code;
+        // A worker that ended itself finished: the signal status its own
+        // kill gave it (143) says nothing.
+        self.record.exit_code = code.filter(|_| self.record.state != State::Done);
         self.record.ended_at = Some(events::now_rfc3339());
         self.persist();
         // A killed session's leases go now, not only in `looop kill`: a
@@ -175,7 +177,7 @@ impl Supervisor {
                 "id": crate::ids::bare(&self.record.session),
                 "session": self.record.session,
                 "state": self.record.state,
-                "exit_code": code,
+                "exit_code": self.record.exit_code,
             }),
         );
         let bye = Reply::Exit {

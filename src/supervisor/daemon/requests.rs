@@ -117,8 +117,11 @@ impl Supervisor {
                 let text = self.screen.text().into_bytes();
                 self.clients[n].queue(&Reply::Output(text).encode());
             }
-            Request::Kill { grace_ms } => {
+            Request::Kill { grace_ms, by_self } => {
                 self.clients[n].wants_exit = true;
+                if by_self && !self.kill_requested {
+                    self.ended_itself = true;
+                }
                 self.request_kill(Duration::from_millis(u64::from(grace_ms)));
             }
         }

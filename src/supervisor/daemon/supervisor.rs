@@ -44,6 +44,8 @@ pub struct Supervisor {
     pub(super) buf: Vec<u8>,
     pub(super) input: Vec<u8>,
     pub(super) kill_requested: bool,
+    /// The first kill came from the worker itself: it ends `done`.
+    pub(super) ended_itself: bool,
     pub(super) kill_deadline: Option<Instant>,
     /// Set once the child is reaped: its exit code, when known.
     pub(super) exit: Option<Option<i32>>,
@@ -56,6 +58,7 @@ impl Supervisor {
             command: spec.command.clone(),
             cwd: spec.cwd.clone(),
             runner: spec.runner.clone(),
+            goal: spec.goal.clone(),
             supervisor_pid: Some(std::process::id()),
             ..Record::new(session, State::Starting)
         };
@@ -97,6 +100,7 @@ impl Supervisor {
             buf: vec![0; READ_CHUNK],
             input: Vec::new(),
             kill_requested: false,
+            ended_itself: false,
             kill_deadline: None,
             exit: None,
         })
