@@ -113,3 +113,134 @@ fn workers_do_not_inherit_tmux_variables() {
         "{log}"
     );
 }
+
+/// A private tmux server (its own socket in a temp dir), killed on drop.
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn new(dir: &std::path::Path) -> Tmux {
+        Tmux {
+            socket: dir.join("tmux.sock"),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tmux {args:?}: {}", show(&out));
+        text(&out.stdout)
+    }
+
+    /// The pane's text (`-e`: with its attributes as escapes).
+    fn screen(&self, escapes: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "t"];
+        if escapes {
+            args.push("-e");
+        }
+        self.run(&args)
+    }
+
+    fn wait_screen(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        wait_for(DEADLINE_SECS, what, || {
+            last = self.screen(false);
+            f(&last)
+        });
+        last
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// Attach to a worker in a tmux pane, detach with the chord, and look at
+/// what the pane shows then: the detach line on a clean screen, nothing of
+/// the worker's dialog, the cursor shown, the normal screen, no mouse mode.
+fn detach_leaves_a_clean_terminal(id: &str, draw: &str) {
+    let p = Profile::shells("");
+    p.start_cmd(id, &format!("{draw}; sleep 300"));
+    p.wait_log(id, "DIALOG-9");
+    let tmux = Tmux::new(p.tmp.path());
+    let attach = format!(
+        "env LOOOP_DATA_DIR={} LOOOP_CONFIG={} HOME={} {} attach {id}; echo attach-status=$?; sleep 600",
+        p.data.display(),
+        p.config.display(),
+        p.tmp.path().display(),
+        env!("CARGO_BIN_EXE_looop"),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &attach,
+    ]);
+    tmux.run(&["set-option", "-t", "t", "status", "off"]);
+    tmux.wait_screen("the dialog on the attached pane", |s| {
+        s.contains("DIALOG-9")
+    });
+    tmux.run(&["send-keys", "-t", "t", "C-\\", "C-\\"]);
+    let screen = tmux.wait_screen("attach to exit", |s| s.contains("attach-status="));
+    assert!(
+        !screen.contains("DIALOG"),
+        "remnants after detach:\n{screen}"
+    );
+    let lines: Vec<&str> = screen.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("[detached from looop-{id}; it keeps running]"),
+        "{screen}"
+    );
+    assert_eq!(lines[1], "attach-status=0", "{screen}");
+    // No attribute of the worker's is left on the detach line.
+    let plain = tmux.screen(true);
+    assert!(
+        plain.starts_with(&format!("[detached from looop-{id}")),
+        "{plain:?}"
+    );
+    let flags = tmux.run(&[
+        "display-message",
+        "-p",
+        "-t",
+        "t",
+        "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+    ]);
+    assert_eq!(flags.trim(), "0 1 0", "alternate, cursor, mouse");
+    assert!(p.row(id).unwrap().alive, "detach must not end the worker");
+}
+
+#[test]
+fn detach_from_an_inline_dialog_leaves_a_clean_terminal() {
+    // Like claude: drawn on the normal screen, cursor hidden, colours on.
+    detach_leaves_a_clean_terminal(
+        "inline",
+        r"printf '\033[?25l\033[?1000h\033[?2004h\033[1;31m'; for i in 1 2 3 4 5 6 7 8 9; do printf '  | DIALOG-%s do you trust this folder? |\n' $i; done",
+    );
+}
+
+#[test]
+fn detach_from_a_full_screen_dialog_leaves_a_clean_terminal() {
+    // Like codex and opencode: the alternate screen, a scroll region.
+    detach_leaves_a_clean_terminal(
+        "fullscreen",
+        r"printf '\033[?1049h\033[?25l\033[?1003h\033[2;20r\033[44m'; for i in 1 2 3 4 5 6 7 8 9; do printf '\033[%s;5H DIALOG-%s approve? ' $((i+2)) $i; done",
+    );
+}

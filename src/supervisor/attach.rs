@@ -53,9 +53,22 @@ pub fn attach(profile: &Profile, session: &str, id: &str) -> Result<i32> {
     let end = pump(&mut conn, &signals);
     drop(raw);
     let mut out = std::io::stdout();
+    // However the attach ended, the worker's modes (hidden cursor, mouse
+    // reporting, ...) must not outlive it in this terminal. A terminal that
+    // hung up (SIGHUP) cannot take them, and needs them no more.
+    let _ = out
+        .write_all(tty::MODES_OFF.as_bytes())
+        .and_then(|()| out.flush());
     match end? {
         End::Detached => {
-            writeln!(out, "\r\n[detached from {session}; it keeps running]")?;
+            // The worker's screen goes, so the line stands alone on a clean
+            // terminal rather than over the worker's dialog.
+            writeln!(
+                out,
+                "{}[detached from {session}; it keeps running]",
+                tty::WIPE_SCREEN
+            )?;
+            out.flush()?;
             Ok(0)
         }
         End::Exited(_) if ended_itself(profile, session) => {

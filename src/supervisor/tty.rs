@@ -31,6 +31,27 @@ pub fn caller_size() -> Option<(u16, u16)> {
         .or_else(|| size_of(std::io::stderr().as_fd()))
 }
 
+/// Modes a worker's program may have left on in this terminal, put back to
+/// the defaults: a synchronized update ended, attributes reset, the cursor
+/// shown, mouse reporting, focus events, bracketed paste, colour-scheme
+/// reports and application cursor keys off, kitty keyboard flags popped.
+/// The screen itself is left as it is.
+pub const MODES_OFF: &str = concat!(
+    "\x1b[?2026l",
+    "\x1b[0m",
+    "\x1b[?25h",
+    "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1007l\x1b[?1015l",
+    "\x1b[?1004l",
+    "\x1b[?2004l",
+    "\x1b[?2031l",
+    "\x1b[?1l\x1b>",
+    "\x1b[<99u",
+);
+
+/// After a detach, nothing the worker drew stays: leave the alternate
+/// screen, free the whole screen for scrolling, clear it, cursor home.
+pub const WIPE_SCREEN: &str = "\x1b[?1049l\x1b[r\x1b[H\x1b[2J";
+
 /// Settings to put back if we panic while raw.
 static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 static HOOK: Once = Once::new();
