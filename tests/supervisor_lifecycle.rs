@@ -426,7 +426,7 @@ fn a_worker_can_end_itself_with_kill() {
         "selfie",
         "\"$LOOOP_BIN\" claim job && \"$LOOOP_BIN\" kill \"$LOOOP_SESSION_ID\" --grace 1; sleep 600",
     );
-    let row = p.wait_row("selfie", "the self-kill", |r| r.state == "killed");
+    let row = p.wait_row("selfie", "the self-kill", |r| r.state == "done");
     assert!(!row.alive);
     assert!(p.log("selfie").contains("job"), "the claim was taken");
     assert!(
