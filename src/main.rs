@@ -27,6 +27,7 @@ mod store;
 mod supervisor;
 mod text;
 mod workers;
+mod worktree;
 
 fn main() {
     restore_default_sigpipe();

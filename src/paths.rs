@@ -121,6 +121,10 @@ impl Profile {
     pub fn sessions_dir(&self) -> PathBuf {
         self.data.join("sessions")
     }
+    /// `worktrees/<id>/`: workers' own git worktrees (`--worktree`).
+    pub fn worktrees_dir(&self) -> PathBuf {
+        self.data.join("worktrees")
+    }
     /// `sessions/<session>/`, e.g. `sessions/looop-fix-ci/`.
     pub fn session_dir(&self, session: &str) -> PathBuf {
         self.sessions_dir().join(session)

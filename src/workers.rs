@@ -87,17 +87,33 @@ fn as_shell_comments(text: &str) -> String {
         .collect()
 }
 
+/// How to start a worker, beyond its id and prompt.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The runner; default the config's `runner`.
+    pub runner: Option<String>,
+    /// Start even when the daily budget is reached.
+    pub force: bool,
+    /// Where the worker runs (an absolute path); default the data dir.
+    pub cwd: Option<PathBuf>,
+    /// Run in the worker's own git worktree of the repository that holds
+    /// the directory (see [`crate::worktree`]).
+    pub worktree: bool,
+    /// The goal the worker serves, recorded in its session record.
+    pub goal: Option<String>,
+}
+
 /// Start worker `id` on `prompt`. Refused (status 1, nothing started) when
 /// a live session of that name exists, when `max_workers` workers are live
-/// (the pulse never counts), when the runner is unknown, or when the daily
-/// budget is reached unless `force`.
+/// (the pulse never counts), when the runner is unknown, when the daily
+/// budget is reached unless `force`, when `cwd` is not a directory, or when
+/// a worktree is asked for outside a git repository.
 pub fn start(
     profile: &Profile,
     config: &Config,
     id: &WorkerId,
     prompt: &str,
-    runner: Option<&str>,
-    force: bool,
+    opts: &Options,
 ) -> Result<SessionView> {
     if id.is_pulse() {
         return Err(exit::refused(format!(
@@ -105,20 +121,23 @@ pub fn start(
             ids::PULSE_ID
         )));
     }
-    let runner_name = runner.unwrap_or(&config.runner);
+    let runner_name = opts.runner.as_deref().unwrap_or(&config.runner);
     let runner = config.runner(runner_name)?;
     let session = id.session();
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
-    refuse_unless_room(profile, config, &session, runner_name, force)?;
+    refuse_unless_room(profile, config, &session, runner_name, opts.force)?;
+    let cwd = work_dir(profile, id, opts)?;
     let prompt_file = write_prompt(profile, id, &session, runner_name, prompt)?;
-    let spec = launch_spec(
+    let mut spec = launch_spec(
         profile,
         &session,
         runner_name,
         &runner.interactive,
         &prompt_file,
     )?;
+    spec.cwd = cwd;
+    spec.goal = opts.goal.clone();
     let missing = program_not_found(&runner.interactive);
     let view = supervisor::launch(profile, config, &spec)?;
     // Others may start workers while this one is watched.
@@ -127,6 +146,49 @@ pub fn start(
         return Ok(view);
     }
     unless_it_ends_at_once(profile, view, missing.as_deref())
+}
+
+/// What a prune did.
+#[derive(Debug)]
+pub struct Pruned {
+    /// How many sessions were deleted.
+    pub sessions: usize,
+    /// The worktrees of sessions that are gone: removed, or kept and why.
+    pub worktrees: crate::worktree::Tidy,
+}
+
+/// Delete finished and lost sessions older than `older_than` (all when
+/// `None`), then the worktrees of sessions that are gone, unless they hold
+/// uncommitted changes.
+pub fn prune(profile: &Profile, older_than: Option<Duration>) -> Result<Pruned> {
+    let sessions = supervisor::prune(profile, older_than)?;
+    let worktrees = crate::worktree::tidy(profile)?;
+    Ok(Pruned {
+        sessions,
+        worktrees,
+    })
+}
+
+/// Where the worker runs: `opts.cwd` (which must be a directory) or the
+/// data dir, or the worker's own worktree of the repository holding that.
+fn work_dir(profile: &Profile, id: &WorkerId, opts: &Options) -> Result<PathBuf> {
+    let dir = match &opts.cwd {
+        Some(dir) => std::fs::canonicalize(dir)
+            .ok()
+            .filter(|d| d.is_dir())
+            .ok_or_else(|| {
+                exit::refused(format!(
+                    "working directory {} is not a directory",
+                    dir.display()
+                ))
+            })?,
+        None => profile.data.clone(),
+    };
+    if opts.worktree {
+        crate::worktree::ensure(profile, id.as_str(), &dir)
+    } else {
+        Ok(dir)
+    }
 }
 
 /// Refuse (status 1) a start that finds `session` live, the `max_workers`

@@ -1,7 +1,7 @@
 //! The files under `examples/`: each sensor run against stubs of the tools
 //! it calls (`gh`, `df`, `date` as small scripts on PATH printing canned
-//! output) with its JSON shape checked; the worktree wrapper against a real
-//! git repository; the example config loaded by a real looop command.
+//! output) with its JSON shape checked; the example config loaded by a real
+//! looop command.
 //!
 //! The GitHub sensors shape their output with gh's built-in jq (`--jq`); the
 //! stub `gh` applies that same expression with the real `jq` to canned API
@@ -501,99 +501,5 @@ fn example_config_loads() {
         text(&o.stdout).starts_with("*/2 * * * * "),
         "interval = 120: {}",
         text(&o.stdout)
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.org",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
-    text(&o.stdout)
-}
-
-#[test]
-fn worktree_wrapper_gives_each_session_its_own_checkout() {
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("app");
-    std::fs::create_dir(&repo).unwrap();
-    git(&repo, &["init", "-q"]);
-    std::fs::write(repo.join("README"), "hi\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "-qm", "first"]);
-
-    let wrapper = examples().join("runners/worktree-worker");
-    let run = |session: Option<&str>, repo_arg: &Path| {
-        let mut cmd = Command::new(&wrapper);
-        cmd.arg(repo_arg)
-            .arg("--")
-            .args([
-                "sh",
-                "-c",
-                "pwd -P; git branch --show-current; echo \"$LOOOP_WORKTREE\"; cat README",
-            ])
-            .current_dir(tmp.path())
-            .env_remove("LOOOP_SESSION_ID")
-            .env_remove("LOOOP_WORKTREES");
-        if let Some(s) = session {
-            cmd.env("LOOOP_SESSION_ID", s);
-        }
-        cmd.output().unwrap()
-    };
-
-    let o = run(Some("looop-fix-1"), &repo);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let out = text(&o.stdout);
-    let lines: Vec<&str> = out.lines().collect();
-    let want = repo
-        .canonicalize()
-        .unwrap()
-        .with_file_name("app-worktrees")
-        .join("looop-fix-1");
-    assert_eq!(lines[0], want.to_str().unwrap(), "{out}");
-    assert_eq!(lines[1], "looop/fix-1", "{out}");
-    assert_eq!(Path::new(lines[2]).canonicalize().unwrap(), want);
-    assert_eq!(lines[3], "hi");
-
-    // Started again: the same worktree and branch, not an error.
-    std::fs::write(want.join("work.txt"), "in progress").unwrap();
-    let o = run(Some("looop-fix-1"), &repo);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("reusing"), "{}", text(&o.stderr));
-    assert!(want.join("work.txt").exists());
-
-    // A second session gets a second checkout; the user's stays on main.
-    let o = run(Some("looop-other"), &repo);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("looop/other"));
-    assert_eq!(git(&repo, &["branch", "--show-current"]).trim(), "main");
-
-    // Refusals: no session, a bad session name, not a repository.
-    let o = run(None, &repo);
-    assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("LOOOP_SESSION_ID"),
-        "{}",
-        text(&o.stderr)
-    );
-    let o = run(Some("../escape"), &repo);
-    assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("unsafe session name"));
-    let o = run(Some("looop-x"), tmp.path());
-    assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("not inside a git repository"),
-        "{}",
-        text(&o.stderr)
     );
 }

@@ -244,3 +244,223 @@ fn detach_from_a_full_screen_dialog_leaves_a_clean_terminal() {
         r"printf '\033[?1049h\033[?25l\033[?1003h\033[2;20r\033[44m'; for i in 1 2 3 4 5 6 7 8 9; do printf '\033[%s;5H DIALOG-%s approve? ' $((i+2)) $i; done",
     );
 }
+
+/// `git args` in `dir`, with an identity of its own (HOME is a temp dir).
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.org",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", show(&out));
+    text(&out.stdout)
+}
+
+/// A git repository `<tmp>/app` with one commit (a README) and a `src/`.
+fn repo(p: &Profile) -> std::path::PathBuf {
+    let repo = p.tmp.path().join("app");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    git(&repo, &["init", "-q"]);
+    std::fs::write(repo.join("README"), "hi\n").unwrap();
+    std::fs::write(repo.join("src/lib.rs"), "\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "first"]);
+    repo.canonicalize().unwrap()
+}
+
+/// Starts worker `id` (runner `cmd`) running `code`, from `from`, with
+/// `extra` arguments; the output.
+fn start_in(
+    p: &Profile,
+    from: &std::path::Path,
+    id: &str,
+    code: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["start-session", id, "task", "cmd"];
+    args.extend_from_slice(extra);
+    p.cmd(&args)
+        .current_dir(from)
+        .env("LOOOP_T_CMD", code)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cwd_is_relative_to_the_caller_and_the_goal_is_recorded() {
+    let p = Profile::shells("");
+    let app = repo(&p);
+    let out = start_in(
+        &p,
+        p.tmp.path(),
+        "here",
+        "echo \"pwd=$(pwd -P)\"; sleep 300",
+        &["--cwd", "app/src", "--goal", "ship-it"],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let log = p.wait_log("here", "pwd=");
+    assert!(
+        log.contains(&format!("pwd={}", app.join("src").display())),
+        "{log}"
+    );
+    let row = row_json(&p, "here").unwrap();
+    assert_eq!(row["cwd"], app.join("src").display().to_string(), "{row}");
+    assert_eq!(row["goal"], "ship-it", "{row}");
+    p.ok(&["kill", "here", "--grace", "0"], 0);
+}
+
+#[test]
+fn a_missing_cwd_or_a_worktree_outside_git_starts_nothing() {
+    let p = Profile::shells("");
+    let out = start_in(&p, p.tmp.path(), "lost", "sleep 300", &["--cwd", "nope"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(text(&out.stderr).contains("nope"), "{}", show(&out));
+    assert!(!p.data.exists(), "a refused start created the data dir");
+
+    let plain = p.tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let out = start_in(
+        &p,
+        &plain,
+        "nogit",
+        "sleep 300",
+        &["--cwd", ".", "--worktree"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("not inside a git repository"),
+        "{}",
+        show(&out)
+    );
+    assert!(p.row("nogit").is_none(), "a session was started");
+    assert!(!p.data.join("worktrees/nogit").exists());
+}
+
+#[test]
+fn worktree_per_worker_reused_and_pruned_only_when_clean() {
+    let p = Profile::shells("");
+    let app = repo(&p);
+    let show_where =
+        "echo \"pwd=$(pwd -P) branch=$(git branch --show-current)\"; cat README; sleep 300";
+    let out = start_in(
+        &p,
+        &app.join("src"),
+        "clean",
+        show_where,
+        &["--cwd", ".", "--worktree"],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let wt = p.data.canonicalize().unwrap().join("worktrees/clean");
+    let log = p.wait_log("clean", "branch=");
+    assert!(
+        log.contains(&format!("pwd={} branch=looop/clean", wt.display())),
+        "{log}"
+    );
+    assert!(log.contains("hi"), "{log}");
+    assert_eq!(
+        row_json(&p, "clean").unwrap()["cwd"],
+        wt.display().to_string()
+    );
+    // The user's checkout is untouched.
+    assert_eq!(git(&app, &["branch", "--show-current"]).trim(), "main");
+
+    // Started again: the same worktree, work in it kept.
+    p.ok(&["kill", "clean", "--grace", "0"], 0);
+    git(&wt, &["commit", "-q", "--allow-empty", "-m", "work"]);
+    let out = start_in(&p, &app, "clean", show_where, &["--cwd", ".", "--worktree"]);
+    assert!(out.status.success(), "{}", show(&out));
+    p.wait_log("clean", "branch=looop/clean");
+    assert_eq!(git(&wt, &["log", "-1", "--format=%s"]).trim(), "work");
+
+    // A second worker with uncommitted work.
+    let out = start_in(
+        &p,
+        &app,
+        "dirty",
+        "echo change >> README; sleep 300",
+        &["--cwd", ".", "--worktree"],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let dirty = wt.with_file_name("dirty");
+    wait_for(DEADLINE_SECS, "the dirty worker's change", || {
+        std::fs::read_to_string(dirty.join("README")).is_ok_and(|t| t.contains("change"))
+    });
+
+    // While their sessions are on disk, worktrees stay, clean or not.
+    let out = p.ok(&["prune", "--all"], 0);
+    assert!(wt.is_dir() && !out.contains("worktree"), "{out}");
+
+    p.ok(&["kill", "clean", "--grace", "0"], 0);
+    p.ok(&["kill", "dirty", "--grace", "0"], 0);
+    let out = p.ok(&["prune", "--all"], 0);
+    assert!(
+        out.contains(&format!("removed worktree {}", wt.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "kept worktree {}: uncommitted changes",
+            dirty.display()
+        )),
+        "{out}"
+    );
+    assert!(!wt.exists() && dirty.join("README").is_file());
+    // Committed work is never lost: the branch stays.
+    assert_eq!(
+        git(&app, &["log", "-1", "--format=%s", "looop/clean"]).trim(),
+        "work"
+    );
+}
+
+#[test]
+fn start_worker_move_takes_cwd_worktree_and_goal() {
+    let env = env_with("");
+    let app = repo(&env);
+    env.answer(&format!(
+        r#"{{"move":"start_worker","id":"mover","prompt":"p","runner":"w","cwd":"{}","worktree":true,"goal":"ship","journal":"go"}}"#,
+        app.display()
+    ));
+    let out = env
+        .cmd(&["tick"])
+        .env("LOOOP_T_CMD", "sleep 300")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let wt = env.data.canonicalize().unwrap().join("worktrees/mover");
+    let row = row_json(&env, "mover").unwrap();
+    assert_eq!(row["cwd"], wt.display().to_string(), "{row}");
+    assert_eq!(row["goal"], "ship", "{row}");
+
+    // A relative cwd is taken from the data dir; the WORKERS section
+    // shows where each worker works.
+    std::fs::create_dir(env.data.join("scratch")).unwrap();
+    env.answer(r#"{"move":"start_worker","id":"local","prompt":"p","runner":"w","cwd":"scratch","journal":"go"}"#);
+    let out = env
+        .cmd(&["tick"])
+        .env("LOOOP_T_CMD", "sleep 300")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    env.answer(&noop("look"));
+    env.ok(&["tick"], 0);
+    let prompt = env.prompt(env.calls());
+    assert!(
+        prompt.contains(&format!("cwd {}", wt.display())),
+        "{prompt}"
+    );
+    assert!(prompt.contains(", goal ship"), "{prompt}");
+    let scratch = env.data.canonicalize().unwrap().join("scratch");
+    assert!(
+        prompt.contains(&format!("cwd {}", scratch.display())),
+        "{prompt}"
+    );
+}

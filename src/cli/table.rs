@@ -72,9 +72,9 @@ pub const COMMANDS: &[Command] = &[
         ..cmd("status", commands::status::run)
     },
     Command {
-        flags: &["--force"],
-        usage: "looop start-session <id> <prompt|-> [runner] [--force]",
-        about: "Start a worker detached in a PTY under its own supervisor. `-` reads the prompt from stdin. The worker gets the WORKER CONTRACT followed by the prompt. Refused when a live session of that id exists, when max_workers are live, when the runner is unknown, or when the daily budget is reached (unless --force).",
+        flags: &["--force", "--cwd", "--worktree", "--goal"],
+        usage: "looop start-session <id> <prompt|-> [runner] [--cwd DIR] [--worktree] [--goal GOAL] [--force]",
+        about: "Start a worker detached in a PTY under its own supervisor. `-` reads the prompt from stdin. The worker gets the WORKER CONTRACT followed by the prompt. It runs in DIR (default: the data dir); --worktree gives it its own git worktree <data dir>/worktrees/<id> on branch looop/<id> of the repository that holds DIR; --goal records the goal it serves. Refused when a live session of that id exists, when max_workers are live, when the runner is unknown, when DIR is not a directory or (with --worktree) not in a git repository, or when the daily budget is reached (unless --force).",
         ..cmd("start-session", commands::start_session::run)
     },
     Command {

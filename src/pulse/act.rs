@@ -51,8 +51,23 @@ pub fn execute(
     }
     let done = match &mv.action {
         Action::Noop | Action::AskHuman { .. } => Ok(None),
-        Action::StartWorker { id, prompt, runner } => {
-            start_worker(profile, config, id, prompt, runner.as_deref())
+        Action::StartWorker {
+            id,
+            prompt,
+            runner,
+            cwd,
+            worktree,
+            goal,
+        } => {
+            let opts = crate::workers::Options {
+                runner: runner.clone(),
+                force: false,
+                // Relative to the data dir, where the tick AI runs.
+                cwd: cwd.as_ref().map(|dir| profile.data.join(dir)),
+                worktree: *worktree,
+                goal: goal.clone(),
+            };
+            start_worker(profile, config, id, prompt, &opts)
         }
         Action::WriteGoal { id, body } => store::write_atomic(
             &profile.goals_dir().join(format!("{id}.md")),
@@ -87,10 +102,10 @@ fn start_worker(
     config: &Config,
     id: &str,
     prompt: &str,
-    runner: Option<&str>,
+    opts: &crate::workers::Options,
 ) -> Result<Option<String>> {
     let id = WorkerId::parse(id)?;
-    let view = crate::workers::start(profile, config, &id, prompt, runner, false)?;
+    let view = crate::workers::start(profile, config, &id, prompt, opts)?;
     println!("started {}", view.session);
     Ok(None)
 }

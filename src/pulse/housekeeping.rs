@@ -30,8 +30,13 @@ pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
     if sessions.iter().any(|s| {
         !s.alive && older_than(s.ended_at.as_deref().or(s.started_at.as_deref()), retention)
     }) {
-        match supervisor::prune(profile, Some(retention)) {
-            Ok(n) => relist |= n > 0,
+        match crate::workers::prune(profile, Some(retention)) {
+            Ok(pruned) => {
+                relist |= pruned.sessions > 0;
+                for (dir, why) in &pruned.worktrees.kept {
+                    println!("kept worktree {}: {why}", dir.display());
+                }
+            }
             Err(e) => eprintln!("looop: warning: cannot prune old sessions: {e:#}"),
         }
     }

@@ -18,6 +18,13 @@ pub enum Action {
         id: String,
         prompt: String,
         runner: Option<String>,
+        /// Where the worker runs, relative to the data dir (or absolute).
+        cwd: Option<String>,
+        /// Its own git worktree of the repository that holds `cwd`.
+        #[serde(default)]
+        worktree: bool,
+        /// The goal it serves.
+        goal: Option<String>,
     },
     WriteGoal {
         id: String,
@@ -198,8 +205,21 @@ fn validate(action: &Action) -> Result<(), String> {
     };
     match action {
         Action::Noop => Ok(()),
-        Action::StartWorker { id, prompt, runner } => {
+        Action::StartWorker {
+            id,
+            prompt,
+            runner,
+            cwd,
+            goal,
+            ..
+        } => {
             id_ok("id", id)?;
+            if let Some(g) = goal {
+                id_ok("goal", g)?;
+            }
+            if cwd.as_ref().is_some_and(|c| c.trim().is_empty()) {
+                return Err("invalid start_worker move: `cwd` is empty".into());
+            }
             if id == ids::PULSE_ID {
                 return Err(
                     "invalid start_worker move: \"pulse\" is reserved for the pulse".into(),

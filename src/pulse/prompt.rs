@@ -178,8 +178,8 @@ fn workers(p: &mut String, sessions: &[SessionView], max_workers: usize) {
     quoted(p, "text", &lines.join("\n"));
 }
 
-/// `- <id> [<state>] exit N, idle 3m, runner R ⚑ <note>`, each part only
-/// when known.
+/// `- <id> [<state>] exit N, idle 3m, runner R, goal G, cwd DIR ⚑ <note>`,
+/// each part only when known.
 fn worker_line(s: &SessionView) -> String {
     let state = s.state.as_str();
     let mut line = format!("- {} [{}]", s.id, state);
@@ -191,6 +191,12 @@ fn worker_line(s: &SessionView) -> String {
     }
     if !s.runner.is_empty() {
         out!(line, ", runner {}", s.runner);
+    }
+    if let Some(goal) = &s.goal {
+        out!(line, ", goal {goal}");
+    }
+    if let Some(cwd) = &s.cwd {
+        out!(line, ", cwd {}", cwd.display());
     }
     if s.flagged {
         let note = s.note.as_deref().unwrap_or("");
@@ -308,8 +314,12 @@ Ids and names: 1-64 characters of [A-Za-z0-9._-], starting with a letter or digi
 ## MOVES
 - noop: nothing to do right now. A quiet loop is a healthy loop.
   {"move": "noop", "journal": "CI green, no goal needs a step", "next_interval": 600}
-- start_worker (id, prompt, optional runner): start a worker agent session with
-  its own terminal for hands-on work (code, research, anything multi-step).
+- start_worker (id, prompt, optional runner, cwd, worktree, goal): start a
+  worker agent session with its own terminal for hands-on work (code,
+  research, anything multi-step). cwd: the directory it works in (relative
+  to the data dir; default the data dir); "worktree": true gives it its own
+  git worktree (branch looop/<id>) of the repository holding cwd, so it never
+  edits a shared checkout; goal: the goal it serves.
   {"move": "start_worker", "id": "fix-ci", "prompt": "CI fails on main since abc123: find why, fix it on a branch, report in reports/fix-ci.md", "journal": "CI red for 2 beats; one worker to fix it"}
 - write_goal (id, body): create or rewrite goals/<id>.md (markdown).
   {"move": "write_goal", "id": "release-1.2", "body": "# Release 1.2\nDone when ...\n", "journal": "human asked for a release goal"}

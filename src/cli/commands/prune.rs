@@ -4,7 +4,7 @@
 use crate::cli::Args;
 use crate::config::Config;
 use crate::paths::Profile;
-use crate::supervisor;
+use crate::workers;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -21,7 +21,14 @@ pub fn run(mut args: Args) -> Result<i32> {
             config.retention_hours.saturating_mul(3600),
         ))
     };
-    let n = supervisor::prune(&profile, retention)?;
+    let pruned = workers::prune(&profile, retention)?;
+    let n = pruned.sessions;
     println!("pruned {n} session{}", if n == 1 { "" } else { "s" });
+    for dir in &pruned.worktrees.removed {
+        println!("removed worktree {}", dir.display());
+    }
+    for (dir, why) in &pruned.worktrees.kept {
+        println!("kept worktree {}: {why}", dir.display());
+    }
     Ok(0)
 }

@@ -1,16 +1,21 @@
-//! `looop start-session [--force] <id> <prompt|-> [runner]`: start a worker
-//! on a prompt (from stdin with `-`).
+//! `looop start-session <id> <prompt|-> [runner] [--cwd DIR] [--worktree]
+//! [--goal GOAL] [--force]`: start a worker on a prompt (from stdin with
+//! `-`), where the work is.
 
 use crate::cli::Args;
 use crate::config::Config;
 use crate::ids::{self, WorkerId};
 use crate::paths::Profile;
 use crate::{exit, workers};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::io::Read;
+use std::path::PathBuf;
 
 pub fn run(mut args: Args) -> Result<i32> {
     let force = args.flag(&["--force"]);
+    let worktree = args.flag(&["--worktree"]);
+    let cwd = args.value("--cwd")?;
+    let goal = args.value("--goal")?;
     let id = WorkerId::parse(&args.required("id")?)?;
     let prompt_arg = args.required("prompt|-")?;
     let runner = args.next();
@@ -18,6 +23,12 @@ pub fn run(mut args: Args) -> Result<i32> {
     if let Some(r) = &runner {
         ids::check("runner", r)?;
     }
+    if let Some(g) = &goal {
+        ids::check("goal", g)?;
+    }
+    // Relative to where the command was typed; checked before the profile
+    // is touched, so a wrong one creates nothing.
+    let cwd = cwd.map(|dir| work_dir(&dir)).transpose()?;
     let prompt = if prompt_arg == "-" {
         read_stdin()?
     } else {
@@ -28,7 +39,14 @@ pub fn run(mut args: Args) -> Result<i32> {
     }
     let profile = Profile::with_layout()?;
     let config = Config::load(&profile.config)?;
-    let view = workers::start(&profile, &config, &id, &prompt, runner.as_deref(), force)?;
+    let opts = workers::Options {
+        runner,
+        force,
+        cwd,
+        worktree,
+        goal,
+    };
+    let view = workers::start(&profile, &config, &id, &prompt, &opts)?;
     println!("started {}", view.session);
     println!(
         "  attach: looop attach {}   (detach: Ctrl-\\ Ctrl-\\)",
@@ -36,6 +54,20 @@ pub fn run(mut args: Args) -> Result<i32> {
     );
     println!("  output: looop log {} --follow", view.id);
     Ok(0)
+}
+
+/// `--cwd DIR` made absolute (relative to the caller's cwd); refused
+/// (status 1) when it is not a directory.
+fn work_dir(dir: &str) -> Result<PathBuf> {
+    let path = std::env::current_dir()
+        .context("cannot read the current directory")?
+        .join(dir);
+    if !path.is_dir() {
+        return Err(exit::refused(format!(
+            "--cwd {dir}: no such directory; nothing started"
+        )));
+    }
+    Ok(path)
 }
 
 /// The whole prompt from stdin; text that is not UTF-8 is a usage error.
