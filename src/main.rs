@@ -1,8 +1,14 @@
 //! looop: a tick-based control loop for a person's work.
 //!
 //! `main` stays tiny on purpose: restore default SIGPIPE (so `looop ls | head`
-//! ends quietly instead of panicking), hand the arguments to the CLI, and turn
-//! the one error that comes back into a message on stderr and an exit status.
+//! ends quietly instead of panicking; beats catch it instead, see
+//! `proc::signals::catch_sigpipe`), hand the arguments to the CLI, turn the
+//! one error that comes back into a message on stderr and an exit status, and
+//! say once if stdout could not be written (a full disk).
+
+// First, so its non-panicking `println!` family is what every module uses.
+#[macro_use]
+mod say;
 
 mod agents;
 mod claims;
@@ -35,6 +41,13 @@ fn main() {
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(err) => exit::report(&err),
+    };
+    let code = match say::stdout_failure() {
+        Some(e) => {
+            eprintln!("looop: cannot write to standard output: {e}");
+            if code == 0 { exit::FAILED } else { code }
+        }
+        None => code,
     };
     std::process::exit(code);
 }

@@ -79,9 +79,13 @@ impl StreamReader {
     }
 
     /// Whether stdout outgrew the kept 1 MiB (the fallback text is its end).
-    #[cfg(test)]
     pub fn truncated(&self) -> bool {
         self.truncated
+    }
+
+    /// Whether an agent CLI's own answer was found (not the stdout fallback).
+    pub fn has_cli_answer(&self) -> bool {
+        self.readers.iter().any(|r| r.answer().is_some())
     }
 
     /// The spend the stream reported, `None` when it reported none.

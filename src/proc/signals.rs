@@ -104,7 +104,9 @@ impl SignalPipe {
 /// For beats and `looop run`: note SIGINT/SIGTERM instead of dying, so a
 /// running child is ended with its group and the beat finishes cleanly.
 /// Once per process; a failure leaves the default (die at once) in place.
+/// SIGPIPE is caught too ([`catch_sigpipe`]): a beat outlives its reader.
 pub fn install_stop() {
+    catch_sigpipe();
     if STOP_PIPE.get().is_some() {
         return;
     }
@@ -149,4 +151,22 @@ pub fn sleep_or_stop(d: Duration) -> bool {
             PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
         );
     }
+}
+
+extern "C" fn on_sigpipe(_: nix::libc::c_int) {}
+
+/// For beats: a closed stdout (`looop tick | head -c1`) must not kill a
+/// beat half-way through its records. SIGPIPE is caught by a handler that
+/// does nothing, so the write fails with EPIPE instead (and `say` stops
+/// printing). A handler, unlike SIG_IGN, is reset to the default by exec:
+/// sensors, the tick AI and `run` moves still die of SIGPIPE as programs
+/// expect. A failure leaves the default in place (nothing to report).
+pub fn catch_sigpipe() {
+    let action = SigAction::new(
+        SigHandler::Handler(on_sigpipe),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing at all, trivially async-signal-safe.
+    let _ = unsafe { sigaction(Signal::SIGPIPE, &action) };
 }

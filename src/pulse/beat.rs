@@ -4,12 +4,13 @@
 //! them together and turns a failure into a failed beat (exit 1,
 //! `tick_failed`, the reason kept for the next prompt's LAST FAILURE).
 
+use super::failure::BeatError;
 use super::moves::{Action, Move};
 use super::state::{Ask, BeatRecord, BeatState, Failure};
 use super::world::World;
 use super::{
-    act, gitmem, housekeeping, journal, limited_workers, lock, moves, pausing, prompt, runner,
-    runs, sensors, state, surface, world,
+    act, caps, gitmem, housekeeping, journal, limited_workers, lock, moves, pausing, prompt,
+    runner, runs, sensors, state, surface, world,
 };
 use crate::config::Config;
 use crate::paths::{self, Profile};
@@ -53,10 +54,13 @@ struct Beat<'a> {
     mode: Mode<'a>,
     env: Vec<(String, OsString)>,
     state: BeatState,
+    /// This beat's run, once it has one (named in its failure).
+    run_id: Option<String>,
 }
 
 /// Run one beat. Status 75 (busy) before touching anything when another
-/// beat of this profile holds the lock.
+/// beat of this profile holds the lock. From the lock on, whatever fails is
+/// a failed beat ([`BeatError`]): recorded, then status 1.
 pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
     let _lock = lock::take(profile)?;
     let _groups = super::orphans::reap(profile);
@@ -64,61 +68,79 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
         profile,
         config,
         mode,
-        env: paths::child_env(profile)?,
+        env: Vec::new(),
         state: state::load(profile),
+        run_id: None,
     };
     events::emit(profile, "tick_start", &json!({ "goal": goal_of(mode) }));
-    let sessions = housekeeping::run(profile, config)?;
-    let budget_note = budget_reached(&b)?;
-    let lifted = pausing::lift(profile, budget_note.is_some())?;
+    let error = match steps(&mut b) {
+        Ok(outcome) => return Ok(outcome),
+        Err(e) => e,
+    };
+    let run_id = b.run_id.clone();
+    let outcome = fail(&mut b, &error.to_string(), run_id.as_deref());
+    if matches!(error, BeatError::Interrupted) {
+        state::save(profile, &b.state)?;
+    } else {
+        let sessions = crate::supervisor::list(profile).unwrap_or_default();
+        finish(&mut b, &sessions, None)?;
+    }
+    Ok(outcome)
+}
+
+/// The steps after the lock, in order; the first failure ends the beat.
+fn steps(b: &mut Beat) -> std::result::Result<Outcome, BeatError> {
+    let io = BeatError::io;
+    let profile = b.profile;
+    b.env = paths::child_env(profile).map_err(io)?;
+    let sessions = housekeeping::run(profile, b.config).map_err(io)?;
+    let budget_note = budget_reached(b).map_err(io)?;
+    let lifted = pausing::lift(profile, budget_note.is_some()).map_err(io)?;
     pausing::wake(&lifted, &sessions);
     let continued = limited_workers::continue_after(profile, &lifted, &sessions);
-    limited_workers::pause_runners(profile, config, &sessions, &continued)?;
-    let sensed = sense(&b)?;
+    limited_workers::pause_runners(profile, b.config, &sessions, &continued).map_err(io)?;
+    let sensed = sense(b).map_err(io)?;
     if crate::proc::signals::stop_requested() {
-        let outcome = fail(&mut b, "interrupted by a signal while sensing", None);
-        state::save(profile, &b.state)?;
-        return Ok(outcome);
+        return Err(BeatError::Interrupted);
     }
-    let world = gather(profile, &sensed.readings, &sessions)?;
+    let world = gather(profile, &sensed.readings, &sessions).map_err(io)?;
     let seen = world::load_seen(profile);
-    if mode == Mode::Tick && seen.as_ref().is_some_and(|(hash, _)| *hash == world.hash()) {
-        return unchanged(&mut b, &sessions, &world);
+    if b.mode == Mode::Tick && seen.as_ref().is_some_and(|(hash, _)| *hash == world.hash()) {
+        return unchanged(b, &sessions, &world).map_err(io);
     }
     let changes = world::diff(seen.as_ref().map(|(_, w)| w), &world);
     for c in &changes {
         println!("changed: {}", one_line(c));
     }
     if let Some(note) = budget_note {
-        return skip_for_budget(&mut b, &sessions, &note);
+        return skip_for_budget(b, &sessions, &note).map_err(io);
     }
-    if let Some(pause) = pausing::of(profile, &config.runner)? {
-        return skip_for_pause(&mut b, &sessions, &pause.describe());
+    if let Some(pause) = pausing::of(profile, &b.config.runner).map_err(io)? {
+        return skip_for_pause(b, &sessions, &pause.describe()).map_err(io);
     }
-    let (run_id, run_dir) = runs::new_run(profile)?;
+    let (run_id, run_dir) = runs::new_run(profile).map_err(io)?;
+    b.run_id = Some(run_id.clone());
     let decided = decide(
-        &b,
+        b,
         &run_id,
         &run_dir,
         &world,
         &sensed.readings,
         &sessions,
         &changes,
-    );
-    let outcome = match decided {
-        Ok(Decision::Limited(hit)) => {
-            let line = pausing::limited(profile, config, &config.runner, &hit)?;
-            skip_for_pause(&mut b, &sessions, &line)?;
-            return Ok(Outcome::ok());
+    )?;
+    let mv = match decided {
+        Decision::Limited(hit) => {
+            let config = b.config;
+            let line = pausing::limited(profile, config, &config.runner, &hit).map_err(io)?;
+            return skip_for_pause(b, &sessions, &line).map_err(io);
         }
-        Ok(Decision::Move(mv)) => match act_on(&mut b, &mv, &run_dir) {
-            Ok(line) => remember(&mut b, &mv, &line, &run_id, &world)?,
-            Err(reason) => fail(&mut b, &reason, Some(&run_id)),
-        },
-        Err(reason) => fail(&mut b, &reason, Some(&run_id)),
+        Decision::Move(mv) => mv,
     };
+    let line = act_on(b, &mv, &run_dir)?;
+    let outcome = remember(b, &mv, &line, &run_id, &world).map_err(io)?;
     let sessions = crate::supervisor::list(profile).unwrap_or(sessions);
-    finish(&mut b, &sessions, None)?;
+    finish(b, &sessions, None).map_err(io)?;
     Ok(outcome)
 }
 
@@ -256,8 +278,8 @@ fn decide(
     readings: &std::collections::BTreeMap<String, serde_json::Value>,
     sessions: &[SessionView],
     changes: &[String],
-) -> std::result::Result<Decision, String> {
-    let io = |e: anyhow::Error| format!("{e:#}");
+) -> std::result::Result<Decision, BeatError> {
+    let io = BeatError::io;
     for (id, body) in &world.goals {
         if body.len() > prompt::GOAL_CAP {
             println!(
@@ -315,12 +337,18 @@ fn decide(
         }
     }
     // A limit ends the call whatever else it printed, unless a valid move
-    // came with it.
-    let parsed = called.answer.and_then(|answer| moves::parse(&answer));
+    // came with it. A move past its size caps is no valid move.
+    let parsed = called
+        .answer
+        .and_then(|answer| moves::parse(&answer))
+        .and_then(|mv| {
+            caps::check(&mv.action, &mv.journal)?;
+            Ok(mv)
+        });
     let mv = match (parsed, called.limit) {
         (Ok(mv), _) => mv,
         (Err(_), Some(hit)) => return Ok(Decision::Limited(hit)),
-        (Err(reason), None) => return Err(reason),
+        (Err(reason), None) => return Err(BeatError::Decide(reason)),
     };
     events::emit(
         b.profile,
@@ -335,17 +363,17 @@ fn act_on(
     b: &mut Beat,
     mv: &Move,
     run_dir: &std::path::Path,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, BeatError> {
     for n in &mv.notes {
         println!("note: {}", one_line(n));
     }
-    let extra = act::execute(b.profile, b.config, mv, run_dir, &b.env)?;
+    let extra = act::execute(b.profile, b.config, mv, run_dir, &b.env).map_err(BeatError::Act)?;
     let text = match extra {
         Some(extra) => format!("{} {extra}", mv.journal),
         None => mv.journal.clone(),
     };
     let line = journal::format_line(mv.action.kind(), &mv.action.target(), &text);
-    journal::append(b.profile, &line).map_err(|e| format!("{e:#}"))?;
+    journal::append(b.profile, &line).map_err(BeatError::io)?;
     println!("{}", one_line(&line));
     // An acting beat answers earlier questions; this move may ask a new one.
     b.state.asks.clear();

@@ -1,6 +1,7 @@
 //! `looop run`: the pulse in the foreground (beat, sleep `interval` or the
 //! move's one-shot `next_interval`, repeat; failures back off exponentially
-//! up to an hour; SIGINT/SIGTERM end it cleanly with status 0), and
+//! up to an hour; SIGINT/SIGTERM, or its stdout's reader leaving, end it
+//! cleanly with status 0), and
 //! `looop run <goal>`: one immediate move focused on a goal.
 
 use super::beat::{self, Mode, Outcome};
@@ -65,7 +66,9 @@ pub fn run_forever(profile: &Profile, config: Config, report: &mut dyn FnMut(Cad
                 }
             }
         };
-        if signals::stop_requested() {
+        // A closed stdout ends the loop here, between beats, where SIGPIPE
+        // would have ended it mid-beat (`looop run | head`).
+        if signals::stop_requested() || crate::say::stdout_closed() {
             break;
         }
         let wait = if outcome.code == exit::FAILED {

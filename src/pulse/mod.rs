@@ -6,6 +6,8 @@
 mod act;
 pub mod beat;
 mod cadence;
+mod caps;
+mod failure;
 mod gitmem;
 mod housekeeping;
 mod journal;

@@ -11,6 +11,7 @@
 
 use crate::paths::Profile;
 use crate::proc::{self, TERM_GRACE, info};
+use anyhow::Context;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -31,14 +32,14 @@ pub fn record(profile: &Profile, groups: &[u32]) {
         lines.push_str(&format!("{pgid} {start}\n"));
     }
     let p = path(profile);
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&p)
-        .and_then(|mut f| f.write_all(lines.as_bytes()));
+    // Private and never through a planted link, like every file looop makes.
+    let written = crate::store::open_private_append(&p).and_then(|mut f| {
+        f.write_all(lines.as_bytes())
+            .with_context(|| format!("cannot write {}", p.display()))
+    });
     if let Err(e) = written {
         // The beat still ends its own groups; only a crash would leak them.
-        eprintln!("looop: warning: cannot write {}: {e}", p.display());
+        eprintln!("looop: warning: {e:#}");
     }
 }
 

@@ -11,6 +11,7 @@
 //! `agents`) is never retried: the call ends with the limit, and the beat
 //! pauses the runner instead of failing.
 
+use super::caps;
 use crate::agents::Agent;
 use crate::agents::reset_time::LimitHit;
 use crate::agents::stream::StreamReader;
@@ -247,7 +248,7 @@ fn watch(child: &mut Child, deadline: Instant, seen: &mut Seen) -> proc::Ended {
 /// The attempt's result from how the runner ended and what it printed.
 fn judge(ended: proc::Ended, seen: Seen, command: &str, timeout: Duration) -> Result<Once> {
     let status = ended.status.context("cannot wait for the runner")?;
-    let reader = seen.reader;
+    let reader = &seen.reader;
     let last_err_line = seen.last_err_line;
     let limit = seen.limit;
     let stopped = ended.cut == Some(Cut::Stopped);
@@ -262,7 +263,7 @@ fn judge(ended: proc::Ended, seen: Seen, command: &str, timeout: Duration) -> Re
         match (status.code(), status.signal()) {
             (Some(0), _) => match reader.error() {
                 Some(why) => Err(format!("the runner reported a failure: {why}")),
-                None => Ok(reader.final_text()),
+                None => answer(reader, seen.dropped_line, seen.stdout_bytes),
             },
             (Some(127), _) => Err(format!(
                 "runner not found (exit 127): {}",
@@ -290,6 +291,28 @@ fn judge(ended: proc::Ended, seen: Seen, command: &str, timeout: Duration) -> Re
     })
 }
 
+/// The final answer, unless it did not fit: when stdout was cut (a line
+/// past [`caps::LINE_BYTES`], or more plain text than the newest 1 MiB
+/// kept) and what is left holds no move, the beat says "answer too large"
+/// rather than "no move" (CONTRACT §12, "Sizes").
+fn answer(
+    reader: &StreamReader,
+    dropped_line: bool,
+    stdout_bytes: u64,
+) -> std::result::Result<String, String> {
+    let text = reader.final_text();
+    let cut = dropped_line || reader.truncated();
+    if cut && !reader.has_cli_answer() && super::moves::parse(&text).is_err() {
+        return Err(format!(
+            "answer too large: the runner printed {stdout_bytes} bytes on stdout and \
+             looop reads at most the last 1 MiB of a plain-text answer, and no line \
+             over {} (see the caps in docs/safety.md)",
+            caps::human(caps::LINE_BYTES)
+        ));
+    }
+    Ok(text)
+}
+
 /// What the runner's output said so far: each line is echoed, logged and
 /// read (stdout by the [`StreamReader`]), and kept for transient markers.
 struct Seen<'a> {
@@ -304,6 +327,13 @@ struct Seen<'a> {
     agent: Agent,
     /// The first usage-limit stop seen, or the first one with a reset time.
     limit: Option<LimitHit>,
+    /// Per pipe: the line being read is past [`caps::LINE_BYTES`] and is
+    /// being skipped up to its newline.
+    skipping: [bool; 2],
+    /// Whether a stdout line was skipped for its size.
+    dropped_line: bool,
+    /// Everything the runner printed on stdout.
+    stdout_bytes: u64,
 }
 
 impl<'a> Seen<'a> {
@@ -317,23 +347,62 @@ impl<'a> Seen<'a> {
             partial: [Vec::new(), Vec::new()],
             agent,
             limit: None,
+            skipping: [false, false],
+            dropped_line: false,
+            stdout_bytes: 0,
         }
     }
 
-    /// Bytes from `pipe`; an empty chunk means it closed.
+    /// Bytes from `pipe`; an empty chunk means it closed. A line past
+    /// [`caps::LINE_BYTES`] is dropped as it streams (memory stays bounded;
+    /// `output.log` notes it).
     fn chunk(&mut self, pipe: usize, bytes: &[u8]) {
         if bytes.is_empty() {
             let rest = std::mem::take(&mut self.partial[pipe]);
-            if !rest.is_empty() {
+            if !rest.is_empty() && !self.skipping[pipe] {
                 self.line(pipe, &rest);
             }
             return;
         }
-        self.partial[pipe].extend_from_slice(bytes);
-        while let Some(end) = self.partial[pipe].iter().position(|&b| b == b'\n') {
-            let raw: Vec<u8> = self.partial[pipe].drain(..=end).collect();
-            self.line(pipe, &raw);
+        if pipe == STDOUT {
+            self.stdout_bytes += bytes.len() as u64;
         }
+        let mut bytes = bytes;
+        while !bytes.is_empty() {
+            let end = bytes.iter().position(|&b| b == b'\n');
+            let (head, rest) = match end {
+                Some(i) => (&bytes[..=i], &bytes[i + 1..]),
+                None => (bytes, &[][..]),
+            };
+            bytes = rest;
+            if self.skipping[pipe] {
+                // The rest of a dropped line: gone up to its newline.
+                self.skipping[pipe] = end.is_none();
+                continue;
+            }
+            if self.partial[pipe].len() + head.len() > caps::LINE_BYTES {
+                self.drop_line(pipe);
+                self.skipping[pipe] = end.is_none();
+                continue;
+            }
+            self.partial[pipe].extend_from_slice(head);
+            if end.is_some() {
+                let raw = std::mem::take(&mut self.partial[pipe]);
+                self.line(pipe, &raw);
+            }
+        }
+    }
+
+    fn drop_line(&mut self, pipe: usize) {
+        self.partial[pipe] = Vec::new();
+        if pipe == STDOUT {
+            self.dropped_line = true;
+        }
+        let note = format!(
+            "[looop: a line over {} was dropped here]",
+            caps::human(caps::LINE_BYTES)
+        );
+        echo(&self.stdout, self.log, &note);
     }
 
     fn line(&mut self, pipe: usize, raw: &[u8]) {

@@ -44,8 +44,21 @@ fn append(path: &Path, line: &str, sync: bool) -> Result<()> {
     }
     buf.push_str(line);
     buf.push('\n');
-    let written =
-        write_whole(&f, buf.as_bytes()).and_then(|()| if sync { f.sync_data() } else { Ok(()) });
+    // A synced log that was just created also needs its name made durable.
+    let created = f.metadata().is_ok_and(|m| m.len() == 0);
+    let written = write_whole(&f, buf.as_bytes()).and_then(|()| {
+        if !sync {
+            return Ok(());
+        }
+        f.sync_data()?;
+        match path
+            .parent()
+            .filter(|d| created && !d.as_os_str().is_empty())
+        {
+            Some(dir) => super::sync_dir(dir).map_err(std::io::Error::other),
+            None => Ok(()),
+        }
+    });
     // Unlock happens on close anyway; an unlock error changes nothing here.
     let _ = FileExt::unlock(&f);
     written.with_context(|| format!("cannot append to {}", path.display()))

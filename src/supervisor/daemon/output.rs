@@ -1,6 +1,8 @@
 //! The worker's terminal traffic: output read from the PTY goes to
 //! `output.log` (capped, newest part kept), the screen model and every
 //! attacher's queue; typed input waits in a buffer until the PTY takes it.
+//! A log that cannot be written (a full disk) is said once and retried with
+//! every chunk; the worker's terminal is drained regardless.
 //! Output alone never rewrites the record: readers take the time of the
 //! last output from `output.log`.
 
@@ -10,7 +12,7 @@ use crate::store;
 use crate::supervisor::protocol::Reply;
 use anyhow::{Context, Result};
 use nix::errno::Errno;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::os::fd::BorrowedFd;
 
@@ -39,17 +41,8 @@ impl Supervisor {
     }
 
     fn on_output(&mut self, n: usize) {
+        self.log_chunk(n);
         let chunk = &self.buf[..n];
-        if !self.log_broken
-            && let Err(e) = self.log.write_all(chunk)
-        {
-            eprintln!(
-                "looop: cannot append to {}: {e}",
-                record::log_path(&self.dir).display()
-            );
-            self.log_broken = true;
-        }
-        self.log_len += n as u64;
         self.screen.feed(chunk);
         if self.clients.iter().any(|c| c.attached) {
             let frame = Reply::Output(chunk.to_vec()).encode();
@@ -58,12 +51,50 @@ impl Supervisor {
                 c.flush();
             }
         }
-        if self.log_max > 0
-            && self.log_len > self.log_max
-            && let Err(e) = self.cap_log()
-        {
-            eprintln!("looop: cannot cap the output log: {e:#}");
+    }
+
+    /// Append a chunk to `output.log`. A failed write (a full disk) never
+    /// stops the worker or the draining of its terminal: it is said once,
+    /// the output goes on to the screen model and the attachers, and every later
+    /// chunk tries the log again, so logging resumes when space returns.
+    fn log_chunk(&mut self, n: usize) {
+        let chunk = &self.buf[..n];
+        match self.log.write_all(chunk) {
+            Ok(()) => {
+                self.log_len += n as u64;
+                if self.log_broken {
+                    self.log_broken = false;
+                    eprintln!("looop: {} is written again", self.log_path().display());
+                }
+            }
+            Err(e) if !self.log_broken => {
+                self.log_broken = true;
+                eprintln!(
+                    "looop: cannot append to {}: {e}; the worker runs on, its output \
+                     is not logged until this clears",
+                    self.log_path().display()
+                );
+            }
+            // Said already; the next chunk tries again.
+            Err(_) => {}
         }
+        if self.log_max > 0 && self.log_len > self.log_cap_at {
+            match self.cap_log() {
+                Ok(()) => self.log_cap_at = self.log_max,
+                Err(e) => {
+                    // Said once; tried again only after another eighth of
+                    // the cap, not on every chunk (a cap copies half of it).
+                    if self.log_cap_at == self.log_max {
+                        eprintln!("looop: cannot cap the output log: {e:#}");
+                    }
+                    self.log_cap_at = self.log_len + self.log_max / 8;
+                }
+            }
+        }
+    }
+
+    fn log_path(&self) -> std::path::PathBuf {
+        record::log_path(&self.dir)
     }
 
     /// Keep the newest half of the cap: copy it to a temp file (streamed,
@@ -79,10 +110,7 @@ impl Supervisor {
         std::io::copy(&mut src, tmp.file())
             .with_context(|| format!("cannot write {}", tmp.path().display()))?;
         tmp.persist()?;
-        self.log = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+        self.log = store::open_private_append(&path)?;
         self.log_len = self.log.metadata()?.len();
         Ok(())
     }

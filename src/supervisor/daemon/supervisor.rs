@@ -38,6 +38,10 @@ pub struct Supervisor {
     pub(super) log: File,
     pub(super) log_len: u64,
     pub(super) log_max: u64,
+    /// Cap the log once it is longer than this: `log_max`, or further out
+    /// after a cap failed (a full disk).
+    pub(super) log_cap_at: u64,
+    /// Writing `output.log` failed (said once); every chunk tries again.
     pub(super) log_broken: bool,
     /// The worker's screen, fed every byte it prints.
     pub(super) screen: Screen,
@@ -95,6 +99,7 @@ impl Supervisor {
             log,
             log_len,
             log_max: spec.log_max_bytes,
+            log_cap_at: spec.log_max_bytes,
             log_broken: false,
             screen: Screen::new(cols, rows),
             buf: vec![0; READ_CHUNK],
