@@ -681,6 +681,8 @@ fn a_failed_replace_leaves_no_temp_file() {
 
     // Acting: the goal (the fsyncing writer); then the beat's state.
     block("goals/g.md");
+    // The failed beat above kept its failure there (a failed beat, §12).
+    std::fs::remove_file(env.data.join(".state.json")).unwrap();
     block(".state.json");
     env.answer(r#"{"move":"write_goal","id":"g","body":"b","journal":"j"}"#);
     assert_failed_clean(env.run(&["tick"]), &["goals/g.md", ".state.json"]);
