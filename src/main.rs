@@ -10,6 +10,7 @@
 #[macro_use]
 mod say;
 
+mod activity;
 mod agents;
 mod claims;
 mod cli;

@@ -6,7 +6,9 @@
 //! tokens; `assistant`/`user`/`system` lines are ignored.
 
 use super::reset_time::{self, LimitHit, message_at};
+use super::screen::{Dialog, Rows, is_rule};
 use super::spec::{Presets, Spec, StreamRead};
+use crate::activity::{Activity, Reading};
 use crate::ledger::Spend;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -18,7 +20,78 @@ pub const SPEC: Spec = Spec {
         interactive: "claude --dangerously-skip-permissions \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: Some(|| Box::new(Stream::default())),
+    read_screen,
 };
+
+/// Usage-limit texts. 2.1.197 (claude.exe `hJ`, seen in
+/// screens/claude-usage_limited-*): `You've hit your <session|weekly|Opus|
+/// Sonnet|usage> limit · resets <time> (<zone>)`; `You're out of usage
+/// credits` (claude.exe 2.1.197); older builds: `Claude AI usage limit
+/// reached|<epoch>` (shared/FORMATS.md).
+const LIMITS: &[&str] = &[
+    "You've hit your",
+    "You're out of usage credits",
+    "Claude AI usage limit reached",
+];
+
+/// Its dialogs' footers: trust, API key, bypass warning, the rate-limit
+/// menu (`Enter to confirm · Esc to cancel`, 2.1.197 and 2.1.332,
+/// screens/claude-needs_input-*, claude2.1.332-*), the permission dialog
+/// (`Esc to cancel · Tab to amend · ctrl+e to explain`, 2.1.197,
+/// screens/claude-needs_input-permission).
+const DIALOGS: &[Dialog] = &[
+    Dialog {
+        sign: "Enter to confirm · Esc to cancel",
+        title: false,
+    },
+    Dialog {
+        sign: "Esc to cancel · Tab to amend",
+        title: false,
+    },
+];
+
+/// Busy: the footer under the input box while a turn runs (`esc to
+/// interrupt · ← for agents`, 2.1.197 and 2.1.332, screens/claude-busy-*).
+const BUSY: &[&str] = &["esc to interrupt"];
+
+/// claude's screen: a limit line with no prompt typed after it, a dialog,
+/// the busy footer, or the input box (`❯` right under a rule; 2.1.197
+/// and 2.1.332, screens/claude-idle-*).
+fn read_screen(s: Rows) -> Reading {
+    if let Some(at) = s.last_with(LIMITS)
+        && !s.rows[at + 1..]
+            .iter()
+            .enumerate()
+            .any(|(i, r)| is_prompt_echo(s.rows, at + 1 + i, r))
+    {
+        return s.limit(at);
+    }
+    if let Some(dialog) = s.dialog(DIALOGS) {
+        return dialog;
+    }
+    if s.bottom_has(BUSY) {
+        return Reading::of(Activity::Busy);
+    }
+    let input_box = s
+        .rows
+        .iter()
+        .enumerate()
+        .any(|(i, r)| r.starts_with('❯') && i > 0 && is_rule(&s.rows[i - 1]));
+    if input_box {
+        return Reading::of(Activity::Idle);
+    }
+    Reading::of(Activity::Unknown)
+}
+
+/// A prompt the user sent (`❯ continue`), not the input box (under a
+/// rule) and not a slash command claude typed itself (`❯
+/// /rate-limit-options`).
+fn is_prompt_echo(rows: &[String], i: usize, row: &str) -> bool {
+    let Some(text) = row.strip_prefix("❯ ") else {
+        return false;
+    };
+    !text.trim().is_empty() && !text.starts_with('/') && !(i > 0 && is_rule(&rows[i - 1]))
+}
 
 /// The events read; every other `type` is [`Event::Other`].
 #[derive(Debug, Deserialize)]
@@ -198,6 +271,36 @@ mod tests {
     }
 
     const CLAUDE: &str = include_str!("../../tests/fixtures/claude-stream.jsonl");
+
+    #[test]
+    fn recorded_screens_read_as_their_activity() {
+        let seen = super::super::screen::tests::check_recordings("claude", read_screen);
+        let detail = |stem: &str| {
+            seen.iter()
+                .find(|(s, _)| s == stem)
+                .and_then(|(_, r)| r.detail.clone())
+                .unwrap()
+        };
+        assert!(
+            detail("claude-needs_input-trust").starts_with("Quick safety check: Is this a project")
+        );
+        assert_eq!(
+            detail("claude-needs_input-permission"),
+            "Do you want to proceed?"
+        );
+        assert_eq!(
+            detail("claude-needs_input-api-key"),
+            "Do you want to use this API key?"
+        );
+        assert_eq!(
+            detail("claude-needs_input-bypass-warning"),
+            "WARNING: Claude Code running in Bypass Permissions mode"
+        );
+        assert_eq!(
+            detail("claude-usage_limited-session-limit-menu"),
+            "You've hit your session limit · resets 1:28am (Europe/Paris)"
+        );
+    }
 
     #[test]
     fn claude_total_and_answer_come_from_the_result_event() {

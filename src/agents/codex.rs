@@ -5,7 +5,9 @@
 //! strings, so looop reads no stream of codex yet and meters nothing.
 
 use super::reset_time::{self, LimitHit, message_at};
+use super::screen::{Dialog, Rows};
 use super::spec::{Presets, Spec};
+use crate::activity::{Activity, Reading};
 use chrono::{DateTime, Utc};
 
 pub const SPEC: Spec = Spec {
@@ -15,6 +17,7 @@ pub const SPEC: Spec = Spec {
         interactive: "codex --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: None,
+    read_screen,
 };
 
 /// What codex takes as "go on" after a reset: `continue` + Enter worked in
@@ -84,5 +87,96 @@ mod limit_tests {
         let bare = usage_limit("Usage limit reached. Try again at 3:05 PM", now).unwrap();
         assert!(bare.until.unwrap() > now);
         assert_eq!(usage_limit("You've hit your usage limit", now), None);
+    }
+}
+
+/// Usage-limit texts, 0.171.0: `You’ve hit your usage limit.` with U+2019
+/// (seen, screens/codex-usage_limited-plus, wrapped over two rows),
+/// `You've reached your usage limit.` and `Usage limit reached` (codex
+/// binary strings, fixtures README).
+const LIMITS: &[&str] = &[
+    "You\u{2019}ve hit your usage limit",
+    "You've reached your usage limit",
+    "Usage limit reached",
+];
+
+/// Its dialogs, 0.171.0: the login screen (`Press enter to continue`, the
+/// API-key box `Press enter to save`; seen, screens/codex-needs_input-*)
+/// and the approval questions (binary strings, fixtures README).
+const DIALOGS: &[Dialog] = &[
+    Dialog {
+        sign: "Would you like to run the following command?",
+        title: true,
+    },
+    Dialog {
+        sign: "Would you like to make the following edits?",
+        title: true,
+    },
+    Dialog {
+        sign: "Would you like to grant these permissions?",
+        title: true,
+    },
+    Dialog {
+        sign: "Press enter to continue",
+        title: false,
+    },
+    Dialog {
+        sign: "Press enter to save",
+        title: false,
+    },
+];
+
+/// Busy, 0.171.0: `• Working (4s • esc to interrupt)`, `◦ Reconnecting...
+/// 4/5 (1s • esc to interrupt)` (seen, screens/codex-busy-*).
+const BUSY: &[&str] = &["esc to interrupt"];
+
+/// codex's screen: a limit message after the last prompt sent, a dialog,
+/// the busy line, or the input row (`› Ask Codex to do anything` or what
+/// is typed; seen, screens/codex-idle*).
+fn read_screen(s: Rows) -> Reading {
+    // The last `›` row is the input box; those above it are prompts sent.
+    let prompts: Vec<usize> = (0..s.rows.len())
+        .filter(|&i| s.rows[i].starts_with("› "))
+        .collect();
+    let last_sent = prompts.len().checked_sub(2).map(|n| prompts[n]);
+    if let Some(at) = s.last_with(LIMITS)
+        && last_sent.is_none_or(|p| p < at)
+    {
+        return s.limit(at);
+    }
+    if let Some(dialog) = s.dialog(DIALOGS) {
+        return dialog;
+    }
+    if s.bottom_has(BUSY) {
+        return Reading::of(Activity::Busy);
+    }
+    if !prompts.is_empty() {
+        return Reading::of(Activity::Idle);
+    }
+    Reading::of(Activity::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_screens_read_as_their_activity() {
+        let seen = super::super::screen::tests::check_recordings("codex", read_screen);
+        let detail = |stem: &str| {
+            seen.iter()
+                .find(|(s, _)| s == stem)
+                .and_then(|(_, r)| r.detail.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            detail("codex-usage_limited-plus"),
+            "You\u{2019}ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit \
+             https://chatgpt.com/settings/usage to purchase more credits or try again at Dec 6th, 2026 1:29 AM."
+        );
+        assert_eq!(
+            detail("codex-needs_input-login"),
+            "Welcome to Codex, OpenAI's command-line coding agent"
+        );
     }
 }

@@ -19,6 +19,7 @@ mod codex;
 mod opencode;
 mod pi;
 pub mod reset_time;
+pub mod screen;
 pub mod spec;
 pub mod stream;
 

@@ -4,7 +4,9 @@
 //! no spend, so looop reads no stream of opencode and meters nothing.
 
 use super::reset_time::{self, LimitHit, message_at};
+use super::screen::{Dialog, Rows};
 use super::spec::{Presets, Spec};
+use crate::activity::{Activity, Reading};
 use chrono::{DateTime, Utc};
 
 pub const SPEC: Spec = Spec {
@@ -14,6 +16,7 @@ pub const SPEC: Spec = Spec {
         interactive: "opencode --auto --prompt \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: None,
+    read_screen,
 };
 
 /// What opencode takes as "go on" after a reset: a new message in the same
@@ -60,5 +63,55 @@ mod limit_tests {
             Some(now + chrono::Duration::minutes(1))
         );
         assert_eq!(usage_limit("Rate limit exceeded", now), None);
+    }
+}
+
+/// Usage-limit texts, 1.18.33 (binary strings, fixtures README): `Usage
+/// limit reached. It will reset in <duration>.`, `<plan> usage limit
+/// reached. It will reset in …`.
+const LIMITS: &[&str] = &["It will reset in"];
+
+/// Its permission dialog, 1.18.33: `△ Permission required` over `Allow
+/// once   Allow always   Reject` (seen, screens/opencode-needs_input-permission).
+const DIALOGS: &[Dialog] = &[Dialog {
+    sign: "Permission required",
+    title: true,
+}];
+
+/// Busy, 1.18.33: the spinner's `esc interrupt` (seen, screens/opencode-busy),
+/// `esc again to interrupt` (binary strings).
+const BUSY: &[&str] = &["esc interrupt", "esc again to interrupt"];
+
+/// Idle, 1.18.33: the footer's `ctrl+p commands` without a spinner (seen,
+/// screens/opencode-idle*).
+const IDLE: &[&str] = &["ctrl+p commands"];
+
+fn read_screen(s: Rows) -> Reading {
+    if let Some(at) = s.last_with(LIMITS) {
+        return s.limit(at);
+    }
+    if let Some(dialog) = s.dialog(DIALOGS) {
+        return dialog;
+    }
+    if s.bottom_has(BUSY) {
+        return Reading::of(Activity::Busy);
+    }
+    if s.bottom_has(IDLE) {
+        return Reading::of(Activity::Idle);
+    }
+    Reading::of(Activity::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_screens_read_as_their_activity() {
+        let seen = super::super::screen::tests::check_recordings("opencode", read_screen);
+        assert!(
+            seen.iter()
+                .any(|(_, r)| r.detail.as_deref() == Some("Permission required"))
+        );
     }
 }

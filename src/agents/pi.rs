@@ -7,7 +7,9 @@
 //! top-level `usage`: reading any of them would count twice or zero.
 
 use super::reset_time::{self, LimitHit, message_at};
+use super::screen::{Rows, is_rule};
 use super::spec::{Presets, Spec, StreamRead};
+use crate::activity::{Activity, Reading};
 use crate::ledger::Spend;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -19,7 +21,40 @@ pub const SPEC: Spec = Spec {
         interactive: "pi \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: Some(|| Box::new(Stream::default())),
+    read_screen,
 };
+
+/// Usage-limit texts, 0.73.1 (pi-ai openai-codex-responses.js:967):
+/// `You have hit your ChatGPT usage limit<plan>. Try again in ~<N> min.`
+const LIMITS: &[&str] = &["You have hit your ChatGPT usage limit", "Try again in ~"];
+
+/// Busy, 0.73.1: `⠧ Working...` (interactive-mode.js:131, seen in
+/// screens/pi-busy-*), `Retrying (1/3) in 2s... (escape to cancel)`
+/// (interactive-mode.js:2370).
+const BUSY: &[&str] = &[" Working...", "(escape to cancel)"];
+
+/// pi's screen: a limit message right above the editor, busy signs, or
+/// the editor between two rules (seen, screens/pi-idle*). pi asks no
+/// permissions: it has no dialogs.
+fn read_screen(s: Rows) -> Reading {
+    if let Some(at) = s.last_with(LIMITS) {
+        let below = s.rows[at + 1..]
+            .iter()
+            .take_while(|r| !is_rule(r))
+            .filter(|r| !r.trim().is_empty())
+            .count();
+        if below <= 2 {
+            return s.limit(at);
+        }
+    }
+    if s.bottom_has(BUSY) {
+        return Reading::of(Activity::Busy);
+    }
+    if s.rows.iter().any(|r| is_rule(r)) {
+        return Reading::of(Activity::Idle);
+    }
+    Reading::of(Activity::Unknown)
+}
 
 /// The events read; every other `type` is [`Event::Other`].
 #[derive(Debug, Deserialize)]
@@ -171,6 +206,24 @@ pub fn usage_limit(text: &str, now: DateTime<Utc>) -> Option<LimitHit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_screens_read_as_their_activity() {
+        super::super::screen::tests::check_recordings("pi", read_screen);
+        let rows: Vec<String> = [
+            " Error: You have hit your ChatGPT usage limit (plus). Try again in ~42 min.",
+            "────────────",
+            "────────────",
+        ]
+        .map(String::from)
+        .to_vec();
+        let r = read_screen(Rows {
+            rows: &rows,
+            cols: 120,
+        });
+        assert_eq!(r.activity, Activity::UsageLimited);
+        assert!(r.detail.unwrap().ends_with("Try again in ~42 min."));
+    }
 
     /// Fed as the tick stream reader feeds it: JSON-looking lines, trimmed.
     fn read(text: &str) -> Stream {

@@ -1,8 +1,10 @@
 //! The shape every agent CLI's file fills in: its [`Spec`] (presets, stream
-//! reader; later its transcript, hooks, screen patterns, usage-limit texts
-//! and resume command). A leaf: the CLIs' files import it, it imports none
+//! reader, screen reading; later its transcript, usage-limit texts and
+//! resume command). A leaf: the CLIs' files import it, it imports none
 //! of them.
 
+use super::screen::Rows;
+use crate::activity::Reading;
 use crate::ledger::Spend;
 
 /// One agent CLI's knowledge.
@@ -15,6 +17,8 @@ pub struct Spec {
     /// A fresh reader of its headless output stream, when it prints
     /// something looop meters; `None` when its tick answer is plain text.
     pub stream: Option<fn() -> Box<dyn StreamRead>>,
+    /// Its activity read off its visible screen (CONTRACT §9).
+    pub read_screen: fn(Rows) -> Reading,
 }
 
 /// A preset runner's commands, checked against the CLI's `--help`.
