@@ -41,6 +41,16 @@ impl Activity {
     }
 }
 
+/// Every activity.
+#[cfg(test)]
+pub const ALL: [Activity; 5] = [
+    Activity::Busy,
+    Activity::NeedsInput,
+    Activity::Idle,
+    Activity::UsageLimited,
+    Activity::Unknown,
+];
+
 /// Where a reading came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,12 +99,11 @@ pub fn read(dir: &Path) -> Result<Option<Record>> {
     store::read_json(&path(dir))
 }
 
-/// Replace the record (atomically, not fsynced: it describes a process
-/// that a power loss ends anyway).
+/// Replace the record atomically (0600).
 pub fn write(dir: &Path, record: &Record) -> Result<()> {
     let mut text = serde_json::to_string(record)?;
     text.push('\n');
-    store::replace_unsynced(&path(dir), text.as_bytes(), 0o600)
+    store::write_atomic_mode(&path(dir), text.as_bytes(), 0o600)
 }
 
 #[cfg(test)]
@@ -103,13 +112,7 @@ mod tests {
 
     #[test]
     fn names_match_the_serde_names() {
-        for a in [
-            Activity::Busy,
-            Activity::NeedsInput,
-            Activity::Idle,
-            Activity::UsageLimited,
-            Activity::Unknown,
-        ] {
+        for a in ALL {
             assert_eq!(
                 serde_json::to_string(&a).unwrap(),
                 format!("\"{}\"", a.as_str())

@@ -192,6 +192,13 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
     store::write_atomic_mode(path, bytes, 0o600)
 }
 
+/// Raise the flag (atomically, 0600).
+pub fn write_flag(dir: &Path, flag: &Flag) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(flag)?;
+    text.push('\n');
+    replace(&flag_path(dir), text.as_bytes())
+}
+
 pub fn read_flag(dir: &Path) -> Result<Option<Flag>> {
     store::read_json(&flag_path(dir))
 }
@@ -203,6 +210,8 @@ pub fn clear(dir: &Path) -> Result<()> {
         record_path(dir),
         flag_path(dir),
         log_path(dir),
+        screen_path(dir),
+        crate::activity::path(dir),
         supervisor_log_path(dir),
     ] {
         match std::fs::remove_file(&p) {

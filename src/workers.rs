@@ -6,6 +6,8 @@
 //! runner, the daily budget) and the launch run under one short profile
 //! lock, so two racing starts cannot both squeeze under the cap.
 
+use crate::agents::Agent;
+use crate::agents::spec::HOOKS_FILE;
 use crate::config::{self, Config};
 use crate::ids::{self, WorkerId};
 use crate::paths::{self, Profile};
@@ -264,7 +266,12 @@ fn launch_spec(
     prompt_file: &Path,
 ) -> Result<LaunchSpec> {
     let quoted = crate::shell::quote(&prompt_file.to_string_lossy());
-    let command = exec_if_simple(&interactive.replace(config::PROMPT_FILE, &quoted));
+    let mut command = interactive.replace(config::PROMPT_FILE, &quoted);
+    if command.contains(HOOKS_FILE) {
+        let hooks = write_hooks(profile, session, runner_name)?;
+        command = command.replace(HOOKS_FILE, &crate::shell::quote(&hooks.to_string_lossy()));
+    }
+    let command = exec_if_simple(&command);
     let mut env = paths::child_env(profile)?;
     env.push(("LOOOP_SESSION_ID".to_string(), session.into()));
     Ok(LaunchSpec {
@@ -283,6 +290,28 @@ fn launch_spec(
 /// caller's tmux pane, and agent CLIs that see `TMUX` warn about tmux
 /// settings that do not apply.
 const NOT_INHERITED: &[&str] = &["TMUX", "TMUX_PANE"];
+
+/// The agent's hook settings for `{{hooks_file}}` in the session dir:
+/// each hook runs `looop _hook <event>` (CONTRACT §9). An agent without
+/// hooks gets an empty settings object.
+fn write_hooks(profile: &Profile, session: &str, runner_name: &str) -> Result<PathBuf> {
+    let dir = profile.sessions_dir().join(session);
+    store::ensure_dir(&dir, 0o700)?;
+    let path = dir.join("hooks.json");
+    let hook = format!(
+        "{} _hook",
+        crate::shell::quote(&paths::current_exe()?.to_string_lossy())
+    );
+    let text = match Agent::of_runner(runner_name)
+        .spec()
+        .and_then(|s| s.hooks.as_ref())
+    {
+        Some(h) => (h.settings)(&hook),
+        None => "{}".to_string(),
+    };
+    store::write_atomic_mode(&path, text.as_bytes(), 0o600)?;
+    Ok(path)
+}
 
 /// How long a launch whose program was not found here, or whose prompt is
 /// big, is watched for the "command not found" or "Argument list too long"

@@ -7,7 +7,7 @@
 
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Dialog, Rows, is_rule};
-use super::spec::{Presets, Spec, StreamRead};
+use super::spec::{Hooks, Presets, Spec, StreamRead};
 use crate::activity::{Activity, Reading};
 use crate::ledger::Spend;
 use chrono::{DateTime, Utc};
@@ -17,10 +17,14 @@ pub const SPEC: Spec = Spec {
     name: "claude",
     presets: Presets {
         tick: "claude -p --output-format stream-json --verbose --dangerously-skip-permissions",
-        interactive: "claude --dangerously-skip-permissions \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        interactive: "claude --settings {{hooks_file}} --dangerously-skip-permissions \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
     stream: Some(|| Box::new(Stream::default())),
     read_screen,
+    hooks: Some(Hooks {
+        settings: hook_settings,
+        read: read_hook,
+    }),
 };
 
 /// Usage-limit texts. 2.1.197 (claude.exe `hJ`, seen in
@@ -83,6 +87,74 @@ fn read_screen(s: Rows) -> Reading {
     Reading::of(Activity::Unknown)
 }
 
+/// The hooks looop gives claude (`--settings {{hooks_file}}`): each runs
+/// `<looop> _hook <event>`, which reads the payload on stdin and tells the
+/// supervisor. Events and payloads seen in 2.1.197
+/// (tests/fixtures/hooks/): UserPromptSubmit and PreToolUse (a turn
+/// runs), Stop and StopFailure (it ended; an API error fires StopFailure,
+/// not Stop), Notification `permission_prompt` (~6 s after a permission
+/// dialog opened) and `idle_prompt` (after 60 s at the prompt). A trust
+/// dialog fires none: the screen is the only sign of it.
+const HOOK_EVENTS: &[(&str, Option<&str>)] = &[
+    ("UserPromptSubmit", None),
+    ("PreToolUse", Some("*")),
+    ("Stop", None),
+    ("StopFailure", None),
+    ("Notification", Some("permission_prompt")),
+    ("Notification", Some("idle_prompt")),
+];
+
+/// claude's `--settings` file with looop's hooks; `hook` is the command
+/// line that runs `looop _hook` (already shell-quoted), the event is
+/// appended.
+fn hook_settings(hook: &str) -> String {
+    let mut hooks = serde_json::Map::new();
+    for (event, matcher) in HOOK_EVENTS {
+        let mut entry = serde_json::json!({
+            "hooks": [{"type": "command", "command": format!("{hook} {event}")}]
+        });
+        if let Some(m) = matcher {
+            entry["matcher"] = serde_json::json!(m);
+        }
+        let list = hooks
+            .entry(event.to_string())
+            .or_insert_with(|| serde_json::json!([]));
+        if let Some(list) = list.as_array_mut() {
+            list.push(entry);
+        }
+    }
+    serde_json::json!({ "hooks": hooks }).to_string()
+}
+
+/// The fields of a hook payload looop reads.
+#[derive(Debug, Deserialize)]
+struct HookPayload {
+    hook_event_name: String,
+    notification_type: Option<String>,
+    message: Option<String>,
+}
+
+/// What a hook payload says of the activity; `None` for an event that
+/// says nothing; an error for a payload that is not claude's.
+fn read_hook(payload: &[u8]) -> anyhow::Result<Option<Reading>> {
+    let p: HookPayload = serde_json::from_slice(payload)
+        .map_err(|e| anyhow::anyhow!("not a claude hook payload: {e}"))?;
+    let activity = match (p.hook_event_name.as_str(), p.notification_type.as_deref()) {
+        ("UserPromptSubmit" | "PreToolUse" | "PostToolUse", _) => Activity::Busy,
+        ("Stop" | "StopFailure", _) => Activity::Idle,
+        ("Notification", Some("permission_prompt")) => Activity::NeedsInput,
+        ("Notification", Some("idle_prompt")) => Activity::Idle,
+        _ => return Ok(None),
+    };
+    let detail = (activity == Activity::NeedsInput).then(|| {
+        p.message
+            .as_deref()
+            .map(super::screen::clean)
+            .unwrap_or_else(|| "a permission dialog".to_string())
+    });
+    Ok(Some(Reading { activity, detail }))
+}
+
 /// A prompt the user sent (`❯ continue`), not the input box (under a
 /// rule) and not a slash command claude typed itself (`❯
 /// /rate-limit-options`).
@@ -90,7 +162,8 @@ fn is_prompt_echo(rows: &[String], i: usize, row: &str) -> bool {
     let Some(text) = row.strip_prefix("❯ ") else {
         return false;
     };
-    !text.trim().is_empty() && !text.starts_with('/') && !(i > 0 && is_rule(&rows[i - 1]))
+    let input_box = i > 0 && is_rule(&rows[i - 1]);
+    !(text.trim().is_empty() || text.starts_with('/') || input_box)
 }
 
 /// The events read; every other `type` is [`Event::Other`].
@@ -271,6 +344,68 @@ mod tests {
     }
 
     const CLAUDE: &str = include_str!("../../tests/fixtures/claude-stream.jsonl");
+
+    /// The payloads claude 2.1.197 gave its hooks (tests/fixtures/hooks).
+    #[test]
+    fn recorded_hook_payloads_read_as_their_activity() {
+        #[derive(serde::Deserialize)]
+        struct Line {
+            payload: serde_json::Value,
+        }
+        let mut seen = Vec::new();
+        for file in [
+            include_str!("../../tests/fixtures/hooks/claude-2.1.197-mock-api.jsonl"),
+            include_str!("../../tests/fixtures/hooks/claude-2.1.197-offline.jsonl"),
+        ] {
+            for line in file.lines() {
+                let l: Line = serde_json::from_str(line).unwrap();
+                let bytes = serde_json::to_vec(&l.payload).unwrap();
+                let event = l.payload["hook_event_name"].as_str().unwrap().to_string();
+                let kind = l.payload["notification_type"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                let got = read_hook(&bytes).unwrap().map(|r| r.activity);
+                let want = match (event.as_str(), kind.as_str()) {
+                    ("UserPromptSubmit" | "PreToolUse" | "PostToolUse", _) => Some(Activity::Busy),
+                    ("Stop" | "StopFailure", _) => Some(Activity::Idle),
+                    ("Notification", "permission_prompt") => Some(Activity::NeedsInput),
+                    ("Notification", "idle_prompt") => Some(Activity::Idle),
+                    _ => None,
+                };
+                assert_eq!(got, want, "{event} {kind}");
+                seen.push(event);
+            }
+        }
+        for e in [
+            "UserPromptSubmit",
+            "PreToolUse",
+            "Stop",
+            "StopFailure",
+            "Notification",
+        ] {
+            assert!(seen.iter().any(|s| s == e), "no {e} recorded");
+        }
+        assert!(read_hook(b"not json").is_err());
+        assert!(read_hook(b"{\"session_id\": 1}").is_err());
+    }
+
+    #[test]
+    fn the_settings_hook_every_event_read() {
+        let text = hook_settings("'/x/looop' _hook");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for (event, matcher) in HOOK_EVENTS {
+            let entries = v["hooks"][event].as_array().unwrap();
+            let e = entries
+                .iter()
+                .find(|e| e["matcher"].as_str() == *matcher)
+                .unwrap_or_else(|| panic!("{event} {matcher:?}"));
+            assert_eq!(
+                e["hooks"][0]["command"].as_str().unwrap(),
+                format!("'/x/looop' _hook {event}")
+            );
+        }
+    }
 
     #[test]
     fn recorded_screens_read_as_their_activity() {

@@ -18,6 +18,7 @@ pub const SPEC: Spec = Spec {
     },
     stream: None,
     read_screen,
+    hooks: None,
 };
 
 /// What codex takes as "go on" after a reset: `continue` + Enter worked in

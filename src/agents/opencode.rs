@@ -17,6 +17,7 @@ pub const SPEC: Spec = Spec {
     },
     stream: None,
     read_screen,
+    hooks: None,
 };
 
 /// What opencode takes as "go on" after a reset: a new message in the same

@@ -22,6 +22,7 @@ pub const SPEC: Spec = Spec {
     },
     stream: Some(|| Box::new(Stream::default())),
     read_screen,
+    hooks: None,
 };
 
 /// Usage-limit texts, 0.73.1 (pi-ai openai-codex-responses.js:967):

@@ -19,6 +19,27 @@ pub struct Spec {
     pub stream: Option<fn() -> Box<dyn StreamRead>>,
     /// Its activity read off its visible screen (CONTRACT §9).
     pub read_screen: fn(Rows) -> Reading,
+    /// Its own hooks, when it offers them (CONTRACT §9).
+    pub hooks: Option<Hooks>,
+}
+
+/// Replaced in a worker's command by the path of the settings file looop
+/// writes with the agent's hooks (`sessions/<session>/hooks.json`).
+pub const HOOKS_FILE: &str = "{{hooks_file}}";
+
+/// Reads one hook payload: the activity it tells of, `None` when it tells
+/// nothing, an error for a payload that is not the agent's.
+pub type ReadHook = fn(&[u8]) -> anyhow::Result<Option<Reading>>;
+
+/// An agent's hooks: the settings file looop writes for it (the worker's
+/// command gets its path as `{{hooks_file}}`) and the reading of what a
+/// hook receives.
+#[derive(Debug)]
+pub struct Hooks {
+    /// The settings text, given the command line that runs `looop _hook`
+    /// (already shell-quoted; the hook's event name is appended).
+    pub settings: fn(&str) -> String,
+    pub read: ReadHook,
 }
 
 /// A preset runner's commands, checked against the CLI's `--help`.

@@ -80,7 +80,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         flags: &["--json", "--all", "-a"],
         usage: "looop ls [--json] [--all]",
-        about: "List worker sessions on disk, running and finished: id, state, pid, age, idle time, exit code, flag note. --all adds the pulse session.",
+        about: "List worker sessions on disk, running and finished: id, state, activity (busy, needs_input, idle, usage_limited, unknown; running workers only), pid, age, idle time, exit code, flag note. --all adds the pulse session.",
         ..cmd("ls", commands::ls::run)
     },
     Command {
@@ -194,6 +194,10 @@ pub const COMMANDS: &[Command] = &[
     Command {
         hidden: true,
         ..cmd("_complete", completions::ids)
+    },
+    Command {
+        hidden: true,
+        ..cmd("_hook", commands::hook::run)
     },
     Command {
         hidden: true,

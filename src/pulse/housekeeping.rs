@@ -1,6 +1,7 @@
 //! Step 1 of a beat (CONTRACT §4): read the sessions (a supervisor that died
 //! reads `lost`), drop claims whose owner is gone, prune finished sessions
-//! past the retention, and flag workers silent for `idle_flag_secs`.
+//! past the retention, and flag workers idle for `idle_flag_secs` (an agent
+//! at its prompt; a worker whose activity cannot be told, silent that long).
 
 use crate::claims;
 use crate::config::Config;
@@ -44,21 +45,20 @@ pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
         let idle = Duration::from_secs(idle);
         for s in &sessions {
             let worker = s.session != crate::ids::PULSE_SESSION;
+            let Some((since, what)) = idle_since(s) else {
+                continue;
+            };
             if worker
                 && s.alive
                 && s.state == State::Running
                 && !s.flagged
-                && older_than(
-                    s.last_output_at.as_deref().or(s.started_at.as_deref()),
-                    idle,
-                )
+                && older_than(since, idle)
             {
-                let secs = silent_secs(s.last_output_at.as_deref().or(s.started_at.as_deref()))
-                    .unwrap_or(0);
+                let secs = silent_secs(since).unwrap_or(0);
                 let note = if secs < 60 {
-                    format!("idle {secs}s — stuck?")
+                    format!("{what} {secs}s — stuck?")
                 } else {
-                    format!("idle {}m — stuck?", secs / 60)
+                    format!("{what} {}m — stuck?", secs / 60)
                 };
                 match supervisor::set_flag(profile, &s.session, Some(note)) {
                     Ok(()) => relist = true,
@@ -71,6 +71,20 @@ pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
         sessions = supervisor::list(profile)?;
     }
     Ok(sessions)
+}
+
+/// Since when a worker counts as idle for the idle flag, and the word for
+/// it: an agent read as `idle` at its prompt, since then; one whose
+/// activity cannot be told (`unknown`, a plain command), since its last
+/// output; a busy agent, one at a dialog or a usage limit is never idle,
+/// however long it is silent (a thinking agent is not stuck).
+fn idle_since(s: &SessionView) -> Option<(Option<&str>, &'static str)> {
+    let silent = s.last_output_at.as_deref().or(s.started_at.as_deref());
+    match s.activity.as_deref() {
+        Some("idle") => Some((s.activity_since.as_deref().or(silent), "idle at its prompt")),
+        None | Some("unknown") => Some((silent, "idle")),
+        Some(_) => None,
+    }
 }
 
 fn silent_secs(since: Option<&str>) -> Option<u64> {

@@ -178,11 +178,17 @@ fn workers(p: &mut String, sessions: &[SessionView], max_workers: usize) {
     quoted(p, "text", &lines.join("\n"));
 }
 
-/// `- <id> [<state>] exit N, idle 3m, runner R, goal G, cwd DIR ⚑ <note>`,
-/// each part only when known.
+/// `- <id> [<state>] <activity> for 2m, exit N, idle 3m, runner R, goal G,
+/// cwd DIR ⚑ <note>`, each part only when known.
 fn worker_line(s: &SessionView) -> String {
     let state = s.state.as_str();
     let mut line = format!("- {} [{}]", s.id, state);
+    if let Some(activity) = &s.activity {
+        out!(line, " {activity}");
+        if let Some(d) = idle_for(s.activity_since.as_deref()) {
+            out!(line, " for {d}");
+        }
+    }
     if let Some(code) = s.exit_code {
         out!(line, " exit {code}");
     }

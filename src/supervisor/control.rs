@@ -127,6 +127,16 @@ fn end_group(pid: u32, start: Option<u64>, grace: Duration) {
     }
 }
 
+/// Hand an agent hook's payload to the session's supervisor.
+pub fn hook(profile: &Profile, session: &str, payload: Vec<u8>) -> Result<()> {
+    let mut conn = client::connect(profile, session)?;
+    conn.send(&Request::Hook(payload))?;
+    match conn.recv()? {
+        Some(Reply::Ok) => Ok(()),
+        other => Err(anyhow!("session {session}: unexpected answer {other:?}")),
+    }
+}
+
 pub fn send(profile: &Profile, session: &str, bytes: &[u8]) -> Result<()> {
     let view = must_exist(profile, session)?;
     if !view.alive {

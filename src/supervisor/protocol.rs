@@ -58,6 +58,8 @@ pub enum Request {
     Kill { grace_ms: u32, by_self: bool },
     /// The current screen as plain text. Reply: `Output` with the text.
     Screen,
+    /// What the agent's hook got on stdin (`looop _hook`). Reply: `Ok`.
+    Hook(Vec<u8>),
 }
 
 /// What the supervisor sends back.
@@ -82,6 +84,7 @@ mod kind {
     pub const RESIZE: u8 = 4;
     pub const KILL: u8 = 5;
     pub const SCREEN: u8 = 6;
+    pub const HOOK: u8 = 7;
     pub const OK: u8 = 64;
     pub const ERROR: u8 = 65;
     pub const OUTPUT: u8 = 66;
@@ -126,6 +129,7 @@ impl Request {
                 frame(kind::KILL, &p)
             }
             Request::Screen => frame(kind::SCREEN, &[]),
+            Request::Hook(p) => frame(kind::HOOK, p),
         }
     }
 
@@ -155,6 +159,7 @@ impl Request {
                 }
             }
             kind::SCREEN => Request::Screen,
+            kind::HOOK => Request::Hook(p),
             other => bail!("unknown request kind {other}"),
         })
     }
@@ -276,6 +281,7 @@ mod tests {
                 by_self: true,
             },
             Request::Screen,
+            Request::Hook(b"{}".to_vec()),
         ];
         let bytes: Vec<u8> = reqs.iter().flat_map(|r| r.encode()).collect();
         let mut d = Decoder::default();

@@ -30,6 +30,9 @@ pub fn view(profile: &Profile, session: &str) -> Result<Option<SessionView>> {
     let flag = read_flag(&dir).with_context(|| format!("session {session}"))?;
     let mut view = make_view(session, alive, record, flag);
     view.last_output_at = last_output_at(&dir);
+    if view.alive {
+        (view.activity, view.activity_since) = activity_of(&dir, view.started_at.as_deref());
+    }
     Ok(Some(view))
 }
 
@@ -117,6 +120,22 @@ fn make_view(
         activity_since: None,
         cost_usd: None,
         resumable: false,
+    }
+}
+
+/// A live worker's activity and since when: its supervisor's last
+/// `activity.json`, or `unknown` since its start before the first.
+fn activity_of(dir: &Path, started_at: Option<&str>) -> (Option<String>, Option<String>) {
+    match crate::activity::read(dir) {
+        Ok(Some(a)) => (Some(a.activity.as_str().to_string()), Some(a.since)),
+        Ok(None) => (
+            Some(crate::activity::Activity::Unknown.as_str().to_string()),
+            started_at.map(str::to_string),
+        ),
+        Err(e) => {
+            eprintln!("looop: warning: {e:#}");
+            (None, None)
+        }
     }
 }
 

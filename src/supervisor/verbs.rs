@@ -70,6 +70,11 @@ pub fn screen(profile: &Profile, session: &str) -> Result<String> {
     super::screen::text(profile, session)
 }
 
+/// Hand what an agent's hook received to `session`'s supervisor.
+pub fn hook(profile: &Profile, session: &str, payload: Vec<u8>) -> Result<()> {
+    control::hook(profile, session, payload)
+}
+
 /// Type `text` into worker `id`'s terminal, then Enter when `enter`.
 pub fn send(profile: &Profile, id: &WorkerId, text: &str, enter: bool) -> Result<()> {
     let session = existing(profile, id)?;

@@ -33,10 +33,19 @@ pub fn run(mut args: Args) -> Result<i32> {
     Ok(0)
 }
 
-const HEADER: [&str; 7] = ["ID", "STATE", "PID", "AGE", "IDLE", "EXIT", "\u{2691}NOTE"];
+const HEADER: [&str; 8] = [
+    "ID",
+    "STATE",
+    "ACTIVITY",
+    "PID",
+    "AGE",
+    "IDLE",
+    "EXIT",
+    "\u{2691}NOTE",
+];
 
 /// One session's cells, in [`HEADER`] order.
-fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 7] {
+fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 8] {
     let since = |t: &Option<String>| t.as_deref().and_then(|t| seconds_since(t, now)).map(human);
     let idle = if s.alive {
         since(&s.last_output_at).or_else(|| since(&s.started_at))
@@ -46,6 +55,7 @@ fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 7] {
     [
         one_line(&s.id).into_owned(),
         s.state.as_str().to_string(),
+        s.activity.clone().unwrap_or_else(|| "-".into()),
         s.pid.map_or("-".into(), |p| p.to_string()),
         since(&s.started_at).unwrap_or_else(|| "-".into()),
         idle.unwrap_or_else(|| "-".into()),
@@ -60,7 +70,7 @@ fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 7] {
 
 /// The aligned `ls` table.
 fn table(sessions: &[SessionView], now: DateTime<Utc>) -> String {
-    let rows: Vec<[String; 7]> = sessions.iter().map(|s| row(s, now)).collect();
+    let rows: Vec<[String; 8]> = sessions.iter().map(|s| row(s, now)).collect();
     let mut widths = HEADER.map(|h| h.chars().count());
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -69,7 +79,7 @@ fn table(sessions: &[SessionView], now: DateTime<Utc>) -> String {
     }
     let mut text = String::new();
     // Pad by the plain text, then paint: escape codes take no columns.
-    let mut line = |cells: [String; 7], paint: &dyn Fn(usize, &str) -> String| {
+    let mut line = |cells: [String; 8], paint: &dyn Fn(usize, &str) -> String| {
         let mut l = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             l.push_str(&paint(i, cell));
@@ -85,7 +95,8 @@ fn table(sessions: &[SessionView], now: DateTime<Utc>) -> String {
         line(r, &|i, cell| match (i, s.state) {
             (1, State::Running | State::Starting) => color::green(cell),
             (1, State::Lost | State::Failed) => color::red(cell),
-            (6, _) if s.flagged => color::yellow(cell),
+            (2, _) if s.activity.as_deref() == Some("needs_input") => color::yellow(cell),
+            (7, _) if s.flagged => color::yellow(cell),
             _ => cell.to_string(),
         });
     }
@@ -125,7 +136,7 @@ mod tests {
             goal: None,
             agent: None,
             agent_session: None,
-            activity: None,
+            activity: (state == State::Running).then(|| "busy".into()),
             activity_since: None,
             cost_usd: None,
             resumable: false,
@@ -149,6 +160,7 @@ mod tests {
         let col = |l: &str, w: &str| l.find(w).unwrap();
         assert_eq!(col(lines[0], "STATE"), col(lines[1], "running"));
         assert_eq!(col(lines[0], "STATE"), col(lines[2], "exited"));
+        assert_eq!(col(lines[0], "ACTIVITY"), col(lines[1], "busy"));
         assert!(
             lines[1].contains("1h") && lines[1].contains("59m"),
             "{}",

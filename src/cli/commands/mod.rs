@@ -6,6 +6,7 @@ pub mod claim;
 pub mod cost;
 pub mod demo;
 pub mod flag;
+pub mod hook;
 pub mod init;
 pub mod kill;
 pub mod log;

@@ -71,7 +71,12 @@ fn print_human(s: &Status) {
         } else {
             String::new()
         };
-        println!("  {:<20} {state}{code}{flag}", one_line(&w.id));
+        let activity = w
+            .activity
+            .as_deref()
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default();
+        println!("  {:<20} {state}{activity}{code}{flag}", one_line(&w.id));
     }
     if s.claims.is_empty() {
         println!("claims:     none");

@@ -63,12 +63,14 @@ impl Supervisor {
         }
     }
 
-    /// A kill's grace ran out: KILL.
+    /// A kill's grace ran out: KILL. The screen is due for a look: read
+    /// the activity.
     pub(super) fn timers(&mut self) {
         let now = Instant::now();
         if self.kill_deadline.is_some_and(|k| now >= k) {
             self.kill_deadline = None;
             self.signal_child(Signal::SIGKILL);
         }
+        self.activity_timer();
     }
 }

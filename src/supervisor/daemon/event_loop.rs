@@ -106,9 +106,14 @@ impl Supervisor {
     }
 
     /// When the loop must wake without an event: a kill's grace running
-    /// out. Otherwise never.
+    /// out, or the screen due for a look (only after output). Otherwise
+    /// never.
     fn timeout(&self) -> PollTimeout {
-        match self.kill_deadline {
+        let next = [self.kill_deadline, self.activity.tracker.deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        match next {
             None => PollTimeout::NONE,
             Some(at) => {
                 let ms = at.saturating_duration_since(Instant::now()).as_millis() + 1;
@@ -137,6 +142,7 @@ impl Supervisor {
             self.read_output(256);
         }
         let code = self.exit.flatten();
+        self.activity_end();
         // The last screen stays readable (`looop log --screen`) after the end.
         let screen = record::screen_path(&self.dir);
         if let Err(e) = record::replace(&screen, self.screen.text().as_bytes()) {

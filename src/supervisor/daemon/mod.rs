@@ -12,8 +12,11 @@
 //! redrawn at its own size); [`requests`] answers clients; [`child`] reaps
 //! and signals the worker; [`escapees`] ends the daemons it left behind.
 //! [`queue`] holds the pure logic of the per-client queues: a slow
-//! attacher is dropped, never waited for.
+//! attacher is dropped, never waited for. [`tracker`] decides what the
+//! worker is doing from its screen and its agent's hooks (pure logic);
+//! [`activity`] records each change and raises the flag for a dialog.
 
+mod activity;
 mod boot;
 mod child;
 mod client;
@@ -25,5 +28,6 @@ mod queue;
 mod requests;
 mod screen;
 mod supervisor;
+mod tracker;
 
 pub use boot::{Options, run};

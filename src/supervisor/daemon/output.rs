@@ -44,6 +44,9 @@ impl Supervisor {
         self.log_chunk(n);
         let chunk = &self.buf[..n];
         self.screen.feed(chunk);
+        if self.activity.read_screen.is_some() {
+            self.activity.tracker.on_output(std::time::Instant::now());
+        }
         if self.clients.iter().any(|c| c.attached) {
             let frame = Reply::Output(chunk.to_vec()).encode();
             for c in self.clients.iter_mut().filter(|c| c.attached) {

@@ -113,6 +113,10 @@ impl Supervisor {
                 self.clients[n].queue(&Reply::Ok.encode());
             }
             Request::Resize { cols, rows } => self.resize(cols, rows),
+            Request::Hook(payload) => {
+                self.hook(&payload);
+                self.clients[n].queue(&Reply::Ok.encode());
+            }
             Request::Screen => {
                 let text = self.screen.text().into_bytes();
                 self.clients[n].queue(&Reply::Output(text).encode());
@@ -124,6 +128,21 @@ impl Supervisor {
                 }
                 self.request_kill(Duration::from_millis(u64::from(grace_ms)));
             }
+        }
+    }
+
+    /// A payload the agent's hook got (via `looop _hook`): what it says
+    /// of the activity counts at once; anything unreadable is noted here
+    /// (supervisor.log) and ignored.
+    fn hook(&mut self, payload: &[u8]) {
+        let Some(read) = self.read_hook else {
+            eprintln!("looop: a hook called, but this worker's agent has no hooks; ignored");
+            return;
+        };
+        match read(payload) {
+            Ok(Some(reading)) => self.activity_hook(reading),
+            Ok(None) => {}
+            Err(e) => eprintln!("looop: hook payload ignored: {e:#}"),
         }
     }
 

@@ -190,7 +190,7 @@ mod tests {
 
     /// Every recorded byte stream (tests/fixtures/screens, captured from
     /// the installed CLIs at 120x40 under tmux) gives tmux's own capture
-    /// of the same moment, but for two rows that moved on between the end
+    /// of the same moment and reads as the activity it was recorded in, but for two rows that moved on between the end
     /// of the recording and the capture: `script`'s closing line and one
     /// frame of pi's spinner.
     #[test]
@@ -218,6 +218,19 @@ mod tests {
                 _ => 0,
             };
             assert!(differ.len() <= allowed, "{name}: {differ:#?}");
+            // And the agent's patterns read it as the activity in its name
+            // (`<cli>-<activity>-<detail>`).
+            let (cli, rest) = name.split_once('-').unwrap();
+            let cli = cli.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+            let agent = crate::agents::Agent::from_name(cli)
+                .and_then(|a| a.spec())
+                .unwrap();
+            let (cols, _) = s.size();
+            let reading = (agent.read_screen)(crate::agents::screen::Rows { rows: &got, cols });
+            assert!(
+                rest.starts_with(reading.activity.as_str()),
+                "{name}: {reading:?}"
+            );
             checked += 1;
         }
         assert!(checked >= 30, "only {checked} recordings found");

@@ -3,6 +3,7 @@
 //! the rest of its behaviour are further `impl` blocks in the sibling
 //! modules ([`super::event_loop`], [`super::output`], [`super::requests`]).
 
+use super::activity::Activities;
 use super::client::Client;
 use super::pty;
 use super::screen::Screen;
@@ -45,6 +46,10 @@ pub struct Supervisor {
     pub(super) log_broken: bool,
     /// The worker's screen, fed every byte it prints.
     pub(super) screen: Screen,
+    /// What the worker is doing (CONTRACT §9).
+    pub(super) activity: Activities,
+    /// The agent's hook payload reader, when it has hooks.
+    pub(super) read_hook: Option<crate::agents::spec::ReadHook>,
     pub(super) buf: Vec<u8>,
     pub(super) input: Vec<u8>,
     pub(super) kill_requested: bool,
@@ -79,6 +84,8 @@ impl Supervisor {
         record.socket = Some(socket_path.clone());
 
         let (cols, rows) = super::screen::clamp(spec.cols, spec.rows);
+        // The runner's agent decides how its screen and hooks are read.
+        let agent = crate::agents::Agent::of_runner(&spec.runner).spec();
         let worker = pty::spawn(session, spec, cols, rows)?;
         record.state = State::Running;
         record.pid = Some(worker.pid);
@@ -102,6 +109,8 @@ impl Supervisor {
             log_cap_at: spec.log_max_bytes,
             log_broken: false,
             screen: Screen::new(cols, rows),
+            activity: Activities::new(agent.map(|a| a.read_screen)),
+            read_hook: agent.and_then(|a| a.hooks.as_ref()).map(|h| h.read),
             buf: vec![0; READ_CHUNK],
             input: Vec::new(),
             kill_requested: false,
