@@ -32,7 +32,7 @@ runner = "{runner}"          # default runner for the tick AI and for workers
 # Runners: a preset table only needs the keys it changes.
 # [runners.claude]
 # tick = "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
-# interactive = "claude --dangerously-skip-permissions \"Your instructions are in \"{{{{prompt_file}}}}\": read that file first and follow it.\""
+# interactive = "claude --settings {{{{hooks_file}}}} --dangerously-skip-permissions \"Your instructions are in \"{{{{prompt_file}}}}\": read that file first and follow it.\""
 #
 # Any command that prints text can be the tick AI:
 # [runners.mine]
