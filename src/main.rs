@@ -21,6 +21,7 @@ mod events;
 mod exit;
 mod ids;
 mod ledger;
+mod login;
 mod paths;
 mod pause;
 mod proc;

@@ -169,12 +169,14 @@ fn flags_surface_once_per_flag_in_a_private_tmux_server_and_notify() {
         1
     );
 
-    // Unflag, then flag again: surfaced again.
+    // Unflag, then flag again: surfaced again (notify), in the window that
+    // is still open.
     env.ok(&["unflag", "helper"], 0);
     tick(&noop("answered"));
     env.ok(&["flag", "helper", "which", "branch?"], 0);
-    tick(&noop("asks again"));
-    wait_for(10, "the second tmux window", || windows() == 2);
+    let out = tick(&noop("asks again"));
+    assert!(out.contains("tmux window helper is still open"), "{out}");
+    assert_eq!(windows(), 1, "the open window is reused");
     assert_eq!(
         std::fs::read_to_string(notified.path())
             .unwrap()

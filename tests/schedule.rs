@@ -1,6 +1,7 @@
 //! `looop schedule`: the artifacts it prints, and `--install`/`--remove`
-//! against a fake `crontab` on PATH (a script keeping the crontab in a file)
-//! only: a test never touches the real crontab of the user running it.
+//! against a stand-in `crontab` on PATH (a script keeping the crontab in a
+//! temp file). No test runs the real `crontab`: a test must never risk the
+//! user's own crontab (a Ctrl-C half-way would lose it).
 
 mod support;
 use std::ops::Deref;
@@ -35,7 +36,10 @@ impl Env {
         let profile = Profile::in_dir(tmp, data);
         let bin = profile.tmp.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
-        Env { profile, bin }
+        let env = Env { profile, bin };
+        // Every test has the stand-in, so none can reach the real crontab.
+        env.fake_crontab();
+        env
     }
 
     /// The temp dir holding the config, the data dir and the bin dir.
@@ -558,6 +562,9 @@ fn example_artifacts_match_the_command() {
             .env("LOOOP_DATA_DIR", data)
             .env("LOOOP_CONFIG", config)
             .env("PATH", path)
+            .env_remove("TMUX")
+            .env_remove("TMUX_TMPDIR")
+            .env_remove("LOOOP_TMUX_SOCKET")
             .output()
             .unwrap();
         assert_status(&o, 0);
@@ -568,4 +575,54 @@ fn example_artifacts_match_the_command() {
             "examples/schedule/{file} is stale: regenerate it"
         );
     }
+}
+
+/// `--every` takes 30s / 5m / 1h as well as seconds.
+#[test]
+fn every_takes_units() {
+    let env = Env::new();
+    for (every, expr) in [
+        ("5m", "*/5 "),
+        ("1h", "0 * "),
+        ("120", "*/2 "),
+        ("60s", "* * "),
+    ] {
+        let o = env.looop(&["schedule", "cron", "--every", every]);
+        assert_status(&o, 0);
+        assert!(stdout(&o).starts_with(expr), "{every}: {}", stdout(&o));
+    }
+    let o = env.looop(&["schedule", "systemd", "--every", "5m"]);
+    assert_status(&o, 0);
+    assert!(
+        stdout(&o).contains("OnUnitActiveSec=300\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = env.looop(&["schedule", "cron", "--every", "5x"]);
+    assert_status(&o, 2);
+    assert!(stderr(&o).contains("30s, 5m, 1h"), "{}", stderr(&o));
+}
+
+/// From inside tmux (or with TMUX_TMPDIR set), the cron line carries what a
+/// beat needs to reach that server: cron's environment has neither.
+#[test]
+fn cron_line_carries_the_tmux_server() {
+    let env = Env::new();
+    let o = env
+        .cmd(&["schedule", "cron"])
+        .env("PATH", env.path_var())
+        .env("TMUX", "/tmp/my tmux/sock,123,0")
+        .env("TMUX_TMPDIR", "/tmp/my tmux")
+        .output()
+        .unwrap();
+    assert_status(&o, 0);
+    let line = stdout(&o);
+    assert!(line.contains("TMUX_TMPDIR='/tmp/my tmux' "), "{line}");
+    assert!(
+        line.contains("LOOOP_TMUX_SOCKET='/tmp/my tmux/sock' "),
+        "{line}"
+    );
+    // Outside tmux: neither.
+    let line = stdout(&env.looop(&["schedule", "cron"]));
+    assert!(!line.contains("TMUX"), "{line}");
 }

@@ -134,6 +134,18 @@ impl Args {
         }
     }
 
+    /// `--name DURATION` in seconds: `30s`, `5m`, `1h` or plain seconds.
+    pub fn duration(&mut self, name: &str) -> Result<Option<u64>> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(v) => parse_duration(&v).map(Some).ok_or_else(|| {
+                self.usage_error(&format!(
+                    "{name} wants a duration such as 30s, 5m, 1h or a number of seconds, not {v:?}"
+                ))
+            }),
+        }
+    }
+
     /// The next positional argument, if any. Call after taking the flags.
     pub fn next(&mut self) -> Option<String> {
         let idx = self
@@ -181,12 +193,42 @@ impl Args {
     }
 }
 
+/// Seconds from `30s`, `5m`, `1h` or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn args(v: &[&str]) -> Args {
         Args::new("x", v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn durations_take_units_or_seconds() {
+        assert_eq!(parse_duration("30s"), Some(30));
+        assert_eq!(parse_duration("5m"), Some(300));
+        assert_eq!(parse_duration("1h"), Some(3600));
+        assert_eq!(parse_duration("90"), Some(90));
+        for bad in ["", "m", "5 m", "-5", "5d", "1.5h", "soon"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -49,9 +49,10 @@ pub const COMMANDS: &[Command] = &[
         ..cmd("tick", commands::pulse::tick)
     },
     Command {
+        flags: &["--every"],
         ids: Ids::Goals,
-        usage: "looop run [GOAL]",
-        about: "Without GOAL: the pulse in the foreground, a beat every `interval` seconds until SIGINT/SIGTERM. With GOAL: one immediate move focused on goals/GOAL.md (no unchanged-world skip).",
+        usage: "looop run [GOAL] [--every DURATION]",
+        about: "Without GOAL: the pulse in the foreground, a beat every `interval` seconds (or --every 30s|5m|1h|SECS) until SIGINT/SIGTERM. With GOAL: one immediate move focused on goals/GOAL.md (no unchanged-world skip).",
         ..cmd("run", commands::pulse::run)
     },
     Command {

@@ -40,10 +40,22 @@ pub fn run_goal(profile: &Profile, config: &Config, goal: &str) -> Result<Outcom
 }
 
 /// `looop run`: beat, wait, repeat until SIGINT/SIGTERM; `report` hears
-/// each step. The config is read again between beats.
-pub fn run_forever(profile: &Profile, config: Config, report: &mut dyn FnMut(Cadence)) {
+/// each step. The config is read again between beats; `every` (from
+/// `--every`) overrides its `interval` for the whole run.
+pub fn run_forever(
+    profile: &Profile,
+    config: Config,
+    every: Option<u64>,
+    report: &mut dyn FnMut(Cadence),
+) {
     signals::install_stop();
-    let mut config = config;
+    let with_every = |mut c: Config| {
+        if let Some(secs) = every {
+            c.interval_secs = secs;
+        }
+        c
+    };
+    let mut config = with_every(config);
     let mut failures: u32 = 0;
     report(Cadence::Started {
         interval: config.interval_secs,
@@ -84,7 +96,7 @@ pub fn run_forever(profile: &Profile, config: Config, report: &mut dyn FnMut(Cad
         }
         // Pick up config edits between beats; a broken edit keeps the old one.
         match Config::load(&profile.config) {
-            Ok(c) => config = c,
+            Ok(c) => config = with_every(c),
             Err(e) => report(Cadence::KeptConfig(&e)),
         }
     }

@@ -23,6 +23,7 @@ mod sensors;
 mod state;
 mod status;
 mod surface;
+mod tmux;
 mod tripwire;
 mod updown;
 mod world;

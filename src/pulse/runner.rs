@@ -17,6 +17,7 @@ use crate::agents::reset_time::LimitHit;
 use crate::agents::stream::StreamReader;
 use crate::config::{Config, PROMPT_FILE};
 use crate::ledger::Spend;
+use crate::login;
 use crate::proc::{self, Cut, Limits, Pipe, signals};
 use anyhow::{Context, Result};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
@@ -186,8 +187,7 @@ fn command_line(req: &Request) -> (String, bool) {
 
 fn start(req: &Request, command: &str, uses_file: bool) -> std::io::Result<Child> {
     let mut cmd = Command::new("bash");
-    cmd.arg("-lc")
-        .arg(command)
+    cmd.args(login::bash_args(command))
         .stdin(if uses_file {
             Stdio::null()
         } else {
@@ -195,6 +195,10 @@ fn start(req: &Request, command: &str, uses_file: bool) -> std::io::Result<Child
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    match login::path_value() {
+        Some(path) => cmd.env(login::PATH_VAR, path),
+        None => cmd.env_remove(login::PATH_VAR),
+    };
     proc::spawn(&mut cmd, Some(req.cwd), req.env)
 }
 
@@ -265,14 +269,7 @@ fn judge(ended: proc::Ended, seen: Seen, command: &str, timeout: Duration) -> Re
                 Some(why) => Err(format!("the runner reported a failure: {why}")),
                 None => answer(reader, seen.dropped_line, seen.stdout_bytes),
             },
-            (Some(127), _) => Err(format!(
-                "runner not found (exit 127): {}",
-                if last_err_line.is_empty() {
-                    command
-                } else {
-                    &last_err_line
-                }
-            )),
+            (Some(127), _) => Err(not_found(command, &last_err_line)),
             (Some(code), _) => Err(if last_err_line.is_empty() {
                 format!("runner exited with status {code}")
             } else {
@@ -311,6 +308,26 @@ fn answer(
         ));
     }
     Ok(text)
+}
+
+/// Exit 127: what was not found, and the PATH it was looked for in (the
+/// login shell's not-found message names it; `exec` of a missing program
+/// does not, so looop's own PATH, which the shell used, is added).
+fn not_found(command: &str, last_err_line: &str) -> String {
+    let what = if last_err_line.is_empty() {
+        command
+    } else {
+        last_err_line
+    };
+    if what.contains("PATH searched") {
+        return format!("runner not found (exit 127): {what}");
+    }
+    let path = login::path_value().map(|p| p.to_string_lossy().into_owned());
+    format!(
+        "runner not found (exit 127): {what}; PATH searched: {}",
+        path.as_deref()
+            .unwrap_or("(looop has no PATH; the login shell's)")
+    )
 }
 
 /// What the runner's output said so far: each line is echoed, logged and

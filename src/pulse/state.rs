@@ -16,8 +16,11 @@ pub struct BeatState {
     pub last_failure: Option<Failure>,
     /// `ask_human` messages, shown under NEEDS YOU until the next acting beat.
     pub asks: Vec<Ask>,
-    /// Flags already surfaced (tmux window, notify): session -> note.
+    /// Flags already announced (`needs_you` event, notify): session -> note.
     pub surfaced: BTreeMap<String, String>,
+    /// tmux windows looop opened for workers: session -> window. A flag
+    /// counts as surfaced in tmux only once its window's note is the flag's.
+    pub windows: BTreeMap<String, super::tmux::Window>,
     pub consecutive_failures: u32,
 }
 

@@ -1,11 +1,13 @@
 //! Surfacing: what needs the human goes where the human is. Flagged
 //! workers, open `ask_human` questions and a reached budget are printed
-//! under NEEDS YOU; each NEW flag also opens one tmux window running
-//! `looop attach <id>` (when a tmux server is reachable) and runs the
-//! configured `notify` command once. "New" means not surfaced for this flag
-//! yet: an unflag then reflag surfaces again.
+//! under NEEDS YOU; each NEW flag gets a `needs_you` event and runs the
+//! configured `notify` command once, and has a tmux window running
+//! `looop attach <id>` (see [`tmux`]: retried each beat until it opens).
+//! "New" means not surfaced for this flag yet: an unflag then reflag
+//! surfaces again.
 
 use super::state::BeatState;
+use super::tmux;
 use crate::config::Config;
 use crate::paths::Profile;
 use crate::proc::{self, Limits};
@@ -21,9 +23,6 @@ use std::time::{Duration, Instant};
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of a failed `notify` command's stderr the warning keeps.
 const NOTIFY_ERR_KEEP: usize = 64 * 1024;
-/// How long `tmux new-window` may take (a wedged server must not hold up
-/// the beat).
-const TMUX_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The NEEDS YOU lines (without the heading), for the beat and `status`.
 pub fn needs_you(
@@ -73,60 +72,72 @@ pub fn surface(
         .collect();
     for s in sessions.iter().filter(|s| flagged.contains_key(&s.session)) {
         let note = &flagged[&s.session];
-        if state.surfaced.get(&s.session) == Some(note) {
-            continue;
+        if state.surfaced.get(&s.session) != Some(note) {
+            events::emit(
+                profile,
+                "needs_you",
+                &serde_json::json!({"kind": "flag", "id": s.id, "note": note}),
+            );
+            notify(profile, config, &s.id, note);
         }
-        events::emit(
-            profile,
-            "needs_you",
-            &serde_json::json!({"kind": "flag", "id": s.id, "note": note}),
-        );
-        tmux_window(profile, &s.id);
-        notify(profile, config, &s.id, note);
+        tmux_window(profile, s, note, &mut state.windows);
     }
     state.surfaced = flagged;
+    // A window stays known while its session exists (a re-flag reuses it);
+    // a cleared flag makes the next one surface again.
+    state.windows.retain(|session, window| {
+        if !state.surfaced.contains_key(session) {
+            window.note = None;
+        }
+        sessions.iter().any(|s| &s.session == session)
+    });
 }
 
-/// One tmux window running `looop attach <id>`: in `$TMUX`'s server when
-/// set, else the default server; nothing reachable means nothing happens.
-fn tmux_window(profile: &Profile, id: &str) {
-    if std::env::var("LOOOP_TMUX_SURFACE").is_ok_and(|v| v == "0") {
+/// The flag's tmux window, unless it is open for this note already; a
+/// failure is said (stdout, events) and retried next beat.
+fn tmux_window(
+    profile: &Profile,
+    s: &SessionView,
+    note: &str,
+    windows: &mut BTreeMap<String, tmux::Window>,
+) {
+    let known = windows.get(&s.session);
+    if known.is_some_and(|w| w.note.as_deref() == Some(note)) {
         return;
     }
-    let Ok(exe) = paths::current_exe() else {
-        return;
-    };
-    let q = crate::shell::quote;
-    let line = format!(
-        "env LOOOP_DATA_DIR={} LOOOP_CONFIG={} {} attach {}",
-        q(&profile.data.to_string_lossy()),
-        q(&profile.config.to_string_lossy()),
-        q(&exe.to_string_lossy()),
-        q(id)
-    );
-    let mut cmd = Command::new("tmux");
-    if let Some(socket) = std::env::var("TMUX")
-        .ok()
-        .and_then(|t| t.split(',').next().map(str::to_string))
-        .filter(|s| !s.is_empty())
-    {
-        cmd.arg("-S").arg(socket);
-    }
-    // The window title is the id, made visible: a title is a terminal
-    // string too (an id read back from a planted record could carry ESC).
-    let title = one_line(id);
-    cmd.args(["new-window", "-d", "-n", &title, &line])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // No tmux, no server, no session: surfacing by tmux is a bonus, skip quietly.
-    let Ok(mut child) = proc::spawn(&mut cmd, None, &[]) else {
-        return;
-    };
-    let limits = Limits::deadline_only(Instant::now() + TMUX_TIMEOUT);
-    let ended = proc::run_one(&mut child, None, &limits, |_| {});
-    if ended.cut.is_none() && ended.status.is_ok_and(|s| s.success()) {
-        println!("opened tmux window {title} (looop attach {title})");
+    // The id and tmux's words are terminal text: made visible.
+    let id = one_line(&s.id);
+    match tmux::surface(profile, &s.id, note, known) {
+        tmux::Surfaced::Opened(w) => {
+            println!("opened tmux window {id} (looop attach {id})");
+            windows.insert(s.session.clone(), w);
+        }
+        tmux::Surfaced::Reused(w) => {
+            println!("tmux window {id} is still open; the new flag is there");
+            windows.insert(s.session.clone(), w);
+        }
+        // Off, or no tmux in use: this flag is done with (no window id,
+        // so a later flag tries again).
+        tmux::Surfaced::Skipped => {
+            windows.insert(
+                s.session.clone(),
+                tmux::Window {
+                    id: String::new(),
+                    note: Some(note.to_string()),
+                },
+            );
+        }
+        tmux::Surfaced::Failed(reason) => {
+            println!(
+                "tmux window for {id} not opened: {}; trying again next beat",
+                one_line(&reason)
+            );
+            events::emit(
+                profile,
+                "surface_failed",
+                &serde_json::json!({"id": s.id, "reason": reason}),
+            );
+        }
     }
 }
 
@@ -137,13 +148,15 @@ fn notify(profile: &Profile, config: &Config, id: &str, note: &str) {
     };
     let env = paths::child_env(profile).unwrap_or_default();
     let mut cmd = Command::new("bash");
-    cmd.arg("-lc")
-        .arg(command)
+    cmd.args(crate::login::bash_args(command))
         .env("LOOOP_NOTIFY_ID", id)
         .env("LOOOP_NOTIFY_MESSAGE", note)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    if let Some(path) = crate::login::path_value() {
+        cmd.env(crate::login::PATH_VAR, path);
+    }
     let mut child = match proc::spawn(&mut cmd, Some(&profile.data), &env) {
         Ok(c) => c,
         Err(e) => {

@@ -104,8 +104,13 @@ fn human(secs: u64) -> String {
 
 /// The whole crontab line for `job`, ending in this profile's marker.
 pub fn line(job: &Job, timing: &Timing) -> String {
+    let tmux: String = job
+        .tmux
+        .iter()
+        .map(|(name, value)| format!("{name}={} ", shell_quote(value)))
+        .collect();
     let command = format!(
-        "PATH={} LOOOP_DATA_DIR={} LOOOP_CONFIG={} {} tick >>{} 2>&1",
+        "PATH={} LOOOP_DATA_DIR={} LOOOP_CONFIG={} {tmux}{} tick >>{} 2>&1",
         shell_quote(&job.path),
         shell_quote(&job.data),
         shell_quote(&job.config),
@@ -189,6 +194,7 @@ mod tests {
             log: "/home/u/100%/data/tick.log".into(),
             key: "0123456789abcdef".into(),
             every_secs: 300,
+            tmux: Vec::new(),
         };
         let l = line(&job, &timing(300).unwrap());
         assert!(l.starts_with("*/5 * * * * PATH=/usr/bin:/bin "), "{l}");

@@ -93,6 +93,7 @@ mod tests {
             log: "/d&d/tick.log".into(),
             key: "00ff".into(),
             every_secs: 120,
+            tmux: Vec::new(),
         };
         let p = plist(&job);
         assert!(p.contains("<string>/opt/&lt;x&gt;/looop</string>"), "{p}");

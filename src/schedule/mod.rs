@@ -49,6 +49,10 @@ pub struct Job {
     pub key: String,
     /// Seconds between beats.
     pub every_secs: u64,
+    /// What a beat needs to reach the human's tmux server, as (name, value):
+    /// `TMUX_TMPDIR` when set, and `LOOOP_TMUX_SOCKET` (the socket of
+    /// `$TMUX`, or `LOOOP_TMUX_SOCKET` itself) when inside tmux.
+    pub tmux: Vec<(String, String)>,
 }
 
 impl Job {
@@ -67,7 +71,24 @@ impl Job {
             log: text("the tick log path", &log)?,
             key: profile.key(),
             every_secs,
+            tmux: Vec::new(),
         })
+    }
+
+    /// The tmux variables from the environment of `schedule` (see
+    /// [`Job::tmux`]); values that no artifact can carry are left out.
+    pub fn with_tmux(mut self, var: impl Fn(&str) -> Option<String>) -> Job {
+        let usable =
+            |v: Option<String>| v.filter(|v| !v.is_empty() && !v.chars().any(char::is_control));
+        if let Some(dir) = usable(var("TMUX_TMPDIR")) {
+            self.tmux.push(("TMUX_TMPDIR".into(), dir));
+        }
+        let socket = usable(var("LOOOP_TMUX_SOCKET"))
+            .or_else(|| usable(var("TMUX")).and_then(|t| t.split(',').next().map(str::to_string)));
+        if let Some(socket) = usable(socket) {
+            self.tmux.push(("LOOOP_TMUX_SOCKET".into(), socket));
+        }
+        self
     }
 }
 

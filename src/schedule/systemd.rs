@@ -93,6 +93,7 @@ mod tests {
             log: "/d 1/tick.log".into(),
             key: "00ff".into(),
             every_secs: 300,
+            tmux: Vec::new(),
         };
         let u = units(&job);
         assert!(u.contains("ExecStart=/opt/$$x/looop tick\n"), "{u}");

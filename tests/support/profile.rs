@@ -107,6 +107,8 @@ impl Profile {
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_STATE_HOME")
             .env_remove("TMUX")
+            .env_remove("TMUX_TMPDIR")
+            .env_remove("LOOOP_TMUX_SOCKET")
             .env_remove("LOOOP_SESSION_ID")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());

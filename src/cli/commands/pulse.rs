@@ -15,10 +15,20 @@ pub fn tick(args: Args) -> Result<i32> {
     Ok(pulse::tick(&profile, &config)?.code)
 }
 
-/// `looop run [GOAL]`: the pulse in the foreground, or one move on GOAL.
+/// `looop run [GOAL] [--every DURATION]`: the pulse in the foreground, or
+/// one move on GOAL.
 pub fn run(mut args: Args) -> Result<i32> {
+    let every = args.duration("--every")?;
     let goal = args.next();
     args.finish()?;
+    if every == Some(0) {
+        return Err(exit::usage("run: --every must be at least 1 second"));
+    }
+    if every.is_some() && goal.is_some() {
+        return Err(exit::usage(
+            "run: --every is for the pulse; `run GOAL` is one move",
+        ));
+    }
     if let Some(g) = &goal {
         ids::check("goal id", g.strip_suffix(".md").unwrap_or(g))?;
     }
@@ -26,7 +36,7 @@ pub fn run(mut args: Args) -> Result<i32> {
     if let Some(goal) = goal {
         return Ok(pulse::run_goal(&profile, &config, &goal)?.code);
     }
-    pulse::run_forever(&profile, config, &mut |step| say(&profile, step));
+    pulse::run_forever(&profile, config, every, &mut |step| say(&profile, step));
     Ok(0)
 }
 
@@ -48,7 +58,7 @@ fn say(profile: &Profile, step: Cadence) {
 /// `looop up`: the pulse as a detached supervised session.
 pub fn up(args: Args) -> Result<i32> {
     args.finish()?;
-    let (profile, config) = open::with_layout()?;
+    let (profile, config) = open::existing()?;
     let pid = |p: Option<u32>| p.map(|p| p.to_string()).unwrap_or("?".into());
     match pulse::up(&profile, &config)? {
         Up::AlreadyUp(p) => {

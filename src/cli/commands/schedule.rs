@@ -1,4 +1,4 @@
-//! `looop schedule cron|launchd|systemd [--every SECS] [--install|--remove]`:
+//! `looop schedule cron|launchd|systemd [--every DURATION] [--install|--remove]`:
 //! print the artifact that runs `looop tick` for this profile, or (cron)
 //! install or remove it.
 
@@ -9,7 +9,7 @@ use crate::schedule::{self, Action, Edit, Job, Kind};
 use anyhow::Result;
 
 pub fn run(mut args: Args) -> Result<i32> {
-    let every: Option<u64> = args.number("--every")?;
+    let every = args.duration("--every")?;
     let install = args.flag(&["--install"]);
     let remove = args.flag(&["--remove"]);
     let kind = match args.next() {
@@ -40,7 +40,8 @@ pub fn run(mut args: Args) -> Result<i32> {
     // this command said "done".
     let (profile, config) = open::look()?;
     let (every_secs, source) = schedule::interval(&config, every)?;
-    let job = Job::for_profile(&profile, std::env::var("PATH").ok(), every_secs)?;
+    let job = Job::for_profile(&profile, std::env::var("PATH").ok(), every_secs)?
+        .with_tmux(|name| std::env::var(name).ok());
     if action == Action::Remove {
         // Removing needs no timing: it must work whatever the interval is.
         match schedule::remove(&profile, &job)? {

@@ -3,9 +3,7 @@
 //! `-`), where the work is.
 
 use crate::cli::Args;
-use crate::config::Config;
 use crate::ids::{self, WorkerId};
-use crate::paths::Profile;
 use crate::{exit, workers};
 use anyhow::{Context, Result};
 use std::io::Read;
@@ -37,8 +35,8 @@ pub fn run(mut args: Args) -> Result<i32> {
     if prompt.trim().is_empty() {
         return Err(exit::usage("start-session: the prompt is empty"));
     }
-    let profile = Profile::with_layout()?;
-    let config = Config::load(&profile.config)?;
+    // The config first: a broken one leaves no data dir behind.
+    let (profile, config) = crate::cli::open::with_layout()?;
     let opts = workers::Options {
         runner,
         force,

@@ -1,5 +1,5 @@
 //! The worker in its pseudo-terminal: open the PTY, run `bash -lc
-//! <command>` in it as a session and process-group leader, and hand back a
+//! <command>` (with looop's PATH, see [`crate::login`]) in it as a session and process-group leader, and hand back a
 //! non-blocking master for the event loop.
 
 use super::escapees;
@@ -32,7 +32,12 @@ pub fn spawn(session: &str, spec: &Spec, cols: u16, rows: u16) -> Result<Worker>
         .openpty(size(cols, rows))
         .context("cannot open a pseudo-terminal")?;
     let mut cmd = CommandBuilder::new("bash");
-    cmd.args(["-lc", spec.command.as_str()]);
+    cmd.args(crate::login::bash_args(&spec.command));
+    // The supervisor inherited the PATH of the looop that started it.
+    match crate::login::path_value() {
+        Some(path) => cmd.env(crate::login::PATH_VAR, path),
+        None => cmd.env_remove(crate::login::PATH_VAR),
+    }
     cmd.cwd(&spec.cwd);
     cmd.env("LOOOP_SESSION_ID", session);
     if cmd
