@@ -63,3 +63,26 @@ pub fn init(profile: &Profile, runner: &str, asked: bool) -> Result<Created> {
         tightened,
     })
 }
+
+/// The program the runner's `tick` command starts, when it is a plain name
+/// that no directory of this PATH holds as an executable: `init` says so at
+/// once instead of the first beat failing with exit 127.
+pub fn missing_program(config: &Config, runner: &str) -> Option<String> {
+    let tick = &config.runner(runner).ok()?.tick;
+    let program = tick.split_whitespace().next()?;
+    let plain = program
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c));
+    if !plain {
+        // A path, a variable assignment, shell syntax: not ours to judge.
+        return None;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)));
+    (!found).then(|| program.to_string())
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}

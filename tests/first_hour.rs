@@ -260,3 +260,166 @@ fn tmux_windows_open_for_real_are_retried_reused_and_hold_the_end() {
         tmux.windows("helper") == 0
     });
 }
+
+/// A `crontab` stand-in keeping the table in `<dir>/crontab.txt`.
+fn fake_crontab(bin: &Path) {
+    let store = bin.join("crontab.txt");
+    script(
+        bin,
+        "crontab",
+        &format!(
+            "#!/bin/sh\nf='{}'\ncase \"$1\" in\n  -l) if [ -f \"$f\" ]; then cat \"$f\"; else echo 'no crontab for tester' >&2; exit 1; fi ;;\n  -) cat > \"$f.new\" && mv \"$f.new\" \"$f\" ;;\n  *) exit 2 ;;\nesac\n",
+            store.display()
+        ),
+    );
+}
+
+#[test]
+fn status_says_how_the_pulse_is_driven_and_what_failed() {
+    let env = env_with("");
+    let bin = env.tmp.path().join("bin");
+    fake_crontab(&bin);
+    let xdg = env.tmp.path().join("xdg");
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let looop = |args: &[&str]| -> String {
+        let out = env
+            .cmd(args)
+            .env("PATH", &path)
+            .env("XDG_CONFIG_HOME", &xdg)
+            .output()
+            .unwrap();
+        echo_run(&format!("looop {}", args.join(" ")), &out);
+        assert_status(&out, 0);
+        text(&out.stdout)
+    };
+    let json = |_: ()| -> serde_json::Value {
+        serde_json::from_str(&looop(&["status", "--json"])).unwrap()
+    };
+    assert!(looop(&["status"]).contains("pulse:      down"));
+    assert_eq!(json(())["schedule"]["kind"], "down");
+
+    looop(&["schedule", "cron", "--install", "--every", "5m"]);
+    assert!(
+        looop(&["status"]).contains("pulse:      cron: every 5 min"),
+        "{}",
+        looop(&["status"])
+    );
+    let s = json(());
+    assert_eq!(s["schedule"]["kind"], "cron");
+    assert_eq!(s["schedule"]["every_secs"], 300);
+    looop(&["schedule", "cron", "--remove"]);
+
+    // A systemd timer written by `schedule systemd` is found too.
+    let units = xdg.join("systemd/user");
+    std::fs::create_dir_all(&units).unwrap();
+    let key_line = looop(&["schedule", "systemd", "--every", "2h"]);
+    let name = key_line
+        .lines()
+        .find_map(|l| l.strip_prefix("# file: ~/.config/systemd/user/"))
+        .unwrap()
+        .trim_end_matches(".service")
+        .to_string();
+    std::fs::write(
+        units.join(format!("{name}.timer")),
+        "[Timer]\nOnUnitActiveSec=7200\n",
+    )
+    .unwrap();
+    assert!(looop(&["status"]).contains("pulse:      systemd: every 2 h"));
+    std::fs::remove_file(units.join(format!("{name}.timer"))).unwrap();
+
+    // Two failed beats in a row, then a flag.
+    std::fs::write(env.ai.join("exit"), "3").unwrap();
+    for n in 1..=2 {
+        env.write(&format!("goals/g{n}.md"), "x\n");
+        let out = env.cmd(&["tick"]).output().unwrap();
+        assert_status(&out, 1);
+    }
+    let s = json(());
+    assert_eq!(s["consecutive_failures"], 2);
+    assert!(
+        s["last_failure"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("status 3"),
+        "{s}"
+    );
+    assert!(looop(&["status"]).contains("2 beats in a row"));
+
+    start_worker(&env, "w1", "sleep 300");
+    env.ok(&["flag", "w1", "which", "way?"], 0);
+    let s = json(());
+    let need = &s["needs_you"][0];
+    assert_eq!(need["kind"], "flag");
+    assert_eq!(need["id"], "w1");
+    assert_eq!(need["note"], "which way?");
+    assert_eq!(need["attach"], "looop attach w1");
+    assert!(need["since"].as_str().unwrap().starts_with("20"), "{need}");
+}
+
+#[test]
+fn messages_for_the_first_hour() {
+    // init with a runner whose CLI is not installed warns at once, and its
+    // next steps say the real default interval.
+    let p = Profile::bare();
+    let out = p
+        .cmd(&["init", "--runner", "codex"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_status(&out, 0);
+    assert!(
+        text(&out.stderr).contains("`codex`, which is not on your PATH"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("a beat every 60 s"),
+        "{}",
+        text(&out.stdout)
+    );
+    let template = std::fs::read_to_string(&p.config).unwrap();
+    assert!(
+        template.contains(
+            r#"# transient = ["rate limit", "rate_limit", "overloaded", "529", "503", "timed out"]"#
+        ),
+        "{template}"
+    );
+
+    // A top-level key after a [runners.x] table: told where it landed.
+    p.write_config(
+        "runner = \"codex\"\n[runners.x]\ntick = \"a\"\ninteractive = \"b {{prompt_file}}\"\n\ninterval = 5\n",
+    );
+    let out = p.run(&["status"]);
+    assert_status(&out, 2);
+    assert!(
+        text(&out.stderr).contains("it comes after the [runners.x] header"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // tick.log: each beat's output starts with when it ran.
+    let env = Profile::fake_ai("");
+    env.answer(&noop("x"));
+    let log = env.data.join("tick.log");
+    for _ in 0..2 {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let err = file.try_clone().unwrap();
+        let status = env
+            .cmd(&["tick"])
+            .stdout(file)
+            .stderr(err)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    let stamps: Vec<&str> = text.lines().filter(|l| l.starts_with("--- 20")).collect();
+    assert_eq!(stamps.len(), 2, "{text}");
+    assert!(stamps[0].ends_with(" looop tick ---"), "{text}");
+    // Not on a pipe (a terminal or a test's capture).
+    assert!(!env.ok(&["tick"], 0).contains("--- 20"));
+}

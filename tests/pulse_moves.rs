@@ -150,7 +150,13 @@ fn ask_human_is_surfaced_until_the_next_acting_beat() {
     assert!(env.ok(&["status"], 0).contains("Deploy 1.2 now?"));
     let status: serde_json::Value =
         serde_json::from_str(&env.ok(&["status", "--json"], 0)).unwrap();
-    assert!(status["needs_you"][0].as_str().unwrap().contains("Deploy"));
+    assert!(
+        status["needs_you"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("Deploy")
+    );
+    assert_eq!(status["needs_you"][0]["kind"], "ask_human");
     // The next acting beat clears it.
     poke(&env, 1);
     env.answer(&noop("answered elsewhere"));

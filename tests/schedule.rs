@@ -206,15 +206,15 @@ fn bad_usage_is_status_2() {
         &["schedule", "cron", "extra"],
         &["schedule", "cron", "--bogus"],
         &["schedule", "launchd", "--install"],
-        &["schedule", "systemd", "--remove"],
+        &["schedule", "launchd", "--remove"],
     ] {
         let o = env.looop(args);
         assert_status(&o, 2);
         assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
     }
-    let o = env.looop(&["schedule", "systemd", "--install"]);
+    let o = env.looop(&["schedule", "launchd", "--install"]);
     assert!(
-        stderr(&o).contains("cron only") && stderr(&o).contains("systemctl"),
+        stderr(&o).contains("cron and systemd") && stderr(&o).contains("launchctl bootstrap"),
         "{}",
         stderr(&o)
     );
@@ -625,4 +625,94 @@ fn cron_line_carries_the_tmux_server() {
     // Outside tmux: neither.
     let line = stdout(&env.looop(&["schedule", "cron"]));
     assert!(!line.contains("TMUX"), "{line}");
+}
+
+/// `schedule systemd --install` writes the two user units and enables the
+/// timer through `systemctl --user` (a stand-in logging its arguments);
+/// `--remove` disables it and deletes them.
+#[test]
+fn systemd_install_writes_units_and_enables_the_timer() {
+    let env = Env::new();
+    let calls = env.root().join("systemctl.log");
+    env.script(
+        "systemctl",
+        &format!("#!/bin/sh\necho \"$*\" >> '{}'\n", calls.display()),
+    );
+    let xdg = env.root().join("xdg");
+    let run = |args: &[&str]| {
+        env.cmd(args)
+            .env("PATH", env.path_var())
+            .env("XDG_CONFIG_HOME", &xdg)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["schedule", "systemd", "--install", "--every", "5m"]);
+    assert_status(&o, 0);
+    let units = xdg.join("systemd/user");
+    let names: Vec<String> = std::fs::read_dir(&units)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let timer = names
+        .iter()
+        .find(|n| n.ends_with(".timer"))
+        .unwrap()
+        .clone();
+    assert!(names.iter().any(|n| n.ends_with(".service")), "{names:?}");
+    let service = std::fs::read_to_string(units.join(timer.replace(".timer", ".service"))).unwrap();
+    assert!(
+        service.contains(&format!("ExecStart={LOOOP} tick")),
+        "{service}"
+    );
+    assert!(
+        std::fs::read_to_string(units.join(&timer))
+            .unwrap()
+            .contains("OnUnitActiveSec=300")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        format!("--user daemon-reload\n--user enable --now {timer}\n")
+    );
+    assert!(
+        env.data.join("PLAYBOOK.md").is_file(),
+        "the log's dir exists"
+    );
+
+    let o = run(&["schedule", "systemd", "--remove"]);
+    assert_status(&o, 0);
+    assert!(std::fs::read_dir(&units).unwrap().next().is_none());
+    assert!(std::fs::read_to_string(&calls).unwrap().ends_with(&format!(
+        "--user disable --now {timer}\n--user daemon-reload\n"
+    )));
+
+    // A failing systemctl is status 1 with its words.
+    env.script(
+        "systemctl",
+        "#!/bin/sh\necho 'Failed to connect to bus' >&2\nexit 1\n",
+    );
+    let o = run(&["schedule", "systemd", "--install"]);
+    assert_status(&o, 1);
+    assert!(
+        stderr(&o).contains("Failed to connect to bus"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn launchd_says_bootstrap() {
+    let env = Env::new();
+    let o = env.looop(&["schedule", "launchd"]);
+    assert_status(&o, 0);
+    assert!(
+        stdout(&o).contains("launchctl bootstrap gui/$UID"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("launchctl bootstrap gui/$UID"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("load -w"));
 }

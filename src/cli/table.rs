@@ -159,8 +159,8 @@ pub const COMMANDS: &[Command] = &[
     Command {
         flags: &["--every", "--install", "--remove"],
         words: &["cron", "launchd", "systemd"],
-        usage: "looop schedule cron|launchd|systemd [--every SECS] [--install|--remove]",
-        about: "Print a crontab line, launchd plist or systemd user service+timer that runs `looop tick` for this profile every --every seconds (default: the config's `interval`), with the absolute binary path, LOOOP_DATA_DIR, LOOOP_CONFIG and your current PATH spelled out, appending output to <data>/tick.log. cron counts whole minutes: under 60 s is refused, other values are rounded to one that divides the hour (or day), with a note. --install/--remove edit your crontab idempotently (cron only); other lines are kept.",
+        usage: "looop schedule cron|launchd|systemd [--every DURATION] [--install|--remove]",
+        about: "Print a crontab line, launchd plist or systemd user service+timer that runs `looop tick` for this profile every --every (30s, 5m, 1h or seconds; default: the config's `interval`), with the absolute binary path, LOOOP_DATA_DIR, LOOOP_CONFIG, your current PATH and (cron) your tmux server spelled out, appending output to <data>/tick.log. cron counts whole minutes: under 60 s is refused, other values are rounded to one that divides the hour (or day), with a note. --install/--remove edit your crontab idempotently (other lines are kept), or for systemd write/delete the user units and run `systemctl --user enable --now` / `disable --now` on the timer.",
         ..cmd("schedule", commands::schedule::run)
     },
     Command {

@@ -82,10 +82,39 @@ impl Config {
 
 /// The TOML itself: syntax, types and key names.
 fn read_toml(text: &str) -> Parsed<FileConfig> {
-    toml::from_str(text).map_err(|e| ConfigError {
-        span: e.span().map(|s| s.start),
-        message: toml_message(text, e),
+    toml::from_str(text).map_err(|e| {
+        let span = e.span().map(|s| s.start);
+        let message = toml_message(text, e);
+        ConfigError {
+            span,
+            message: with_table_hint(message),
+        }
     })
+}
+
+/// An unknown key inside a table that is a top-level key: TOML put it in
+/// the table above it (every key after `[runners.x]` belongs to that
+/// table), so say so.
+fn with_table_hint(message: String) -> String {
+    let Some((table, rest)) = message.split_once(": unknown field `") else {
+        return message;
+    };
+    let Some(key) = rest.split('`').next() else {
+        return message;
+    };
+    // Is it a top-level key? Ask the file's own shape.
+    let probe = toml::from_str::<FileConfig>(&format!("{key} = 0"));
+    let top_level = match &probe {
+        Ok(_) => true,
+        Err(e) => !e.message().contains("unknown field"),
+    };
+    if !top_level || table.contains(' ') {
+        return message;
+    }
+    format!(
+        "{message}; `{key}` is a top-level key, but it comes after the [{table}] header, \
+         so it landed in that table: move it above the first [table]"
+    )
 }
 
 /// An error pointing at a value.
@@ -296,6 +325,20 @@ fn select_runner(c: &mut Config, runner: Option<Spanned<String>>) -> Parsed<()> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_top_level_key_after_a_table_gets_a_hint() {
+        let text =
+            "[runners.x]\ntick = \"a\"\ninteractive = \"b {{prompt_file}}\"\n\ninterval = 5\n";
+        let e = Config::parse(text).unwrap_err();
+        assert!(
+            e.message.contains("landed in that table") && e.message.contains("[runners.x]"),
+            "{}",
+            e.message
+        );
+        let e = Config::parse("[sensors]\nbogus = 1\n").unwrap_err();
+        assert!(!e.message.contains("landed"), "{}", e.message);
+    }
+
     use super::super::error::line_of;
     use super::super::presets;
     use super::*;

@@ -3,12 +3,21 @@
 /// The commented config `looop init` writes: every key, at its default,
 /// commented out, so the file documents itself.
 pub fn template(runner: &str) -> String {
+    let defaults = super::Config::default();
+    let transient = defaults
+        .retry
+        .transient
+        .iter()
+        .map(|t| format!("{t:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let interval = defaults.interval_secs;
     format!(
         r#"# looop config. Every key is optional; the commented values are the defaults.
 # Reference: the "Configuration" section of looop's README.
 
 runner = "{runner}"          # default runner for the tick AI and for workers
-# interval = 60              # seconds between beats in `looop run` / `looop up`
+# interval = {interval}              # seconds between beats in `looop run` / `looop up`
 # max_workers = 8            # live worker cap; start-session refuses beyond it
 # daily_budget_usd = 0.0     # 0 = no cap; when today's spend reaches it, beats skip the AI
 # tick_timeout = 900         # seconds a tick AI call (or a `run` move) may take
@@ -27,7 +36,7 @@ runner = "{runner}"          # default runner for the tick AI and for workers
 # [retry]                    # transient tick AI failures
 # attempts = 2
 # backoff_secs = 5
-# transient = ["rate limit", "overloaded", "529", "503"]
+# transient = [{transient}]
 
 # Runners: a preset table only needs the keys it changes.
 # [runners.claude]
@@ -54,5 +63,16 @@ mod tests {
             Config::default()
         );
         assert_eq!(Config::parse(&template("pi")).unwrap().runner, "pi");
+        // The commented defaults are the real ones: uncommented, they parse
+        // to the defaults too.
+        let uncommented = template("claude")
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| l.starts_with("interval") || l.starts_with("transient"))
+            .map(|l| l.split("  #").next().unwrap().to_string())
+            .collect::<Vec<_>>();
+        assert_eq!(uncommented.len(), 2, "{uncommented:?}");
+        let text = format!("{}\n[retry]\n{}\n", uncommented[0], uncommented[1]);
+        assert_eq!(Config::parse(&text).unwrap(), Config::default(), "{text}");
     }
 }

@@ -6,7 +6,12 @@ use super::Job;
 
 /// The agent's label, also its file name under `~/Library/LaunchAgents/`.
 pub fn label(job: &Job) -> String {
-    format!("looop.tick.{}", job.key)
+    label_for(&job.key)
+}
+
+/// The label for the profile key `key`.
+pub fn label_for(key: &str) -> String {
+    format!("looop.tick.{key}")
 }
 
 /// The whole plist.
@@ -19,7 +24,7 @@ pub fn plist(job: &Job) -> String {
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <!-- looop: one beat every {every} s for the profile in LOOOP_DATA_DIR below.
      Save as ~/Library/LaunchAgents/{label}.plist, then:
-     launchctl load -w ~/Library/LaunchAgents/{label}.plist -->
+     launchctl bootstrap gui/$UID ~/Library/LaunchAgents/{label}.plist -->
 <plist version="1.0">
 <dict>
   <key>Label</key>

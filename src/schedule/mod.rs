@@ -7,16 +7,22 @@
 //! ready artifact with everything spelled out, and for cron can install it.
 //!
 //! Layout: [`Job`] gathers what every artifact needs; `cron`, `launchd` and
-//! `systemd` each render one format; `crontab` edits the user's crontab.
+//! `systemd` each render one format; `crontab` edits the user's crontab,
+//! `user_units` installs the systemd units; `detect` finds what is
+//! installed, for `status`.
 
 mod cron;
 mod crontab;
+mod detect;
 mod launchd;
 mod systemd;
+mod user_units;
 
 pub use crontab::{Edit, install, remove};
+pub use detect::{Found, describe, find};
 pub use launchd::{label, plist};
 pub use systemd::units;
+pub use user_units::{install as install_units, remove as remove_units};
 
 use crate::config::Config;
 use crate::exit;
@@ -134,14 +140,6 @@ impl Kind {
             "launchd" => Some(Kind::Launchd),
             "systemd" => Some(Kind::Systemd),
             _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Cron => "cron",
-            Kind::Launchd => "launchd",
-            Kind::Systemd => "systemd",
         }
     }
 }

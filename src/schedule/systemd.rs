@@ -6,7 +6,12 @@ use super::Job;
 
 /// The units' common name, `looop-tick-<key>`.
 pub fn unit_name(job: &Job) -> String {
-    format!("looop-tick-{}", job.key)
+    unit_name_for(&job.key)
+}
+
+/// The units' name for the profile key `key`.
+pub fn unit_name_for(key: &str) -> String {
+    format!("looop-tick-{key}")
 }
 
 /// Both units, each under a `# file:` header, then how to enable them.
@@ -16,6 +21,24 @@ pub fn units(job: &Job) -> String {
     format!(
         "\
 # file: {dir}/{name}.service
+{service}
+# file: {dir}/{name}.timer
+{timer}
+# Save the two parts above as those files, then:
+#   systemctl --user daemon-reload
+#   systemctl --user enable --now {name}.timer
+# (`looop schedule systemd --install` does all three.)
+# To keep beating while you are logged out: loginctl enable-linger \"$USER\"
+",
+        service = service(job),
+        timer = timer(job),
+    )
+}
+
+/// The oneshot service that runs one beat.
+pub fn service(job: &Job) -> String {
+    format!(
+        "\
 [Unit]
 Description=looop beat for {data_text}
 
@@ -29,8 +52,20 @@ StandardOutput=append:{log}
 StandardError=append:{log}
 # Workers started by a beat outlive it: stop only the beat itself.
 KillMode=process
+",
+        data_text = escape_specifiers(&job.data),
+        path = quoted(&format!("PATH={}", job.path)),
+        data = quoted(&format!("LOOOP_DATA_DIR={}", job.data)),
+        config = quoted(&format!("LOOOP_CONFIG={}", job.config)),
+        exe = quoted(&job.exe).replace('$', "$$"),
+        log = escape_specifiers(&job.log),
+    )
+}
 
-# file: {dir}/{name}.timer
+/// The timer that starts the service every interval.
+pub fn timer(job: &Job) -> String {
+    format!(
+        "\
 [Unit]
 Description=looop beat every {every} s for {data_text}
 
@@ -41,18 +76,8 @@ AccuracySec=1s
 
 [Install]
 WantedBy=timers.target
-
-# Save the two parts above as those files, then:
-#   systemctl --user daemon-reload
-#   systemctl --user enable --now {name}.timer
-# To keep beating while you are logged out: loginctl enable-linger \"$USER\"
 ",
         data_text = escape_specifiers(&job.data),
-        path = quoted(&format!("PATH={}", job.path)),
-        data = quoted(&format!("LOOOP_DATA_DIR={}", job.data)),
-        config = quoted(&format!("LOOOP_CONFIG={}", job.config)),
-        exe = quoted(&job.exe).replace('$', "$$"),
-        log = escape_specifiers(&job.log),
         every = job.every_secs,
     )
 }

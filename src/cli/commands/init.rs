@@ -28,6 +28,14 @@ pub fn run(mut args: Args) -> Result<i32> {
     if created.tightened {
         println!("          made private (0700): others could read it");
     }
+    let config = crate::config::Config::load(&profile.config)?;
+    if let Some(program) = setup::missing_program(&config, &config.runner) {
+        eprintln!(
+            "looop: warning: runner {:?} starts `{program}`, which is not on your PATH; \
+             install it (or pick another runner) before the first beat, or beats fail with exit 127",
+            config.runner
+        );
+    }
     println!();
     println!("Next:");
     println!("  1. looop demo                 # watch one loop run offline, no AI needed");
@@ -35,6 +43,9 @@ pub fn run(mut args: Args) -> Result<i32> {
         "  2. $EDITOR {}   # your priorities and guardrails",
         profile.playbook().display()
     );
-    println!("  3. looop schedule cron --install   # a beat every few minutes");
+    println!(
+        "  3. looop schedule cron --install   # a beat every {} s (the config's `interval`)",
+        config.interval_secs
+    );
     Ok(0)
 }

@@ -11,8 +11,27 @@ use anyhow::Result;
 /// `looop tick`: one beat, for cron.
 pub fn tick(args: Args) -> Result<i32> {
     args.finish()?;
+    stamp_log();
     let (profile, config) = open::for_beat()?;
     Ok(pulse::tick(&profile, &config)?.code)
+}
+
+/// When stdout is a file (cron's, systemd's and launchd's `tick.log`),
+/// each beat's output starts with a line saying when it ran.
+fn stamp_log() {
+    use std::os::fd::AsFd;
+    let is_file = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.is_file());
+    if is_file {
+        println!(
+            "--- {} looop tick ---",
+            chrono::Local::now().format("%Y-%m-%d %H:%M:%S %Z")
+        );
+    }
 }
 
 /// `looop run [GOAL] [--every DURATION]`: the pulse in the foreground, or

@@ -31,8 +31,8 @@ pub fn run(mut args: Args) -> Result<i32> {
         (false, true) => Action::Remove,
         (false, false) => Action::Print,
     };
-    if action != Action::Print && kind != Kind::Cron {
-        return Err(cron_only(kind, action));
+    if action != Action::Print && kind == Kind::Launchd {
+        return Err(not_for_launchd(action));
     }
 
     // Looking checks the data dir before anything is printed or installed:
@@ -42,6 +42,13 @@ pub fn run(mut args: Args) -> Result<i32> {
     let (every_secs, source) = schedule::interval(&config, every)?;
     let job = Job::for_profile(&profile, std::env::var("PATH").ok(), every_secs)?
         .with_tmux(|name| std::env::var(name).ok());
+    if kind == Kind::Systemd && action != Action::Print {
+        if action == Action::Install {
+            // `StandardOutput=append:` needs the data dir, as cron's `>>` does.
+            profile.ensure_layout()?;
+        }
+        return systemd_units(&job, action);
+    }
     if action == Action::Remove {
         // Removing needs no timing: it must work whatever the interval is.
         match schedule::remove(&profile, &job)? {
@@ -83,7 +90,7 @@ pub fn run(mut args: Args) -> Result<i32> {
             print!("{}", schedule::plist(&job));
             let label = schedule::label(&job);
             eprintln!(
-                "looop: save it as ~/Library/LaunchAgents/{label}.plist, then run: launchctl load -w ~/Library/LaunchAgents/{label}.plist"
+                "looop: save it as ~/Library/LaunchAgents/{label}.plist, then run: launchctl bootstrap gui/$UID ~/Library/LaunchAgents/{label}.plist"
             );
         }
         Kind::Systemd => {
@@ -94,25 +101,45 @@ pub fn run(mut args: Args) -> Result<i32> {
     Ok(0)
 }
 
-/// `--install`/`--remove` with launchd or systemd: what to do instead.
-fn cron_only(kind: Kind, action: Action) -> anyhow::Error {
+/// `--install`/`--remove` with launchd: what to do instead.
+fn not_for_launchd(action: Action) -> anyhow::Error {
     let flag = if action == Action::Install {
         "--install"
     } else {
         "--remove"
     };
-    let hint = match kind {
-        Kind::Launchd => {
-            "save the printed plist under ~/Library/LaunchAgents/ and use `launchctl load -w` / `unload -w`"
-        }
-        _ => {
-            "save the printed units under ~/.config/systemd/user/ and use `systemctl --user enable --now` / `disable --now` on the timer"
-        }
-    };
     exit::usage(format!(
-        "schedule: {flag} works for cron only; for {}: {hint}",
-        kind.name()
+        "schedule: {flag} works for cron and systemd; for launchd: save the printed plist under \
+         ~/Library/LaunchAgents/ and use `launchctl bootstrap gui/$UID <plist>` / `launchctl bootout gui/$UID <plist>`"
     ))
+}
+
+/// `schedule systemd --install|--remove`: the unit files and systemctl.
+fn systemd_units(job: &Job, action: Action) -> Result<i32> {
+    if action == Action::Remove {
+        let done = schedule::remove_units(job)?;
+        if done.changed {
+            println!("disabled {} and removed:", done.timer);
+            for f in &done.files {
+                println!("  {}", f.display());
+            }
+        } else {
+            println!("no looop units for {}; nothing to do", job.data);
+        }
+        return Ok(0);
+    }
+    let done = schedule::install_units(job)?;
+    println!(
+        "{} and enabled {} (systemctl --user enable --now):",
+        if done.changed { "wrote" } else { "kept" },
+        done.timer
+    );
+    for f in &done.files {
+        println!("  {}", f.display());
+    }
+    println!("each beat appends its output to {}", job.log);
+    println!("to keep beating while you are logged out: loginctl enable-linger \"$USER\"");
+    Ok(0)
 }
 
 /// Put the line into the crontab and say what changed.

@@ -27,8 +27,11 @@ fn print_human(s: &Status) {
             "up ({PULSE_SESSION}, pid {})",
             s.pulse.pid.map(|p| p.to_string()).unwrap_or("?".into())
         ))
+    } else if s.schedule.kind != "down" {
+        color::green(&one_line(&s.schedule.text))
     } else {
-        "down (`looop up` starts it; cron can run `looop tick`)".to_string()
+        "down (`looop up` starts it; `looop schedule cron --install` runs `looop tick` from cron)"
+            .to_string()
     };
     println!(
         "pulse:      {pulse}{}",
@@ -52,6 +55,12 @@ fn print_human(s: &Status) {
             "last failure: {} {}",
             one_line(&f.at),
             color::red(&one_line(&f.reason))
+        );
+    }
+    if s.consecutive_failures > 1 {
+        println!(
+            "failing:    {} beats in a row (see {}/tick.log or `looop log pulse`)",
+            s.consecutive_failures, s.paths.data
         );
     }
     let flagged = s.workers.iter().filter(|w| w.flagged).count();
@@ -99,9 +108,9 @@ fn print_human(s: &Status) {
         );
     }
     print_pauses(&s.pauses);
-    if !s.needs_you.is_empty() {
+    if !s.needs_you_lines.is_empty() {
         println!("{}", color::bold(&color::yellow("NEEDS YOU")));
-        for l in &s.needs_you {
+        for l in &s.needs_you_lines {
             println!("  {}", one_line(l));
         }
     }
