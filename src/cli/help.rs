@@ -22,10 +22,18 @@ pub fn manual(commands: &[Command]) -> String {
     let mut s = String::from(MANUAL_HEAD);
     s.push_str("COMMANDS\n");
     for c in commands.iter().filter(|c| c.public()) {
-        s.push_str(&format!("  {}\n", c.usage));
+        s.push_str(&format!("  {}\n      {}\n", c.usage, summary(c.about)));
     }
     s.push_str(MANUAL_TAIL);
     s
+}
+
+/// The first sentence of a command's description: its line in the manual.
+pub fn summary(about: &str) -> &str {
+    match about.find(". ") {
+        Some(end) => &about[..=end],
+        None => about,
+    }
 }
 
 /// The closest command name to a typo, for the "did you mean" hint.

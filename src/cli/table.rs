@@ -69,7 +69,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         flags: &["--json"],
         usage: "looop status [--json]",
-        about: "Whether the pulse is up, the last beat, workers and their flags, claims, today's cost against the budget, and the paths of this profile.",
+        about: "How the pulse is driven (up, cron/systemd/launchd every N, or down), the last beat, the last failure and how many beats failed in a row, workers and their flags, claims, today's cost against the budget, and the paths of this profile. --json gives `schedule` and `needs_you` (id, note, since, attach) as objects.",
         ..cmd("status", commands::status::run)
     },
     Command {
@@ -208,6 +208,20 @@ pub const COMMANDS: &[Command] = &[
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_public_command_has_a_one_line_summary_in_the_manual() {
+        let m = help::manual(COMMANDS);
+        for c in COMMANDS.iter().filter(|c| c.public()) {
+            let line = help::summary(c.about);
+            assert!(!line.is_empty() && !line.contains('\n'), "{}", c.name);
+            assert!(
+                m.contains(&format!("  {}\n      {line}\n", c.usage)),
+                "{}",
+                c.name
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -112,9 +112,9 @@ fn cron_every(line: &str) -> Option<u64> {
         }
     };
     match fields.as_slice() {
-        [m, "*", "*", "*", "*"] => step(m).map(|n| n * 60),
-        ["0", h, "*", "*", "*"] if *h != "0" => step(h).map(|n| n * 3600),
         ["0", "0", "*", "*", "*"] => Some(86_400),
+        ["0", h, "*", "*", "*"] => step(h).map(|n| n * 3600),
+        [m, "*", "*", "*", "*"] => step(m).map(|n| n * 60),
         _ => None,
     }
 }
