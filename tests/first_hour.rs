@@ -115,27 +115,36 @@ fn run_every_takes_durations() {
     }
     p.answer(&noop("x"));
     let mut child = p.spawn_piped(&["run", "--every", "1h"]);
-    let mut got = String::new();
     let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let mut s = String::new();
-        let _ = std::io::BufReader::new(stdout).read_to_string(&mut s);
-        s
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
     });
-    wait_for(DEADLINE_SECS, "the first beat", || p.calls() >= 1);
-    wait_for(DEADLINE_SECS, "the journal line", || {
-        !p.journal().is_empty()
-    });
+    let mut got = Vec::new();
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !got.iter().any(|l: &String| l.contains("next beat in")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => got.push(line),
+            Err(_) => panic!("no `next beat in` line: {got:?}"),
+        }
+    }
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
     assert!(child.wait().unwrap().success());
-    got.push_str(&reader.join().unwrap());
+    let got = got.join("\n");
     assert!(got.contains("every 3600s"), "{got}");
     assert!(got.contains("next beat in 3600s"), "{got}");
+    assert_eq!(p.calls(), 1);
 }
 
 /// A private tmux server on its own socket; killed on drop.
