@@ -432,3 +432,96 @@ fn messages_for_the_first_hour() {
     // Not on a pipe (a terminal or a test's capture).
     assert!(!env.ok(&["tick"], 0).contains("--- 20"));
 }
+
+/// The `sh` block after `<!-- test: <name> -->` in README.md.
+fn readme_block(name: &str) -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let marker = format!("<!-- test: {name} -->\n```sh\n");
+    let start = readme.find(&marker).expect("marked block in README.md") + marker.len();
+    let len = readme[start..].find("```\n").unwrap();
+    readme[start..start + len].to_string()
+}
+
+/// The README's stand-in recipe and quick start, word for word, in a fresh
+/// HOME whose login profile resets PATH (as Debian's does); `cargo install`
+/// is a copy of the built binary into ~/.cargo/bin made beforehand. Then the
+/// crontab line it installed (in a stand-in crontab) is run as cron runs
+/// it: `/bin/sh -c` with an empty environment but HOME, LOGNAME and cron's
+/// PATH, `\%` unescaped. The beat reaches the stand-in AI.
+#[test]
+fn the_readme_quick_start_works_under_cron_with_a_stand_in() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let cargo_bin = home.join(".cargo/bin");
+    std::fs::create_dir_all(&cargo_bin).unwrap();
+    std::fs::copy(BIN, cargo_bin.join("looop")).unwrap();
+    let tools = home.join("tools");
+    fake_crontab(&tools);
+    std::fs::write(
+        home.join(".profile"),
+        "PATH=/usr/local/bin:/usr/bin:/bin\nexport PATH\n",
+    )
+    .unwrap();
+    let tmux_dir = home.join("tmux");
+    std::fs::create_dir_all(&tmux_dir).unwrap();
+    let path = format!(
+        "{}:{}:{}:/usr/bin:/bin",
+        home.join(".local/bin").display(),
+        cargo_bin.display(),
+        tools.display()
+    );
+    let script = format!(
+        "set -e\ncargo() {{ :; }}  # installed: the binary was copied\n{}\n{}",
+        readme_block("stand-in"),
+        readme_block("quick start")
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", &path)
+        .env("LOGNAME", "tester")
+        .env("EDITOR", "true")
+        .env("TMUX_TMPDIR", &tmux_dir)
+        .current_dir(home)
+        .output()
+        .unwrap();
+    echo_run(&script, &out);
+    assert_status(&out, 0);
+    let data = home.join(".local/state/looop");
+    let journal = || std::fs::read_to_string(data.join("journal.md")).unwrap_or_default();
+    let said = "the stand-in looked and did nothing";
+    assert_eq!(journal().matches(said).count(), 1, "{}", journal());
+
+    let crontab = std::fs::read_to_string(tools.join("crontab.txt")).unwrap();
+    let line = crontab.lines().find(|l| l.contains("# looop:")).unwrap();
+    let command = line.splitn(6, ' ').nth(5).unwrap().replace(r"\%", "%");
+    let cron = || {
+        let out = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&command)
+            .env_clear()
+            .env("HOME", home)
+            .env("LOGNAME", "tester")
+            .env("SHELL", "/bin/sh")
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir(home)
+            .output()
+            .unwrap();
+        echo_run(&command, &out);
+        assert_status(&out, 0);
+        std::fs::read_to_string(data.join("tick.log")).unwrap()
+    };
+    let log = cron();
+    assert!(
+        log.starts_with("--- 20") && log.contains("world unchanged"),
+        "{log}"
+    );
+    // Something changes: the next cron beat asks the stand-in.
+    std::fs::write(data.join("goals/try-cron.md"), "Watch a beat under cron.\n").unwrap();
+    let log = cron();
+    assert_eq!(journal().matches(said).count(), 2, "{log}\n{}", journal());
+    assert!(log.contains(said), "{log}");
+}
