@@ -6,6 +6,7 @@
 //! [`error`]; they exit with status 2. [`template()`] is what `looop init`
 //! writes.
 
+mod defaults;
 mod error;
 mod parse;
 mod template;
@@ -111,7 +112,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             runner: "claude".to_string(),
-            interval_secs: 60,
+            interval_secs: defaults::INTERVAL_SECS,
             max_workers: 8,
             daily_budget_usd: 0.0,
             tick_timeout_secs: 900,
@@ -131,19 +132,7 @@ impl Default for Config {
             retry: RetryConfig {
                 attempts: 2,
                 backoff_secs: 5,
-                transient: [
-                    "rate limit",
-                    "rate_limit",
-                    "overloaded",
-                    "529",
-                    "503",
-                    "timed out",
-                    // claude's 429 without a usage limit (fixtures README).
-                    "temporarily limiting requests",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+                transient: defaults::TRANSIENT.iter().map(|s| s.to_string()).collect(),
             },
             runners: presets(),
         }

@@ -1,17 +1,16 @@
 //! The commented config `looop init` writes.
 
+use super::defaults::{INTERVAL_SECS, TRANSIENT};
+
 /// The commented config `looop init` writes: every key, at its default,
 /// commented out, so the file documents itself.
 pub fn template(runner: &str) -> String {
-    let defaults = super::Config::default();
-    let transient = defaults
-        .retry
-        .transient
+    let transient = TRANSIENT
         .iter()
         .map(|t| format!("{t:?}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let interval = defaults.interval_secs;
+    let interval = INTERVAL_SECS;
     format!(
         r#"# looop config. Every key is optional; the commented values are the defaults.
 # Reference: the "Configuration" section of looop's README.

@@ -6,7 +6,7 @@
 //! give even spacing. Anything else is rounded to the nearest one that does,
 //! and the caller prints what was chosen.
 
-use super::Job;
+use super::job::Job;
 use crate::shell::quote as shell_quote;
 
 /// The comment that marks a crontab line as this profile's: `# looop:<key>`.

@@ -9,8 +9,8 @@
 //! reading the same crontab and each writing back a version without the
 //! other's line.
 
-use super::Job;
 use super::cron::marker;
+use super::job::Job;
 use crate::exit;
 use crate::paths::Profile;
 use crate::store::Lock;

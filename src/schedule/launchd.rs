@@ -2,7 +2,7 @@
 //! `StartInterval` seconds, with the environment spelled out (launchd jobs
 //! inherit almost nothing) and both output streams appended to `tick.log`.
 
-use super::Job;
+use super::job::Job;
 
 /// The agent's label, also its file name under `~/Library/LaunchAgents/`.
 pub fn label(job: &Job) -> String {

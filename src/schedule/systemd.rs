@@ -2,7 +2,7 @@
 //! that starts it every interval, printed together with a header naming each
 //! file and the commands that enable them.
 
-use super::Job;
+use super::job::Job;
 
 /// The units' common name, `looop-tick-<key>`.
 pub fn unit_name(job: &Job) -> String {

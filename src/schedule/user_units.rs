@@ -3,8 +3,8 @@
 //! `systemctl --user`: `daemon-reload`, then `enable --now` the timer (or
 //! `disable --now` it and delete the files).
 
-use super::Job;
 use super::detect::systemd_dir;
+use super::job::Job;
 use super::systemd::{service, timer, unit_name};
 use crate::exit;
 use anyhow::{Context, Result, anyhow};
