@@ -389,7 +389,7 @@ fn messages_for_the_first_hour() {
     let template = std::fs::read_to_string(&p.config).unwrap();
     assert!(
         template.contains(
-            r#"# transient = ["rate limit", "rate_limit", "overloaded", "529", "503", "timed out"]"#
+            r#"# transient = ["rate limit", "rate_limit", "overloaded", "529", "503", "timed out", "temporarily limiting requests"]"#
         ),
         "{template}"
     );
