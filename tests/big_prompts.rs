@@ -41,9 +41,10 @@ done
 echo "stand-in $name ran with $# args"
 "#;
 
-/// A profile whose worker shells find the stand-ins first on PATH: the
-/// temp HOME's login profile puts their dir in front (a login shell's
-/// /etc/profile may reset PATH).
+/// A profile whose workers find the stand-ins first on PATH: their dir goes
+/// in front of looop's own PATH (see [`stand_in_path`]), which a worker
+/// keeps after its login profile (CONTRACT §8); the temp HOME's login
+/// profile sets where they record.
 fn with_stand_ins() -> (Profile, std::path::PathBuf) {
     let env = Profile::fake_ai("");
     let bin = env.tmp.path().join("bin");
@@ -58,14 +59,19 @@ fn with_stand_ins() -> (Profile, std::path::PathBuf) {
     }
     std::fs::write(
         env.tmp.path().join(".bash_profile"),
-        format!(
-            "export PATH='{}':\"$PATH\"\nexport STANDIN_REC='{}'\n",
-            bin.display(),
-            rec.display()
-        ),
+        format!("export STANDIN_REC='{}'\n", rec.display()),
     )
     .unwrap();
     (env, rec)
+}
+
+/// looop's PATH for these tests: the stand-ins' dir first.
+fn stand_in_path(env: &Profile) -> String {
+    format!(
+        "{}:{}",
+        env.tmp.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 #[test]
@@ -76,6 +82,7 @@ fn a_200_kib_prompt_reaches_every_preset_through_a_pointer() {
         let id = format!("big-{name}");
         let mut child = env
             .cmd(&["start-session", &id, "-", name])
+            .env("PATH", stand_in_path(&env))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
