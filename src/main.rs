@@ -22,8 +22,10 @@ mod exit;
 mod ids;
 mod ledger;
 mod login;
+mod meter;
 mod paths;
 mod pause;
+mod prices;
 mod proc;
 mod pulse;
 mod schedule;
@@ -34,6 +36,7 @@ mod shell;
 mod store;
 mod supervisor;
 mod text;
+mod usage;
 mod workers;
 mod worktree;
 

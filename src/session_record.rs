@@ -75,7 +75,14 @@ pub struct Record {
     pub socket: Option<PathBuf>,
     /// Why the launch failed, for `failed` sessions.
     pub error: Option<String>,
-    /// The goal the worker serves (`start-session --goal`).
+    /// The runner's agent CLI, `None` for `none` (CONTRACT §8).
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// The agent session id looop chose at the first start (`None` for
+    /// codex, which chooses its own: see [`agent_session`]).
+    #[serde(default)]
+    pub agent_session: Option<String>,
+    /// The goal the worker serves (`--goal`), for cost attribution.
     #[serde(default)]
     pub goal: Option<String>,
 }
@@ -98,6 +105,8 @@ impl Record {
             exit_code: None,
             socket: None,
             error: None,
+            agent: None,
+            agent_session: None,
             goal: None,
         }
     }
@@ -197,6 +206,28 @@ pub fn write_flag(dir: &Path, flag: &Flag) -> Result<()> {
     let mut text = serde_json::to_string_pretty(flag)?;
     text.push('\n');
     replace(&flag_path(dir), text.as_bytes())
+}
+
+/// `{{session_file}}`: the session file of a CLI that takes one (pi).
+pub fn agent_session_file(dir: &Path) -> PathBuf {
+    dir.join("agent-session.jsonl")
+}
+
+/// Where the agent session id of a CLI that chooses its own (codex) is
+/// kept once looop learned it from the CLI's transcript.
+pub fn learned_agent_session_path(dir: &Path) -> PathBuf {
+    dir.join("agent-session.id")
+}
+
+/// The worker's agent session id: the one looop chose (in the record), else
+/// the one it learned from the CLI's own transcript, else `None`.
+pub fn agent_session(dir: &Path, record: &Record) -> Option<String> {
+    if record.agent_session.is_some() {
+        return record.agent_session.clone();
+    }
+    record.agent.as_ref()?;
+    let text = std::fs::read_to_string(learned_agent_session_path(dir)).ok()?;
+    Some(text.trim().to_string()).filter(|id| !id.is_empty())
 }
 
 pub fn read_flag(dir: &Path) -> Result<Option<Flag>> {

@@ -131,13 +131,7 @@ pub fn start(
     refuse_unless_room(profile, config, &session, runner_name, opts.force)?;
     let cwd = work_dir(profile, id, opts)?;
     let prompt_file = write_prompt(profile, id, &session, runner_name, prompt)?;
-    let mut spec = launch_spec(
-        profile,
-        &session,
-        runner_name,
-        &runner.interactive,
-        &prompt_file,
-    )?;
+    let mut spec = launch_spec(profile, &session, runner_name, runner, &prompt_file, &cwd)?;
     spec.cwd = cwd;
     spec.goal = opts.goal.clone();
     let missing = program_not_found(&runner.interactive);
@@ -257,16 +251,27 @@ fn write_prompt(
 }
 
 /// The launch of the runner's interactive command on `prompt_file`, in the
-/// data dir, with the profile's environment and `LOOOP_SESSION_ID`.
+/// data dir, with the profile's environment, `LOOOP_SESSION_ID`, and the
+/// agent session id looop chose (`{{session_id}}`, `LOOOP_AGENT_SESSION`;
+/// none for a CLI that chooses its own).
 fn launch_spec(
     profile: &Profile,
     session: &str,
     runner_name: &str,
-    interactive: &str,
+    runner: &config::Runner,
     prompt_file: &Path,
+    cwd: &Path,
 ) -> Result<LaunchSpec> {
-    let quoted = crate::shell::quote(&prompt_file.to_string_lossy());
-    let mut command = interactive.replace(config::PROMPT_FILE, &quoted);
+    let agent = runner.agent;
+    let agent_session = agent.looop_chooses_session_id().then(ids::uuid_v4);
+    let session_file = crate::session_record::agent_session_file(&profile.session_dir(session));
+    let values = config::Values {
+        prompt_file: Some(prompt_file),
+        session_id: agent_session.as_deref(),
+        session_file: Some(&session_file),
+        cwd: Some(cwd),
+    };
+    let mut command = config::fill(&runner.interactive, &values);
     if command.contains(HOOKS_FILE) {
         let hooks = write_hooks(profile, session, runner_name)?;
         command = command.replace(HOOKS_FILE, &crate::shell::quote(&hooks.to_string_lossy()));
@@ -274,10 +279,18 @@ fn launch_spec(
     let command = exec_if_simple(&command);
     let mut env = paths::child_env(profile)?;
     env.push(("LOOOP_SESSION_ID".to_string(), session.into()));
+    if let Some(id) = &agent_session {
+        env.push(("LOOOP_AGENT_SESSION".to_string(), id.into()));
+    }
+    for (key, value) in agent.spec().map_or(&[][..], |s| s.worker_env) {
+        env.push((key.to_string(), value.into()));
+    }
     Ok(LaunchSpec {
+        agent: agent.spec().map(|s| s.name.to_string()),
+        agent_session,
         session: session.to_string(),
         command,
-        cwd: profile.data.clone(),
+        cwd: cwd.to_path_buf(),
         runner: runner_name.to_string(),
         env,
         unset: NOT_INHERITED,

@@ -5,11 +5,13 @@
 //! answer (`result`), the cost (`total_cost_usd`, per call) and `usage`
 //! tokens; `assistant`/`user`/`system` lines are ignored.
 
+mod transcript;
+
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Dialog, Rows, is_rule};
-use super::spec::{Hooks, Presets, Spec, StreamRead};
+use super::spec::{Hooks, Presets, Spec, StreamRead, Transcript};
 use crate::activity::{Activity, Reading};
-use crate::ledger::Spend;
+use crate::usage::{Spend, Tokens};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -17,13 +19,19 @@ pub const SPEC: Spec = Spec {
     name: "claude",
     presets: Presets {
         tick: "claude -p --output-format stream-json --verbose --dangerously-skip-permissions",
-        interactive: "claude --settings {{hooks_file}} --dangerously-skip-permissions \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        interactive: "claude --settings {{hooks_file}} --session-id {{session_id}} --dangerously-skip-permissions \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
+    worker_env: &[("DISABLE_AUTOUPDATER", "1")],
     stream: Some(|| Box::new(Stream::default())),
     read_screen,
     hooks: Some(Hooks {
         settings: hook_settings,
         read: read_hook,
+    }),
+    tick_model: None,
+    transcript: Some(Transcript {
+        locate: transcript::locate,
+        read_line: transcript::read_line,
     }),
 };
 
@@ -184,12 +192,27 @@ struct ResultEvent {
     result: Option<String>,
     total_cost_usd: Option<f64>,
     usage: Option<Usage>,
+    /// Per model: its share (`costUSD`); the dearest names the call.
+    #[serde(rename = "modelUsage")]
+    model_usage: Option<std::collections::BTreeMap<String, ModelUsage>>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Usage {
-    input_tokens: Option<u64>,
-    output_tokens: Option<u64>,
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+    #[serde(default)]
+    cache_creation_input_tokens: u64,
+    #[serde(default)]
+    cache_read_input_tokens: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelUsage {
+    #[serde(rename = "costUSD")]
+    cost_usd: Option<f64>,
 }
 
 /// The last `result` event seen.
@@ -216,11 +239,28 @@ impl StreamRead for Stream {
 
     fn spend(&self) -> Option<Spend> {
         let result = self.result.as_ref()?;
-        let usage = result.usage.as_ref();
+        let tokens = result.usage.as_ref().map(|u| Tokens {
+            input: u.input_tokens,
+            output: u.output_tokens,
+            cache_read: u.cache_read_input_tokens,
+            cache_write: u.cache_creation_input_tokens,
+        });
+        let model = result.model_usage.as_ref().and_then(|models| {
+            models
+                .iter()
+                .max_by(|a, b| {
+                    let cost = |m: &ModelUsage| m.cost_usd.unwrap_or(0.0);
+                    cost(a.1).total_cmp(&cost(b.1))
+                })
+                .map(|(name, _)| name.clone())
+        });
+        if result.total_cost_usd.is_none() && tokens.is_none() {
+            return None;
+        }
         Some(Spend {
-            cost_usd: result.total_cost_usd?,
-            input_tokens: usage.and_then(|u| u.input_tokens),
-            output_tokens: usage.and_then(|u| u.output_tokens),
+            cost_usd: result.total_cost_usd,
+            model,
+            tokens,
         })
     }
 

@@ -1,24 +1,42 @@
-//! codex (OpenAI Codex CLI): its presets (shared/FORMATS.md "codex").
+//! codex (OpenAI Codex CLI): its presets, its `exec --json` stream, its
+//! rollout files, its screen and usage-limit texts (shared/FORMATS.md
+//! "codex"; tests/fixtures/README.md).
 //!
-//! Its tick call prints the final answer as plain text: `codex exec --json`
-//! carries no USD figure and would bury the move inside escaped event
-//! strings, so looop reads no stream of codex yet and meters nothing.
+//! The tick call prints JSON events (`--json`): the answer is the last
+//! agent message, the usage the last `turn.completed` ([`stream`]). codex
+//! names no model and no USD there, so the tokens are priced with the
+//! model the command line (`-m`, `--model`, `-c model=…`) or codex's own
+//! `config.toml` names ([`tick_model`]); without one they stay unpriced.
+//! Workers run with `--no-daemon`, so their work stays in the worker's
+//! process group and ends with it; their spend is read from the rollout
+//! codex writes ([`transcript`]).
+
+mod stream;
+mod transcript;
 
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Dialog, Rows};
-use super::spec::{Presets, Spec};
+use super::spec::{Presets, Spec, Transcript};
 use crate::activity::{Activity, Reading};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::path::PathBuf;
 
 pub const SPEC: Spec = Spec {
     name: "codex",
     presets: Presets {
-        tick: "codex exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral --color never -",
-        interactive: "codex --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        tick: "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral --color never -",
+        interactive: "codex --no-daemon --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
-    stream: None,
+    worker_env: &[],
+    stream: Some(|| Box::new(stream::Stream::default())),
+    tick_model: Some(tick_model),
     read_screen,
     hooks: None,
+    transcript: Some(Transcript {
+        locate: transcript::locate,
+        read_line: transcript::read_line,
+    }),
 };
 
 /// What codex takes as "go on" after a reset: `continue` + Enter worked in
@@ -53,6 +71,54 @@ fn again_at(when: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let (m, d, year, rest) = reset_time::month_day(when)?;
     let (time, _) = reset_time::clock(rest)?;
     reset_time::dated(now, (m, d, year), time, None)
+}
+
+/// The model a codex tick `command` uses: its `-m`/`--model` or `-c
+/// model=…` option, else `model` in `${CODEX_HOME:-~/.codex}/config.toml`.
+fn tick_model(command: &str) -> Option<String> {
+    from_command(command).or_else(|| from_config(&codex_home()?.join("config.toml")))
+}
+
+/// The model option on a command line (plain words; quotes are dropped).
+fn from_command(command: &str) -> Option<String> {
+    let words: Vec<String> = command
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_string())
+        .collect();
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1);
+        let value = match word.as_str() {
+            "-m" | "--model" => next.cloned(),
+            "-c" | "--config" => next.and_then(|kv| kv.strip_prefix("model=").map(str::to_string)),
+            w => w
+                .strip_prefix("--model=")
+                .or_else(|| w.strip_prefix("--config=model="))
+                .map(str::to_string),
+        };
+        if let Some(model) = value {
+            return Some(model.trim_matches(|c| c == '\'' || c == '"').to_string());
+        }
+    }
+    None
+}
+
+/// codex's own config: only its top-level `model` is read.
+#[derive(Deserialize)]
+struct CodexConfig {
+    model: Option<String>,
+}
+
+fn from_config(path: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    toml::from_str::<CodexConfig>(&text).ok()?.model
+}
+
+/// `$CODEX_HOME`, else `~/.codex`.
+fn codex_home() -> Option<PathBuf> {
+    match std::env::var_os("CODEX_HOME") {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => Some(dirs::home_dir()?.join(".codex")),
+    }
 }
 
 #[cfg(test)]
@@ -179,5 +245,36 @@ mod tests {
             detail("codex-needs_input-login"),
             "Welcome to Codex, OpenAI's command-line coding agent"
         );
+    }
+}
+
+#[cfg(test)]
+mod model_tests {
+    use super::*;
+
+    #[test]
+    fn the_tick_model_comes_from_the_command_then_the_config() {
+        for (command, want) in [
+            (
+                "codex exec --json -m gpt-5.1-codex -",
+                Some("gpt-5.1-codex"),
+            ),
+            ("codex exec --model 'o3' -", Some("o3")),
+            ("codex exec --model=gpt-5 -", Some("gpt-5")),
+            ("codex exec -c model=\"gpt-5-mini\" -", Some("gpt-5-mini")),
+            ("codex exec -c other=1 -", None),
+        ] {
+            assert_eq!(from_command(command).as_deref(), want, "{command}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        // The recorded mock config (tests/fixtures/transcripts/).
+        std::fs::write(
+            &config,
+            include_str!("../../tests/fixtures/transcripts/codex-mock-config.toml"),
+        )
+        .unwrap();
+        assert_eq!(from_config(&config).as_deref(), Some("gpt-5.1-codex"));
+        assert_eq!(from_config(&dir.path().join("none")), None);
     }
 }

@@ -23,6 +23,8 @@ pub mod screen;
 pub mod spec;
 pub mod stream;
 
+use crate::prices::Prices;
+use crate::usage::Spend;
 use spec::Spec;
 
 /// An agent CLI looop knows, or `None` for any other command.
@@ -93,14 +95,20 @@ impl Agent {
         }
     }
 
+    /// Whether looop chooses the agent session id at the first start (and
+    /// hands it over as `{{session_id}}`): not for the CLIs that choose
+    /// their own (codex's is learned from its rollout; opencode's stays
+    /// unknown).
+    pub fn looop_chooses_session_id(self) -> bool {
+        matches!(self, Agent::Claude | Agent::Pi | Agent::None)
+    }
+
     /// The name the config uses for it (`claude`, ..., `none`).
-    #[allow(dead_code)] // the `agent` config key (CONTRACT §8) will use it
     pub fn name(self) -> &'static str {
         self.spec().map_or("none", |s| s.name)
     }
 
     /// The agent called `name`, `None` (the Rust one) for an unknown name.
-    #[allow(dead_code)] // the `agent` config key (CONTRACT §8) will use it
     pub fn from_name(name: &str) -> Option<Agent> {
         if name == "none" {
             return Some(Agent::None);
@@ -116,6 +124,24 @@ impl Agent {
             None => Agent::None,
         }
     }
+}
+
+/// A tick call's `spend` with what its stream left out filled in: the
+/// model from the command line or the CLI's config (codex), and the USD
+/// from the price table when the stream counted tokens but gave none.
+/// Without a price the USD stays unknown, never 0.
+pub fn priced(spend: &Spend, agent: Agent, command: &str, prices: &Prices) -> Spend {
+    let mut spend = spend.clone();
+    if spend.model.is_none() {
+        let model_of = agent.spec().and_then(|s| s.tick_model);
+        spend.model = model_of.and_then(|f| f(command));
+    }
+    if spend.cost_usd.is_none()
+        && let (Some(model), Some(tokens)) = (&spend.model, spend.tokens)
+    {
+        spend.cost_usd = prices.usd(model, tokens);
+    }
+    spend
 }
 
 #[cfg(test)]
@@ -141,6 +167,30 @@ mod tests {
                 "{name}: the prompt's text on argv"
             );
             assert!(p.tick.starts_with(name), "{name}: {}", p.tick);
+        }
+    }
+
+    #[test]
+    fn every_preset_flag_is_in_the_installed_clis_help() {
+        // tests/fixtures/help/: the --help texts of the recorded versions.
+        let help = |file: &str| {
+            let path = format!("{}/tests/fixtures/help/{file}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        };
+        for (agent, interactive_help, tick_help) in [
+            (Agent::Claude, "claude.txt", "claude.txt"),
+            (Agent::Codex, "codex.txt", "codex-exec.txt"),
+            (Agent::Pi, "pi.txt", "pi.txt"),
+            (Agent::Opencode, "opencode.txt", "opencode-run.txt"),
+        ] {
+            let p = &agent.spec().unwrap().presets;
+            for (command, file) in [(p.interactive, interactive_help), (p.tick, tick_help)] {
+                let text = help(file);
+                for flag in command.split_whitespace().filter(|w| w.starts_with("--")) {
+                    let flag = flag.split('=').next().unwrap();
+                    assert!(text.contains(flag), "{flag} of {command:?} not in {file}");
+                }
+            }
         }
     }
 

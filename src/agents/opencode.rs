@@ -1,7 +1,13 @@
-//! opencode: its presets (shared/FORMATS.md "opencode").
+//! opencode: its presets and its `run --format json` stream
+//! (shared/FORMATS.md "opencode"; tests/fixtures/README.md).
 //!
-//! Its tick call (`opencode run`) prints the final answer as plain text and
-//! no spend, so looop reads no stream of opencode and meters nothing.
+//! The tick call prints JSON events: `step_finish` carries opencode's own
+//! USD and tokens per step, `text` the answer ([`stream`]). Workers are
+//! not metered: opencode keeps its sessions in SQLite, and looop reads no
+//! SQLite (no new dependency for one CLI); `ls` and `cost` say "not
+//! metered" for them, never $0.
+
+mod stream;
 
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Dialog, Rows};
@@ -12,12 +18,15 @@ use chrono::{DateTime, Utc};
 pub const SPEC: Spec = Spec {
     name: "opencode",
     presets: Presets {
-        tick: "opencode run --auto",
+        tick: "opencode run --format json --auto",
         interactive: "opencode --auto --prompt \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
     },
-    stream: None,
+    worker_env: &[],
+    stream: Some(|| Box::new(stream::Stream::default())),
+    tick_model: None,
     read_screen,
     hooks: None,
+    transcript: None,
 };
 
 /// What opencode takes as "go on" after a reset: a new message in the same

@@ -1,11 +1,14 @@
 //! The shape every agent CLI's file fills in: its [`Spec`] (presets, stream
-//! reader, screen reading; later its transcript, usage-limit texts and
+//! reader, screen reading, transcript; later its usage-limit texts and
 //! resume command). A leaf: the CLIs' files import it, it imports none
 //! of them.
 
 use super::screen::Rows;
 use crate::activity::Reading;
-use crate::ledger::Spend;
+use crate::usage::{Spend, Tokens};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 /// One agent CLI's knowledge.
 #[derive(Debug)]
@@ -21,6 +24,85 @@ pub struct Spec {
     pub read_screen: fn(Rows) -> Reading,
     /// Its own hooks, when it offers them (CONTRACT §9).
     pub hooks: Option<Hooks>,
+    /// The model a tick command uses, when its stream names none but
+    /// counts tokens (codex), so they can be priced.
+    pub tick_model: Option<fn(&str) -> Option<String>>,
+    /// Environment every worker of this CLI gets (claude: no self-update
+    /// under a running worker, `DISABLE_AUTOUPDATER=1`).
+    pub worker_env: &'static [(&'static str, &'static str)],
+    /// How a worker's spend is read from the CLI's own transcript; `None`
+    /// when looop cannot meter it (CONTRACT §10).
+    pub transcript: Option<Transcript>,
+}
+
+/// Where a CLI keeps a worker's transcript and how one line of it reads.
+/// The metering around it (offsets, locks, the ledger) is
+/// `crate::meter`'s, the same for every CLI.
+#[derive(Debug)]
+pub struct Transcript {
+    /// The transcript file, once it exists.
+    pub locate: fn(&Whereabouts) -> Option<Found>,
+    /// One complete line (without its newline).
+    pub read_line: fn(&[u8], &mut Memory) -> Line,
+}
+
+/// What looop knows of a worker when it looks for its transcript.
+#[derive(Debug)]
+pub struct Whereabouts<'a> {
+    /// The worker's working directory.
+    pub cwd: &'a Path,
+    /// The agent session id looop chose (`{{session_id}}`), if any.
+    pub agent_session: Option<&'a str>,
+    /// `{{session_file}}`: `sessions/<session>/agent-session.jsonl`.
+    pub session_file: &'a Path,
+    /// When the worker started, Unix seconds.
+    pub started_at: i64,
+    /// Agent session ids other workers of this profile already own, so two
+    /// workers in one directory never read the same file.
+    pub taken: &'a HashSet<String>,
+}
+
+/// A transcript found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub path: PathBuf,
+    /// The CLI's own session id, when looop learned it from the file
+    /// (codex chooses its own) rather than choosing it.
+    pub agent_session: Option<String>,
+}
+
+/// What a reader remembers between lines and between meter runs (saved
+/// with the meter's offset): the model a CLI names once and then uses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Memory {
+    pub model: Option<String>,
+}
+
+/// What one transcript line says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// Nothing that costs money (a user line, a tool result, metadata).
+    Nothing,
+    /// Not JSON, or a known line with a field of the wrong type: skipped
+    /// and counted.
+    Skipped,
+    /// One API response's usage. Lines with the same `key` are one
+    /// response written several times: it counts once.
+    Message(Message),
+    /// The session's running total so far (codex): only what exceeds the
+    /// previous total is new.
+    Cumulative { model: String, tokens: Tokens },
+}
+
+/// One API response's usage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub key: Option<String>,
+    pub model: String,
+    pub tokens: Tokens,
+    /// The CLI's own figure, when the line carries one: it wins over the
+    /// price table.
+    pub cost_usd: Option<f64>,
 }
 
 /// Replaced in a worker's command by the path of the settings file looop

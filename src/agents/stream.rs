@@ -11,7 +11,7 @@
 
 use super::ALL;
 use super::spec::StreamRead;
-use crate::ledger::Spend;
+use crate::usage::Spend;
 
 /// How much of stdout is kept for the plain-text fallback: the newest
 /// 1 MiB. A runner that prints more than that (a chatty tool, a loop gone

@@ -9,18 +9,19 @@
 mod defaults;
 mod error;
 mod parse;
+mod placeholders;
 mod template;
 
+pub use placeholders::{PROMPT_FILE, Values, fill};
 pub use template::template;
 
+use crate::agents::Agent;
 use crate::exit;
+use crate::prices::Prices;
 use anyhow::Result;
 use error::line_of;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// The placeholder a runner command uses to receive the prompt file's path.
-pub const PROMPT_FILE: &str = "{{prompt_file}}";
 
 /// The placeholder of `run_sandbox`: the `run` move's command, shell-quoted.
 pub const COMMAND: &str = "{{command}}";
@@ -31,6 +32,9 @@ pub const MAX_SECS: u64 = 7 * 24 * 3600;
 /// How to run one agent CLI: headless for the tick AI, interactive for workers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Runner {
+    /// Which CLI it runs (`agent` key; default: the runner's namesake, else
+    /// none): decides session ids, transcripts and metering (CONTRACT §8).
+    pub agent: Agent,
     /// Run with `bash -lc` in the data dir; prompt on stdin unless the command
     /// contains `{{prompt_file}}`.
     pub tick: String,
@@ -62,9 +66,10 @@ pub struct RetryConfig {
 pub fn presets() -> BTreeMap<String, Runner> {
     crate::agents::ALL
         .iter()
-        .filter_map(|agent| agent.spec())
-        .map(|spec| {
+        .filter_map(|agent| Some((*agent, agent.spec()?)))
+        .map(|(agent, spec)| {
             let runner = Runner {
+                agent,
                 tick: spec.presets.tick.to_string(),
                 interactive: spec.presets.interactive.to_string(),
             };
@@ -106,6 +111,8 @@ pub struct Config {
     pub sensors: SensorsConfig,
     pub retry: RetryConfig,
     pub runners: BTreeMap<String, Runner>,
+    /// The price table with `[prices."<model>"]` laid over it.
+    pub prices: Prices,
 }
 
 impl Default for Config {
@@ -135,6 +142,7 @@ impl Default for Config {
                 transient: defaults::TRANSIENT.iter().map(|s| s.to_string()).collect(),
             },
             runners: presets(),
+            prices: Prices::default(),
         }
     }
 }

@@ -8,6 +8,8 @@
 
 use super::error::{ConfigError, toml_message};
 use super::{COMMAND, Config, MAX_SECS, PROMPT_FILE, Runner};
+use crate::agents::Agent;
+use crate::prices::{PriceOverride, Prices};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -38,6 +40,7 @@ struct FileConfig {
     sensors: Option<FileSensors>,
     retry: Option<FileRetry>,
     runners: Option<BTreeMap<String, Spanned<FileRunner>>>,
+    prices: Option<Spanned<BTreeMap<String, PriceOverride>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +61,7 @@ struct FileRetry {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileRunner {
+    agent: Option<Spanned<String>>,
     tick: Option<Spanned<String>>,
     interactive: Option<Spanned<String>>,
 }
@@ -75,6 +79,7 @@ impl Config {
         apply_sensors(&mut c, file.sensors)?;
         apply_retry(&mut c, file.retry)?;
         apply_runners(&mut c, file.runners.unwrap_or_default())?;
+        apply_prices(&mut c, file.prices)?;
         select_runner(&mut c, file.runner)?;
         Ok(c)
     }
@@ -261,7 +266,7 @@ fn apply_runners(c: &mut Config, runners: BTreeMap<String, Spanned<FileRunner>>)
             ));
         }
         check_runner(&name, &over)?;
-        let runner = over_preset(over, c.runners.get(&name)).ok_or_else(|| {
+        let runner = over_preset(&name, over, c.runners.get(&name)).ok_or_else(|| {
             bad(
                 table,
                 format!("runners.{name} needs both `tick` and `interactive` (it is not a preset)"),
@@ -272,9 +277,31 @@ fn apply_runners(c: &mut Config, runners: BTreeMap<String, Spanned<FileRunner>>)
     Ok(())
 }
 
+/// `[prices."<model>"]`: over the built-in table.
+fn apply_prices(
+    c: &mut Config,
+    prices: Option<Spanned<BTreeMap<String, PriceOverride>>>,
+) -> Parsed<()> {
+    let Some(prices) = prices else { return Ok(()) };
+    let span = prices.span();
+    c.prices = Prices::new(prices.get_ref()).map_err(|why| bad(span, why))?;
+    Ok(())
+}
+
 /// A bad command is named at its own line, not at the table header that
 /// may be far above it. Presets pass both checks.
 fn check_runner(name: &str, over: &FileRunner) -> Parsed<()> {
+    if let Some(v) = &over.agent
+        && Agent::from_name(v.get_ref()).is_none()
+    {
+        return Err(bad(
+            v.span(),
+            format!(
+                "runners.{name}.agent = {:?}: use claude, codex, pi, opencode or none",
+                v.get_ref()
+            ),
+        ));
+    }
     if let Some(v) = &over.tick
         && v.get_ref().trim().is_empty()
     {
@@ -293,7 +320,11 @@ fn check_runner(name: &str, over: &FileRunner) -> Parsed<()> {
 
 /// The file's keys over `base` (a preset, when there is one); `None` when a
 /// command is given by neither.
-fn over_preset(over: FileRunner, base: Option<&Runner>) -> Option<Runner> {
+fn over_preset(name: &str, over: FileRunner, base: Option<&Runner>) -> Option<Runner> {
+    let agent = match &over.agent {
+        Some(v) => Agent::from_name(v.get_ref())?,
+        None => base.map_or_else(|| Agent::of_runner(name), |b| b.agent),
+    };
     let tick = over
         .tick
         .map(Spanned::into_inner)
@@ -302,7 +333,11 @@ fn over_preset(over: FileRunner, base: Option<&Runner>) -> Option<Runner> {
         .interactive
         .map(Spanned::into_inner)
         .or_else(|| base.map(|b| b.interactive.clone()))?;
-    Some(Runner { tick, interactive })
+    Some(Runner {
+        agent,
+        tick,
+        interactive,
+    })
 }
 
 /// `runner`: the default runner, which must exist by now.
@@ -368,6 +403,46 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.runner, "script");
+    }
+
+    #[test]
+    fn agent_defaults_to_the_namesake_and_can_be_named() {
+        let c = parse(
+            "[runners.claude]\ntick = \"./fake\"\n[runners.mine]\ntick = \"a\"\ninteractive = \"b {{prompt_file}}\"\n[runners.other]\nagent = \"pi\"\ntick = \"a\"\ninteractive = \"b {{prompt_file}}\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.runners["claude"].agent, Agent::Claude);
+        assert_eq!(c.runners["codex"].agent, Agent::Codex);
+        assert_eq!(c.runners["mine"].agent, Agent::None);
+        assert_eq!(c.runners["other"].agent, Agent::Pi);
+        let e = parse("[runners.claude]\nagent = \"gpt\"\n").unwrap_err();
+        assert!(
+            e.message
+                .contains("use claude, codex, pi, opencode or none"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            line_of("[runners.claude]\nagent = \"gpt\"\n", e.span.unwrap()),
+            2
+        );
+    }
+
+    #[test]
+    fn prices_extend_and_override_the_table() {
+        let c = parse(
+            "[prices.\"claude-sonnet-4-5\"]\ninput = 6.0\n[prices.\"local\"]\ninput = 1\noutput = 2\ncache_write = 1\ncache_read = 0.5\n",
+        )
+        .unwrap();
+        assert_eq!(c.prices.get("claude-sonnet-4-5").unwrap().input, 6.0);
+        assert_eq!(c.prices.get("local").unwrap().cache_read, 0.5);
+        let e = parse("[prices.\"new\"]\ninput = 1\n").unwrap_err();
+        assert!(
+            e.message.contains("needs input and output"),
+            "{}",
+            e.message
+        );
+        assert!(parse("[prices.\"x\"]\ninptu = 1\n").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! gone (CONTRACT §3, §4 step 4). A budget of 0 means no cap.
 
 use super::days;
-use super::scan::scan;
+use super::totals::{Scope, tally};
 use crate::config::Config;
 use crate::paths::Profile;
 use anyhow::Result;
@@ -47,16 +47,11 @@ impl BudgetStatus {
 
 /// Today's spend from the ledger and the budget from `config`.
 pub fn budget_status(profile: &Profile, config: &Config) -> Result<BudgetStatus> {
-    let today = days::today();
-    let (start, end) = (days::day_start(today), days::day_end(today));
-    let mut spent = 0.0;
-    scan(&profile.ledger(), |entry, secs| {
-        if start <= secs && secs < end {
-            spent += entry.cost_usd;
-        }
-    })?;
+    // The same sums as `cost today`: metered spend in, self-reports of
+    // metered sessions out, unpriced tokens not counted as dollars.
+    let totals = tally(&profile.ledger(), Scope::Today, None, days::today())?;
     Ok(BudgetStatus {
-        spent_today_usd: spent,
+        spent_today_usd: totals.spent_today_usd,
         budget_usd: config.daily_budget_usd,
     })
 }

@@ -11,6 +11,7 @@
 //! - [`append`]: [`record`], for looop's calls and workers' `_cost`;
 //! - [`scan`]: streaming over the file, skipping malformed lines;
 //! - [`days`]: local days of UTC timestamps;
+//! - [`totals`]: one pass over the file, summed by scope and breakdown;
 //! - [`report`]: the totals the `cost` command shows;
 //! - [`budget`]: today's spend against `daily_budget_usd`.
 
@@ -20,19 +21,14 @@ mod days;
 mod entry;
 mod report;
 mod scan;
+mod totals;
 
-pub use append::record;
+pub use append::{Measured, Metered, append_lines, marks_after, metered_line, record};
 // The type is named only by the cost command's tests; callers just use it.
+pub use crate::usage::Spend;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub use budget::BudgetStatus;
 pub use budget::budget_status;
-pub use entry::{add_usd, parse_usd, usd};
-pub use report::{By, Report, Scope, Tally, Totals, report};
-
-/// What one AI call or worker spent.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Spend {
-    pub cost_usd: f64,
-    pub input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
-}
+pub use entry::{parse_usd, usd};
+pub use report::{Report, Transcripts, report};
+pub use totals::{By, Scope, Tally, Totals};

@@ -1,177 +1,16 @@
-//! The cost report: what the loop and its workers spent, from the ledger.
-//!
-//! One pass over the file ([`scan`]) gathers everything the report can
-//! show: the total and calls in scope, the breakdowns, and today's spend for
-//! the budget line. Days are local days; scopes are whole local days
-//! (`today`, `week` = the last 7 days including today, `month` = since the
-//! 1st, `all`). The per-id table is only gathered when asked for, since every
-//! beat has its own run id and that map grows with the ledger.
+//! The cost report: the totals of a scope ([`super::totals`]) with the
+//! budget and what metering the workers' transcripts found, and its
+//! `--json` shape.
 
 use super::budget::BudgetStatus;
-use super::days::{self, DayCache};
-use super::scan::scan;
+use super::days;
+use super::totals::{By, Scope, Tally, Totals, tally};
 use crate::config::Config;
 use crate::paths::Profile;
 use anyhow::Result;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-
-/// Which days a report covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Today,
-    Week,
-    Month,
-    All,
-}
-
-impl Scope {
-    pub fn parse(text: &str) -> Option<Scope> {
-        match text {
-            "today" => Some(Scope::Today),
-            "week" => Some(Scope::Week),
-            "month" => Some(Scope::Month),
-            "all" => Some(Scope::All),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::Today => "today",
-            Scope::Week => "week",
-            Scope::Month => "month",
-            Scope::All => "all",
-        }
-    }
-
-    /// The first local day in scope; `None` for everything.
-    pub fn first_day(self, today: NaiveDate) -> Option<NaiveDate> {
-        match self {
-            Scope::Today => Some(today),
-            Scope::Week => today.checked_sub_days(chrono::Days::new(6)),
-            Scope::Month => today.with_day(1),
-            Scope::All => None,
-        }
-    }
-}
-
-/// Which breakdown `--by` asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum By {
-    Kind,
-    Runner,
-    Id,
-    Day,
-}
-
-impl By {
-    pub fn parse(text: &str) -> Option<By> {
-        match text {
-            "kind" => Some(By::Kind),
-            "runner" => Some(By::Runner),
-            "id" => Some(By::Id),
-            "day" => Some(By::Day),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            By::Kind => "kind",
-            By::Runner => "runner",
-            By::Id => "id",
-            By::Day => "day",
-        }
-    }
-}
-
-/// Money and calls under one name.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct Tally {
-    pub usd: f64,
-    pub calls: u64,
-}
-
-impl Tally {
-    fn add(&mut self, usd: f64) {
-        self.usd += usd;
-        self.calls += 1;
-    }
-}
-
-/// Everything one pass over the ledger learns.
-#[derive(Debug, Default)]
-pub struct Totals {
-    pub total: Tally,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub by_kind: HashMap<String, Tally>,
-    pub by_runner: HashMap<String, Tally>,
-    pub by_id: HashMap<String, Tally>,
-    pub by_day: BTreeMap<NaiveDate, Tally>,
-    pub spent_today_usd: f64,
-    /// Malformed lines skipped.
-    pub skipped: u64,
-}
-
-/// Add `usd` under `key` without allocating when the key is known already.
-fn add_to(map: &mut HashMap<String, Tally>, key: &str, usd: f64) {
-    match map.get_mut(key) {
-        Some(t) => t.add(usd),
-        None => {
-            map.insert(key.to_string(), Tally { usd, calls: 1 });
-        }
-    }
-}
-
-/// Read the ledger at `path` once and total what falls in `scope`.
-pub fn tally(
-    path: &std::path::Path,
-    scope: Scope,
-    by: Option<By>,
-    today: NaiveDate,
-) -> Result<Totals> {
-    let (today_start, today_end) = (days::day_start(today), days::day_end(today));
-    let (from, until) = match scope.first_day(today) {
-        Some(first) => (days::day_start(first), today_end),
-        None => (i64::MIN, i64::MAX),
-    };
-    let mut t = Totals::default();
-    let mut day_cache = DayCache::default();
-    t.skipped = scan(path, |e, secs| {
-        if today_start <= secs && secs < today_end {
-            t.spent_today_usd += e.cost_usd;
-        }
-        if secs < from || secs >= until {
-            return;
-        }
-        t.total.add(e.cost_usd);
-        t.input_tokens += e.input_tokens.unwrap_or(0);
-        t.output_tokens += e.output_tokens.unwrap_or(0);
-        add_to(&mut t.by_kind, &e.kind, e.cost_usd);
-        add_to(&mut t.by_runner, &e.runner, e.cost_usd);
-        match by {
-            Some(By::Id) => add_to(&mut t.by_id, &e.id, e.cost_usd),
-            Some(By::Day) => t
-                .by_day
-                .entry(day_cache.day_of(secs))
-                .or_default()
-                .add(e.cost_usd),
-            _ => {}
-        }
-    })?;
-    if by == Some(By::Day)
-        && let Some(first) = scope.first_day(today)
-    {
-        // A bounded scope shows every day in it, spent or not.
-        for day in first.iter_days().take_while(|d| *d <= today) {
-            t.by_day.entry(day).or_default();
-        }
-    }
-    Ok(t)
-}
 
 /// Round away float noise (0.1 + 0.2) before printing JSON.
 fn round9(x: f64) -> f64 {
@@ -189,6 +28,20 @@ pub struct Report {
     pub budget: BudgetStatus,
     /// The ledger's path, as text.
     pub ledger: String,
+    /// What metering the workers' transcripts found (set by the caller
+    /// that metered).
+    pub transcripts: Transcripts,
+}
+
+/// What metering workers' transcripts found, for the report's notes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Transcripts {
+    /// Transcript lines skipped (not JSON, a field of the wrong type).
+    pub skipped_lines: u64,
+    /// Workers whose transcript has not been found (bare ids).
+    pub not_found: Vec<String>,
+    /// Workers whose agent looop does not meter (opencode, none).
+    pub not_metered: Vec<String>,
 }
 
 impl Report {
@@ -201,6 +54,7 @@ impl Report {
             self.today,
             &self.budget,
             &self.ledger,
+            &self.transcripts,
         )
     }
 }
@@ -220,6 +74,7 @@ pub fn report(profile: &Profile, config: &Config, scope: Scope, by: Option<By>) 
         today,
         budget,
         ledger: profile.ledger().display().to_string(),
+        transcripts: Transcripts::default(),
     })
 }
 
@@ -236,6 +91,9 @@ fn calls_by(t: &Totals, by: By) -> BTreeMap<String, u64> {
         By::Kind => &t.by_kind,
         By::Runner => &t.by_runner,
         By::Id => &t.by_id,
+        By::Goal => &t.by_goal,
+        By::Session => &t.by_session,
+        By::Model => &t.by_model,
     };
     map.iter().map(|(k, v)| (k.clone(), v.calls)).collect()
 }
@@ -252,8 +110,13 @@ pub struct JsonReport<'a> {
     calls: u64,
     input_tokens: u64,
     output_tokens: u64,
+    /// Tokens whose USD is unknown (a model without a price).
+    unpriced_tokens: u64,
     by_kind: BTreeMap<&'a str, f64>,
     by_runner: BTreeMap<&'a str, f64>,
+    by_goal: BTreeMap<&'a str, f64>,
+    by_session: BTreeMap<&'a str, f64>,
+    by_model: BTreeMap<&'a str, f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     by_id: Option<BTreeMap<&'a str, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -262,6 +125,10 @@ pub struct JsonReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     calls_by: Option<BTreeMap<String, u64>>,
     skipped: u64,
+    /// Workers' `_cost` reports left out: looop metered those sessions.
+    self_reports_left_out: u64,
+    /// What metering the workers' transcripts found.
+    transcripts: &'a Transcripts,
     /// 0 = no daily budget.
     budget_usd: f64,
     spent_today_usd: f64,
@@ -277,6 +144,7 @@ impl<'a> JsonReport<'a> {
         today: NaiveDate,
         budget: &BudgetStatus,
         ledger: &'a str,
+        transcripts: &'a Transcripts,
     ) -> JsonReport<'a> {
         let usd_map = |m: &'a HashMap<String, Tally>| -> BTreeMap<&'a str, f64> {
             m.iter().map(|(k, v)| (k.as_str(), round9(v.usd))).collect()
@@ -290,8 +158,12 @@ impl<'a> JsonReport<'a> {
             calls: t.total.calls,
             input_tokens: t.input_tokens,
             output_tokens: t.output_tokens,
+            unpriced_tokens: t.total.unpriced_tokens,
             by_kind: usd_map(&t.by_kind),
             by_runner: usd_map(&t.by_runner),
+            by_goal: usd_map(&t.by_goal),
+            by_session: usd_map(&t.by_session),
+            by_model: usd_map(&t.by_model),
             by_id: (by == Some(By::Id)).then(|| usd_map(&t.by_id)),
             by_day: (by == Some(By::Day)).then(|| {
                 t.by_day
@@ -301,30 +173,12 @@ impl<'a> JsonReport<'a> {
             }),
             calls_by: by.map(|by| calls_by(t, by)),
             skipped: t.skipped,
+            self_reports_left_out: t.self_reports_left_out,
+            transcripts,
             budget_usd: budget.budget_usd,
             spent_today_usd: round9(budget.spent_today_usd),
             budget_reached: budget.reached(),
             ledger,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_are_whole_local_days() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        assert_eq!(Scope::Today.first_day(today), Some(today));
-        assert_eq!(
-            Scope::Week.first_day(today),
-            NaiveDate::from_ymd_opt(2026, 11, 17)
-        );
-        assert_eq!(
-            Scope::Month.first_day(today),
-            NaiveDate::from_ymd_opt(2026, 11, 1)
-        );
-        assert_eq!(Scope::All.first_day(today), None);
     }
 }

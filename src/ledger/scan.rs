@@ -50,7 +50,9 @@ fn parse_line(text: &[u8]) -> Option<(Entry<'_>, i64)> {
         Some(entry) => entry,
         None => serde_json::from_slice(text).ok()?,
     };
-    check_usd(entry.cost_usd).ok()?;
+    if let Some(usd) = entry.cost_usd {
+        check_usd(usd).ok()?;
+    }
     let secs = days::parse_ts(&entry.ts)?;
     Some((entry, secs))
 }
@@ -71,15 +73,19 @@ fn canonical(line: &[u8]) -> Option<Entry<'_>> {
     c.literal(b",\"runner\":")?;
     let runner = c.string()?;
     c.literal(b",\"cost_usd\":")?;
-    let cost_usd = c.number()?;
-    let input_tokens = match c.literal(b",\"input_tokens\":") {
-        Some(()) => Some(c.integer()?),
-        None => None,
+    let cost_usd = match c.literal(b"null") {
+        Some(()) => None,
+        None => Some(c.number()?),
     };
-    let output_tokens = match c.literal(b",\"output_tokens\":") {
-        Some(()) => Some(c.integer()?),
-        None => None,
-    };
+    let input_tokens = c.optional_integer(b",\"input_tokens\":")?;
+    let output_tokens = c.optional_integer(b",\"output_tokens\":")?;
+    let cache_read_tokens = c.optional_integer(b",\"cache_read_tokens\":")?;
+    let cache_write_tokens = c.optional_integer(b",\"cache_write_tokens\":")?;
+    let source = c.optional_string(b",\"source\":")?;
+    let model = c.optional_string(b",\"model\":")?;
+    let goal = c.optional_string(b",\"goal\":")?;
+    // The mark only matters to the meter that wrote it.
+    c.optional_string(b",\"mark\":")?;
     c.literal(b"}")?;
     c.0.is_empty().then_some(Entry {
         ts: Cow::Borrowed(ts),
@@ -89,6 +95,11 @@ fn canonical(line: &[u8]) -> Option<Entry<'_>> {
         cost_usd,
         input_tokens,
         output_tokens,
+        cache_read_tokens,
+        cache_write_tokens,
+        source: source.map(Cow::Borrowed),
+        model: model.map(Cow::Borrowed),
+        goal: goal.map(Cow::Borrowed),
     })
 }
 
@@ -100,6 +111,23 @@ impl<'a> Cursor<'a> {
     fn literal(&mut self, text: &[u8]) -> Option<()> {
         self.0 = self.0.strip_prefix(text)?;
         Some(())
+    }
+
+    /// `Some(Some(n))` after `key` when the line goes on with it,
+    /// `Some(None)` when it does not, `None` when its value is bad.
+    fn optional_integer(&mut self, key: &[u8]) -> Option<Option<u64>> {
+        match self.literal(key) {
+            Some(()) => Some(Some(self.integer()?)),
+            None => Some(None),
+        }
+    }
+
+    /// As [`Cursor::optional_integer`], for a string.
+    fn optional_string(&mut self, key: &[u8]) -> Option<Option<&'a str>> {
+        match self.literal(key) {
+            Some(()) => Some(Some(self.string()?)),
+            None => Some(None),
+        }
     }
 
     /// A JSON string without escapes or control characters.
@@ -186,6 +214,9 @@ mod tests {
     fn the_fast_path_agrees_with_serde_json() {
         let written = [
             r#"{"ts":"2026-11-23T10:00:00Z","kind":"tick","id":"run-1","runner":"claude","cost_usd":0.0123,"input_tokens":1000,"output_tokens":200}"#,
+            r#"{"ts":"2026-11-23T10:00:00Z","kind":"session","id":"run-1","runner":"claude","cost_usd":0.0123,"input_tokens":1000,"output_tokens":200,"cache_read_tokens":5,"cache_write_tokens":0,"source":"transcript","model":"claude-sonnet-4-5","goal":"g1","mark":"looop-w#3.0"}"#,
+            r#"{"ts":"2026-11-23T10:00:00Z","kind":"session","id":"run-1","runner":"x","cost_usd":null,"input_tokens":1000,"source":"transcript","model":"m"}"#,
+            r#"{"ts":"2026-11-23T10:00:00Z","kind":"session","id":"run-1","runner":"x","cost_usd":0.0123,"source":"self"}"#,
             r#"{"ts":"2026-11-23T10:00:00Z","kind":"session","id":"looop-w1","runner":"pi","cost_usd":0}"#,
             r#"{"ts":"2026-11-23T10:00:00Z","kind":"goal","id":"g","runner":"x","cost_usd":1e-7,"output_tokens":5}"#,
             r#"{"ts":"2026-11-23T10:00:00Z","kind":"tick","id":"ü","runner":"c","cost_usd":12345.678901234567}"#,
@@ -244,9 +275,23 @@ mod tests {
             );
             assert_eq!(got.input_tokens, want.input_tokens, "{line}");
             assert_eq!(got.output_tokens, want.output_tokens, "{line}");
+            assert_eq!(
+                (got.cache_read_tokens, got.cache_write_tokens),
+                (want.cache_read_tokens, want.cache_write_tokens),
+                "{line}"
+            );
+            assert_eq!(
+                (&got.source, &got.model, &got.goal),
+                (&want.source, &want.model, &want.goal),
+                "{line}"
+            );
             // serde_json's default float parsing may differ in the last bit.
-            let ulp = f64::EPSILON * want.cost_usd.abs();
-            assert!((got.cost_usd - want.cost_usd).abs() <= ulp, "{line}");
+            match (got.cost_usd, want.cost_usd) {
+                (Some(got), Some(want)) => {
+                    assert!((got - want).abs() <= f64::EPSILON * want.abs(), "{line}")
+                }
+                (got, want) => assert_eq!(got, want, "{line}"),
+            }
         }
         // The lines as written, and their harmless variants, are all fast.
         assert!(
@@ -276,7 +321,7 @@ mod tests {
         .join("\n");
         std::fs::write(&p, text).unwrap();
         let mut seen = 0.0;
-        let skipped = scan(&p, |e, _| seen += e.cost_usd).unwrap();
+        let skipped = scan(&p, |e, _| seen += e.cost_usd.unwrap_or(0.0)).unwrap();
         assert_eq!(seen, 1.0);
         assert_eq!(skipped, 5);
     }

@@ -12,6 +12,7 @@ use super::{
     act, caps, gitmem, housekeeping, journal, limited_workers, lock, moves, pausing, prompt,
     runner, runs, sensors, state, surface, world,
 };
+use crate::agents::{self, Agent};
 use crate::config::Config;
 use crate::paths::{self, Profile};
 use crate::supervisor::SessionView;
@@ -94,6 +95,7 @@ fn steps(b: &mut Beat) -> std::result::Result<Outcome, BeatError> {
     let profile = b.profile;
     b.env = paths::child_env(profile).map_err(io)?;
     let sessions = housekeeping::run(profile, b.config).map_err(io)?;
+    let sessions = meter_workers(profile, b.config, sessions);
     let budget_note = budget_reached(b).map_err(io)?;
     let lifted = pausing::lift(profile, budget_note.is_some()).map_err(io)?;
     pausing::wake(&lifted, &sessions);
@@ -226,6 +228,25 @@ fn unchanged(b: &mut Beat, sessions: &[SessionView], world: &World) -> Result<Ou
     Ok(Outcome::ok())
 }
 
+/// Step 1b: bring the ledger up to date with the workers' transcripts, so
+/// the budget counts what they spent so far and the prompt shows it. A
+/// failure is reported and the beat goes on.
+fn meter_workers(
+    profile: &Profile,
+    config: &Config,
+    mut sessions: Vec<SessionView>,
+) -> Vec<SessionView> {
+    match crate::meter::bring_up_to_date(profile, &config.prices) {
+        Ok(metered) => {
+            for s in &mut sessions {
+                s.cost_usd = metered.usd_of(&s.session);
+            }
+        }
+        Err(e) => eprintln!("looop: warning: cannot meter the workers: {e:#}"),
+    }
+    sessions
+}
+
 /// Step 4: the daily budget. `Some(note)` when reached.
 fn budget_reached(b: &Beat) -> Result<Option<String>> {
     // No budget: nothing to read (the ledger may be large; idle beats stay fast).
@@ -331,8 +352,14 @@ fn decide(
     } else {
         "tick"
     };
+    let agent = b
+        .config
+        .runner(&runner_name)
+        .map_or(Agent::None, |r| r.agent);
     for spend in &called.spends {
-        if let Err(e) = ledger::record(b.profile, kind, run_id, &runner_name, spend) {
+        let spend = agents::priced(spend, agent, &tick, &b.config.prices);
+        let measured = ledger::Measured::Stream;
+        if let Err(e) = ledger::record(b.profile, kind, run_id, &runner_name, &spend, measured) {
             eprintln!("looop: warning: cannot record the spend: {e:#}");
         }
     }

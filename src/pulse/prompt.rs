@@ -204,6 +204,9 @@ fn worker_line(s: &SessionView) -> String {
     if let Some(cwd) = &s.cwd {
         out!(line, ", cwd {}", cwd.display());
     }
+    if let Some(usd) = s.cost_usd {
+        out!(line, ", spent {}", crate::ledger::usd(usd));
+    }
     if s.flagged {
         let note = s.note.as_deref().unwrap_or("");
         out!(line, " ⚑ {}", cap(note, NOTE_CAP, "note"));

@@ -174,15 +174,21 @@ fn run_once(req: &Request, log: &mut std::fs::File) -> Result<Once> {
     judge(ended, seen, &command, timeout)
 }
 
-/// The `tick` command, with `{{prompt_file}}` replaced by the quoted path;
-/// true when it reads the prompt from that file rather than stdin.
+/// The `tick` command with its placeholders filled (quoted): the prompt
+/// file, a fresh agent session id per call, `agent-session.jsonl` in the
+/// run's directory, and the data dir as the cwd; true when it reads the
+/// prompt from the prompt file rather than stdin.
 fn command_line(req: &Request) -> (String, bool) {
-    if req.tick.contains(PROMPT_FILE) {
-        let path = crate::shell::quote(&req.prompt_path.to_string_lossy());
-        (req.tick.replace(PROMPT_FILE, &path), true)
-    } else {
-        (req.tick.to_string(), false)
-    }
+    let session_id = crate::ids::uuid_v4();
+    let session_file = req.prompt_path.with_file_name("agent-session.jsonl");
+    let values = crate::config::Values {
+        prompt_file: Some(req.prompt_path),
+        session_id: Some(&session_id),
+        session_file: Some(&session_file),
+        cwd: Some(req.cwd),
+    };
+    let command = crate::config::fill(req.tick, &values);
+    (command, req.tick.contains(PROMPT_FILE))
 }
 
 fn start(req: &Request, command: &str, uses_file: bool) -> std::io::Result<Child> {

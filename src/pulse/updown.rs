@@ -27,6 +27,8 @@ pub fn up(profile: &Profile, config: &Config) -> Result<Up> {
     let mut env = paths::child_env(profile)?;
     env.push(("LOOOP_SESSION_ID".to_string(), PULSE_SESSION.into()));
     let spec = LaunchSpec {
+        agent: None,
+        agent_session: None,
         session: PULSE_SESSION.to_string(),
         command: format!("exec {} run", crate::shell::quote(&exe.to_string_lossy())),
         cwd: profile.data.clone(),

@@ -20,7 +20,7 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
 
 /// [`append_line`], then fsync: for records that must survive a crash
 /// (the cost ledger).
-fn append_line_synced(path: &Path, line: &str) -> Result<()> {
+pub fn append_line_synced(path: &Path, line: &str) -> Result<()> {
     append(path, line, true)
 }
 

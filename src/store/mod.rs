@@ -18,7 +18,7 @@ mod append;
 mod links;
 mod lock;
 
-pub use append::{append_json, append_json_synced, append_line};
+pub use append::{append_json, append_json_synced, append_line, append_line_synced};
 use links::open_no_follow;
 pub use links::{private, refuse_link};
 pub use lock::{Lock, is_locked, open_lock_file};

@@ -56,6 +56,10 @@ pub struct LaunchSpec {
     pub goal: Option<String>,
     /// (cols, rows); `None` = the caller's terminal size, else 120x40.
     pub size: Option<(u16, u16)>,
+    /// The runner's agent CLI (`claude`, ...), `None` for `none` and the pulse.
+    pub agent: Option<String>,
+    /// The agent session id looop chose for it (CONTRACT §8).
+    pub agent_session: Option<String>,
 }
 
 /// One session as read from disk, with liveness checked.

@@ -37,6 +37,10 @@ pub struct Spec {
     /// The goal the worker serves (`start-session --goal`).
     #[serde(default)]
     pub goal: Option<String>,
+    #[serde(default)]
+    pub agent: Option<String>,
+    #[serde(default)]
+    pub agent_session: Option<String>,
 }
 
 /// What a client asks of the supervisor; each variant names its reply.

@@ -28,7 +28,7 @@ pub fn view(profile: &Profile, session: &str) -> Result<Option<SessionView>> {
     let alive = alive(&dir);
     let record = read_record(&dir).with_context(|| format!("session {session}"))?;
     let flag = read_flag(&dir).with_context(|| format!("session {session}"))?;
-    let mut view = make_view(session, alive, record, flag);
+    let mut view = make_view(&dir, session, alive, record, flag);
     view.last_output_at = last_output_at(&dir);
     if view.alive {
         (view.activity, view.activity_since) = activity_of(&dir, view.started_at.as_deref());
@@ -49,6 +49,7 @@ fn last_output_at(dir: &Path) -> Option<String> {
 }
 
 fn make_view(
+    dir: &Path,
     session: &str,
     alive: bool,
     record: Option<Record>,
@@ -98,6 +99,7 @@ fn make_view(
     // A supervisor lingers a moment after recording the end (flushing its
     // attachers); to users the worker is no longer alive once it has ended.
     let alive = alive && matches!(state, State::Starting | State::Running);
+    let agent_session = crate::session_record::agent_session(dir, &r);
     SessionView {
         id,
         session: session.to_string(),
@@ -114,8 +116,8 @@ fn make_view(
         command: r.command,
         cwd: Some(r.cwd),
         goal: r.goal,
-        agent: None,
-        agent_session: None,
+        agent: r.agent,
+        agent_session,
         activity: None,
         activity_since: None,
         cost_usd: None,

@@ -59,6 +59,8 @@ pub fn launch(profile: &Profile, config: &Config, spec: &LaunchSpec) -> Result<S
         rows,
         log_max_bytes: config.log_max_bytes,
         goal: spec.goal.clone(),
+        agent: spec.agent.clone(),
+        agent_session: spec.agent_session.clone(),
     };
 
     let (mut child, stdout) = exec_supervisor(profile, spec, &stored, lock)?;

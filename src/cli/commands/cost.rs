@@ -1,13 +1,16 @@
-//! `looop cost [today|week|month|all] [--json] [--by kind|runner|id|day]`,
-//! the report of what was spent, and `looop _cost`, through which workers
-//! report their spend into the ledger.
+//! `looop cost [today|week|month|all] [--json] [--by kind|runner|id|day|goal|session|model]`,
+//! the report of what was spent (after metering the workers' transcripts
+//! into the ledger), and `looop _cost`, through which workers report their
+//! own spend (CONTRACT §4 "Money", §10).
 
 use crate::cli::args::Args;
 use crate::cli::open;
 use crate::color;
-use crate::ledger::{self, By, Report, Scope, Spend, Tally, Totals, usd};
+use crate::ledger::{self, By, Measured, Report, Scope, Spend, Tally, Totals, Transcripts, usd};
+use crate::meter::{self, Metered};
 use crate::paths::Profile;
 use crate::text::visible::one_line;
+use crate::usage::Tokens;
 use crate::{exit, ids};
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -18,7 +21,9 @@ pub fn run(mut args: Args) -> Result<i32> {
     let by = match args.value("--by")? {
         None => None,
         Some(v) => Some(By::parse(&v).ok_or_else(|| {
-            args.usage_error(&format!("unknown --by {v:?}: use kind, runner, id or day"))
+            args.usage_error(&format!(
+                "unknown --by {v:?}: use kind, runner, id, day, goal, session or model"
+            ))
         })?),
     };
     let scope = match args.next() {
@@ -31,7 +36,13 @@ pub fn run(mut args: Args) -> Result<i32> {
     };
     args.finish()?;
     let (profile, config) = open::look()?;
-    let report = ledger::report(&profile, &config, scope, by)?;
+    let metered = meter::bring_up_to_date(&profile, &config.prices)?;
+    let mut report = ledger::report(&profile, &config, scope, by)?;
+    report.transcripts = Transcripts {
+        skipped_lines: metered.skipped_lines(),
+        not_found: metered.ids(&Metered::NotFound),
+        not_metered: metered.ids(&Metered::NotMetered),
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&report.json())?);
         if report.totals.skipped > 0 {
@@ -75,13 +86,61 @@ pub fn record(mut args: Args) -> Result<i32> {
     ids::check("runner name", &runner)?;
     let cost_usd = ledger::parse_usd(&usd).map_err(|why| exit::usage(format!("_cost: {why}")))?;
     let profile = Profile::with_layout()?;
+    let tokens = (input_tokens.is_some() || output_tokens.is_some()).then(|| Tokens {
+        input: input_tokens.unwrap_or(0),
+        output: output_tokens.unwrap_or(0),
+        ..Tokens::default()
+    });
     let spend = Spend {
-        cost_usd,
-        input_tokens,
-        output_tokens,
+        cost_usd: Some(cost_usd),
+        model: None,
+        tokens,
     };
-    ledger::record(&profile, &kind, &id, &runner, &spend)?;
+    ledger::record(&profile, &kind, &id, &runner, &spend, Measured::Reported)?;
     Ok(0)
+}
+
+/// USD of a tally, `?` when all of it is unpriced, `$x + ?` when part is.
+fn amount(t: &Tally) -> String {
+    match (t.usd, t.unpriced_tokens) {
+        (_, 0) => usd(t.usd),
+        (u, _) if u == 0.0 => "?".to_string(),
+        (u, _) => format!("{} + ?", usd(u)),
+    }
+}
+
+/// The notes under the report: skipped lines, workers not metered.
+fn notes(t: &Totals, ledger: &str, transcripts: &Transcripts) -> Vec<String> {
+    let mut notes = Vec::new();
+    if t.skipped > 0 {
+        notes.push(skipped_note(t.skipped, ledger));
+    }
+    if transcripts.skipped_lines > 0 {
+        let n = transcripts.skipped_lines;
+        let lines = if n == 1 { "line" } else { "lines" };
+        notes.push(format!(
+            "skipped {n} unreadable transcript {lines} (not JSON or a wrong field type)"
+        ));
+    }
+    if !transcripts.not_found.is_empty() {
+        notes.push(format!(
+            "transcript not found (yet) for: {}",
+            transcripts.not_found.join(", ")
+        ));
+    }
+    if !transcripts.not_metered.is_empty() {
+        notes.push(format!(
+            "not metered (the agent writes no transcript looop reads): {}",
+            transcripts.not_metered.join(", ")
+        ));
+    }
+    if t.self_reports_left_out > 0 {
+        notes.push(format!(
+            "{} self-reported _cost entries left out: those sessions are metered from their transcripts",
+            t.self_reports_left_out
+        ));
+    }
+    notes
 }
 
 fn skipped_note(skipped: u64, ledger: &str) -> String {
@@ -107,6 +166,7 @@ fn render(report: &Report) -> String {
         today,
         budget,
         ledger,
+        transcripts,
     } = report;
     let (scope, by, today) = (*scope, *by, *today);
     let mut out = String::new();
@@ -114,9 +174,15 @@ fn render(report: &Report) -> String {
     out.push_str(&format!("scope   {}\n", scope_label(scope, today)));
     out.push_str(&format!(
         "total   {} in {} {plural}\n",
-        color::bold(&usd(t.total.usd)),
+        color::bold(&amount(&t.total)),
         t.total.calls
     ));
+    if t.total.unpriced_tokens > 0 {
+        out.push_str(&format!(
+            "        + {} tokens without a price (USD unknown: add [prices.\"<model>\"])\n",
+            t.total.unpriced_tokens
+        ));
+    }
     if t.input_tokens + t.output_tokens > 0 {
         out.push_str(&format!(
             "tokens  {} in, {} out\n",
@@ -144,8 +210,12 @@ fn render(report: &Report) -> String {
         out.push('\n');
         out.push_str(&table(by.name(), &rows, by == By::Day));
     }
-    if t.skipped > 0 {
-        out.push_str(&format!("\nnote: {}\n", skipped_note(t.skipped, ledger)));
+    let notes = notes(t, ledger, transcripts);
+    if !notes.is_empty() {
+        out.push('\n');
+    }
+    for note in notes {
+        out.push_str(&format!("note: {note}\n"));
     }
     out
 }
@@ -157,6 +227,9 @@ fn rows(t: &Totals, by: By) -> Vec<(String, Tally)> {
         By::Kind => &t.by_kind,
         By::Runner => &t.by_runner,
         By::Id => &t.by_id,
+        By::Goal => &t.by_goal,
+        By::Session => &t.by_session,
+        By::Model => &t.by_model,
     };
     // Runner names, ids and goals came from files: printed visible.
     let mut rows: Vec<(String, Tally)> = map
@@ -172,7 +245,7 @@ const BAR_WIDTH: f64 = 30.0;
 
 /// An aligned table `name  calls  usd [bar]` with a bold header.
 fn table(header: &str, rows: &[(String, Tally)], bars: bool) -> String {
-    let amounts: Vec<String> = rows.iter().map(|(_, t)| usd(t.usd)).collect();
+    let amounts: Vec<String> = rows.iter().map(|(_, t)| amount(t)).collect();
     let name_w = rows
         .iter()
         .map(|(n, _)| n.chars().count())

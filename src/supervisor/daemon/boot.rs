@@ -135,6 +135,8 @@ fn mark_failed(dir: &Path, session: &str, spec: &Spec, why: &str) {
         supervisor_pid: Some(std::process::id()),
         ended_at: Some(events::now_rfc3339()),
         error: Some(why.to_string()),
+        agent: spec.agent.clone(),
+        agent_session: spec.agent_session.clone(),
         ..Record::new(session, State::Failed)
     };
     if let Err(e) = record::write_record(dir, &record) {

@@ -68,6 +68,8 @@ impl Supervisor {
             cwd: spec.cwd.clone(),
             runner: spec.runner.clone(),
             goal: spec.goal.clone(),
+            agent: spec.agent.clone(),
+            agent_session: spec.agent_session.clone(),
             supervisor_pid: Some(std::process::id()),
             ..Record::new(session, State::Starting)
         };

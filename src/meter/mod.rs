@@ -1,0 +1,254 @@
+//! Metering workers' spend from their agent CLI's own transcript (CONTRACT
+//! §10): nobody has to report anything, and `cost`, `ls`, `status`, the
+//! daily budget and the tick prompt see what a fleet spends while it
+//! spends it.
+//!
+//! [`bring_up_to_date`] runs before every beat and every `cost`, `ls` and
+//! `status`: for each worker session on disk whose agent writes a
+//! transcript, it reads what the transcript gained since the last read
+//! and appends what that cost to the ledger. The agents' files in
+//! [`crate::agents`] know where each CLI's transcript is and what its
+//! lines say; this module is the same for all of them:
+//!
+//! - [`read`]: only the bytes appended since the last read, in whole lines;
+//!   a replaced or cut file is noticed by its head's fingerprint;
+//! - [`tally`]: lines to amounts, each message counted once, priced by the
+//!   table (or the CLI's own figure);
+//! - [`state`]: what is remembered per session (`meter.json`,
+//!   `meter.keys`, `meter.lock`);
+//! - [`session`]: one session, with the ledger and the position moving
+//!   forward together, so concurrent meters and a looop killed mid-read
+//!   never count a message twice.
+//!
+//! Limits: opencode keeps its sessions in SQLite, which looop does not
+//! read (no SQLite dependency): its workers are "not metered", never $0.
+//! A transcript that never appears is "not found", never $0.
+
+mod read;
+mod session;
+mod state;
+mod tally;
+
+use crate::agents::Agent;
+use crate::paths::Profile;
+use crate::prices::Prices;
+use crate::session_record::{self, Record};
+use anyhow::Result;
+use session::Worker;
+use std::collections::{BTreeMap, HashSet};
+
+/// What metering found, per worker session on disk.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// By session name (`looop-<id>`).
+    pub sessions: BTreeMap<String, Metered>,
+}
+
+/// One session's metering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Metered {
+    /// Its agent writes no transcript looop reads (opencode, none).
+    NotMetered,
+    /// Its transcript has not appeared (yet).
+    NotFound,
+    /// Read: what it spent so far.
+    Read {
+        /// Priced USD so far.
+        usd: f64,
+        /// Tokens without a price (their USD is unknown).
+        unpriced_tokens: u64,
+        /// Transcript lines skipped (not JSON, wrong field types).
+        skipped: u64,
+    },
+}
+
+impl Metered {
+    /// The worker's spend so far, `None` when nothing meters it or some
+    /// of it has no price.
+    pub fn usd(&self) -> Option<f64> {
+        match self {
+            Metered::Read {
+                usd,
+                unpriced_tokens: 0,
+                ..
+            } => Some(*usd),
+            _ => None,
+        }
+    }
+}
+
+impl Summary {
+    /// What session `session` spent so far, `None` when nothing meters it
+    /// or some of it has no price.
+    pub fn usd_of(&self, session: &str) -> Option<f64> {
+        self.sessions.get(session)?.usd()
+    }
+
+    /// Transcript lines skipped, over all sessions.
+    pub fn skipped_lines(&self) -> u64 {
+        self.sessions
+            .values()
+            .map(|m| match m {
+                Metered::Read { skipped, .. } => *skipped,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// The sessions in `state` (bare ids).
+    pub fn ids(&self, want: &Metered) -> Vec<String> {
+        self.sessions
+            .iter()
+            .filter(|(_, m)| std::mem::discriminant(*m) == std::mem::discriminant(want))
+            .map(|(s, _)| crate::ids::bare(s).to_string())
+            .collect()
+    }
+}
+
+/// Brings the ledger up to date with every worker session's transcript,
+/// live or finished. One session that cannot be read is reported on
+/// stderr and skipped; it never stops the others (nor a beat).
+pub fn bring_up_to_date(profile: &Profile, prices: &Prices) -> Result<Summary> {
+    let workers = workers(profile);
+    let mut summary = Summary::default();
+    for (worker, agent) in &workers {
+        let metered = match agent.spec().and_then(|s| s.transcript.as_ref()) {
+            None => Metered::NotMetered,
+            Some(transcript) => {
+                let mut taken = || taken_ids(&workers, worker);
+                match session::meter(profile, prices, transcript, worker, &mut taken) {
+                    Ok(state) => {
+                        learned(worker, &state);
+                        match state.path {
+                            None => Metered::NotFound,
+                            Some(_) => Metered::Read {
+                                usd: state.spent_usd,
+                                unpriced_tokens: state.unpriced_tokens,
+                                skipped: state.skipped,
+                            },
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("looop: cannot meter {}: {e:#}", worker.session);
+                        Metered::NotFound
+                    }
+                }
+            }
+        };
+        summary.sessions.insert(worker.session.clone(), metered);
+    }
+    Ok(summary)
+}
+
+/// Before a session is started afresh under a name that had a session:
+/// the old one's last bytes are metered, then its meter and agent files
+/// are removed, so the new worker starts with a new transcript.
+pub fn forget(profile: &Profile, prices: &Prices, session: &str) -> Result<()> {
+    let dir = session_record::dir(profile, session);
+    if let Some((worker, agent)) = worker_of(profile, session)
+        && let Some(transcript) = agent.spec().and_then(|s| s.transcript.as_ref())
+    {
+        // The old session is over: its meter reads to the very end.
+        session::meter(profile, prices, transcript, &worker, &mut HashSet::new)?;
+    }
+    state::Files::new(&dir).remove()?;
+    for path in [
+        session_record::agent_session_file(&dir),
+        session_record::learned_agent_session_path(&dir),
+    ] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot remove {}", path.display()))
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every worker session on disk with its agent.
+fn workers(profile: &Profile) -> Vec<(Worker, Agent)> {
+    let mut names = crate::store::dir_names(&profile.sessions_dir()).unwrap_or_default();
+    names.retain(|n| session_record::is_session_name(n) && n != crate::ids::PULSE_SESSION);
+    names.sort();
+    names
+        .iter()
+        .filter_map(|name| worker_of(profile, name))
+        .collect()
+}
+
+/// The session `name` as the meter sees it; `None` without a record.
+fn worker_of(profile: &Profile, name: &str) -> Option<(Worker, Agent)> {
+    let dir = session_record::dir(profile, name);
+    // Lock first, record second (a supervisor writes its end, then lets go).
+    let alive = session_record::alive(&dir);
+    let record: Record = session_record::read_record(&dir).ok()??;
+    let agent = record
+        .agent
+        .as_deref()
+        .and_then(Agent::from_name)
+        .unwrap_or(Agent::None);
+    let started_at = record
+        .started_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(0, |t| t.timestamp());
+    let running = matches!(
+        record.state,
+        session_record::State::Running | session_record::State::Starting
+    );
+    let ended = if alive && running {
+        None
+    } else {
+        Some(
+            record
+                .ended_at
+                .clone()
+                .unwrap_or_else(|| format!("lost {}", record.started_at.as_deref().unwrap_or(""))),
+        )
+    };
+    let worker = Worker {
+        session: name.to_string(),
+        id: crate::ids::bare(name).to_string(),
+        runner: record.runner.clone(),
+        cwd: record.cwd.clone(),
+        goal: record.goal.clone(),
+        agent_session: record.agent_session.clone(),
+        started_at,
+        ended,
+        dir,
+    };
+    Some((worker, agent))
+}
+
+/// The agent session ids the other workers own (chosen or learned), so
+/// codex discovery never hands one rollout to two workers. Read only when
+/// a transcript is looked for.
+fn taken_ids(workers: &[(Worker, Agent)], me: &Worker) -> HashSet<String> {
+    workers
+        .iter()
+        .filter(|(w, _)| w.session != me.session)
+        .filter_map(|(w, _)| {
+            let state = state::Files::new(&w.dir).load();
+            state.agent_session.or_else(|| w.agent_session.clone())
+        })
+        .collect()
+}
+
+/// Keeps an agent session id learned from a transcript where `ls` and
+/// `resume` find it (`agent-session.id`, once).
+fn learned(worker: &Worker, state: &state::MeterState) {
+    let Some(id) = &state.agent_session else {
+        return;
+    };
+    let path = session_record::learned_agent_session_path(&worker.dir);
+    if path.exists() {
+        return;
+    }
+    if let Err(e) = crate::store::write_atomic(&path, format!("{id}\n").as_bytes()) {
+        eprintln!("looop: {e:#}");
+    }
+}
