@@ -130,6 +130,9 @@ pub fn start(
     let guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
     refuse_unless_room(profile, config, &session, runner_name, opts.force)?;
     let cwd = work_dir(profile, id, opts)?;
+    // A fresh start gets a fresh agent session: the old one's spend is
+    // metered to its end first.
+    crate::meter::forget(profile, &config.prices, &session)?;
     let prompt_file = write_prompt(profile, id, &session, runner_name, prompt)?;
     let mut spec = launch_spec(profile, &session, runner_name, runner, &prompt_file, &cwd)?;
     spec.cwd = cwd;

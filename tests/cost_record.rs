@@ -21,6 +21,8 @@ struct Line {
     cost_usd: f64,
     input_tokens: Option<u64>,
     output_tokens: Option<u64>,
+    /// `self` for a worker's report (CONTRACT §10).
+    source: Option<String>,
 }
 
 fn lines(p: &Profile) -> Vec<Line> {
@@ -61,6 +63,7 @@ fn a_worker_report_is_one_whole_entry() {
         ("session", "looop-fix-ci", "claude")
     );
     assert_eq!(first.cost_usd, 0.25);
+    assert_eq!(first.source.as_deref(), Some("self"));
     assert_eq!(
         (first.input_tokens, first.output_tokens),
         (Some(1200), Some(80))

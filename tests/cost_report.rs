@@ -393,7 +393,7 @@ fn unknown_scope_or_breakdown_is_a_usage_error() {
     let p = profile();
     for args in [
         &["cost", "yesterday"][..],
-        &["cost", "--by", "model"],
+        &["cost", "--by", "colour"],
         &["cost", "--by"],
         &["cost", "today", "week"],
         &["cost", "--bogus"],
@@ -443,4 +443,42 @@ fn days_of_25_and_23_hours_are_whole_days() {
             "2026-11-01": 48.0, "2026-11-02": 64.0,
         })
     );
+}
+
+#[test]
+fn by_goal_session_model_unpriced_and_old_self_reports() {
+    let p = profile();
+    let now = chrono::Utc::now().timestamp();
+    let ts = utc(now - 5);
+    let text = [
+        // Metered: priced, and tokens of a model without a price.
+        format!(r#"{{"ts":"{ts}","kind":"session","id":"w1","runner":"claude","cost_usd":0.5,"input_tokens":10,"source":"transcript","model":"claude-sonnet-4-5","goal":"ship"}}"#),
+        format!(r#"{{"ts":"{ts}","kind":"session","id":"w1","runner":"claude","cost_usd":null,"input_tokens":70,"output_tokens":7,"source":"transcript","model":"mystery","goal":"ship"}}"#),
+        // w1's own report (old shape, no source): left out, w1 is metered.
+        line(now - 4, "session", "looop-w1", "claude", 9.0),
+        // w2 is not metered: its report counts.
+        format!(r#"{{"ts":"{ts}","kind":"session","id":"looop-w2","runner":"pi","cost_usd":0.25,"source":"self"}}"#),
+        line(now - 3, "tick", "run-1", "claude", 0.125),
+    ]
+    .join("\n");
+    std::fs::write(p.ledger(), text + "\n").unwrap();
+    let v = p.json("UTC", &["cost", "--json"]);
+    assert_eq!(v["total_usd"], 0.875, "{v}");
+    assert_eq!(v["unpriced_tokens"], 77);
+    assert_eq!(v["by_goal"], serde_json::json!({"ship": 0.5}));
+    assert_eq!(v["by_session"], serde_json::json!({"w1": 0.5, "w2": 0.25}));
+    assert_eq!(
+        v["by_model"],
+        serde_json::json!({"claude-sonnet-4-5": 0.5, "mystery": 0.0})
+    );
+    assert_eq!(v["self_reports_left_out"], 1);
+    let out = p
+        .cmd(&["cost", "--by", "model"])
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("77 tokens without a price"), "{text}");
+    let mystery = text.lines().find(|l| l.starts_with("mystery")).unwrap();
+    assert!(mystery.ends_with('?'), "unknown, never $0: {mystery}");
 }

@@ -58,8 +58,9 @@ pub fn record(
         id,
         runner,
         cost_usd,
-        input_tokens: tokens.map(|t| t.input),
-        output_tokens: tokens.map(|t| t.output),
+        // Counts of 0 are left out, like unknown ones: both sum as nothing.
+        input_tokens: tokens.map(|t| t.input).filter(|n| *n > 0),
+        output_tokens: tokens.map(|t| t.output).filter(|n| *n > 0),
         cache_read_tokens: tokens.map(|t| t.cache_read).filter(|n| *n > 0),
         cache_write_tokens: tokens.map(|t| t.cache_write).filter(|n| *n > 0),
         source: Some(match measured {
@@ -187,7 +188,9 @@ mod tests {
         let text = std::fs::read_to_string(p.ledger()).unwrap();
         assert_eq!(text.lines().count(), 1);
         assert!(
-            text.contains(r#""runner":"my claude","cost_usd":0.5,"input_tokens":3,"output_tokens":0,"source":"stream"}"#),
+            text.contains(
+                r#""runner":"my claude","cost_usd":0.5,"input_tokens":3,"source":"stream"}"#
+            ),
             "{text}"
         );
     }

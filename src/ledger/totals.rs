@@ -192,7 +192,7 @@ impl Summer {
         add_to(&mut t.by_kind, &e.kind, line);
         add_to(&mut t.by_runner, &e.runner, line);
         if e.kind == "session" {
-            add_to(&mut t.by_session, &e.id, line);
+            add_to(&mut t.by_session, crate::ids::bare(&e.id), line);
         }
         if let Some(goal) = &e.goal {
             add_to(&mut t.by_goal, goal, line);
@@ -248,7 +248,7 @@ pub fn tally(
             Source::Own if e.kind == "session" => {
                 let names = Names {
                     kind: e.kind.to_string(),
-                    id: crate::ids::bare(&e.id).to_string(),
+                    id: e.id.to_string(),
                     runner: e.runner.to_string(),
                     goal: e.goal.as_deref().map(str::to_string),
                     model: e.model.as_deref().map(str::to_string),
@@ -256,15 +256,15 @@ pub fn tally(
                 reports.push((line, names));
                 return;
             }
-            Source::Transcript if !metered.contains(e.id.as_ref()) => {
-                metered.insert(e.id.to_string());
+            Source::Transcript if !metered.contains(crate::ids::bare(&e.id)) => {
+                metered.insert(crate::ids::bare(&e.id).to_string());
             }
             _ => {}
         }
         s.add(&line, e);
     })?;
     for (line, names) in &reports {
-        if metered.contains(&names.id) {
+        if metered.contains(crate::ids::bare(&names.id)) {
             s.t.self_reports_left_out += 1;
             continue;
         }

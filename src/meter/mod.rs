@@ -41,12 +41,12 @@ use std::collections::{BTreeMap, HashSet};
 #[derive(Debug, Default)]
 pub struct Summary {
     /// By session name (`looop-<id>`).
-    pub sessions: BTreeMap<String, Metered>,
+    pub sessions: BTreeMap<String, Metering>,
 }
 
 /// One session's metering.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Metered {
+pub enum Metering {
     /// Its agent writes no transcript looop reads (opencode, none).
     NotMetered,
     /// Its transcript has not appeared (yet).
@@ -62,12 +62,12 @@ pub enum Metered {
     },
 }
 
-impl Metered {
+impl Metering {
     /// The worker's spend so far, `None` when nothing meters it or some
     /// of it has no price.
     pub fn usd(&self) -> Option<f64> {
         match self {
-            Metered::Read {
+            Metering::Read {
                 usd,
                 unpriced_tokens: 0,
                 ..
@@ -89,14 +89,14 @@ impl Summary {
         self.sessions
             .values()
             .map(|m| match m {
-                Metered::Read { skipped, .. } => *skipped,
+                Metering::Read { skipped, .. } => *skipped,
                 _ => 0,
             })
             .sum()
     }
 
     /// The sessions in `state` (bare ids).
-    pub fn ids(&self, want: &Metered) -> Vec<String> {
+    pub fn ids(&self, want: &Metering) -> Vec<String> {
         self.sessions
             .iter()
             .filter(|(_, m)| std::mem::discriminant(*m) == std::mem::discriminant(want))
@@ -113,15 +113,15 @@ pub fn bring_up_to_date(profile: &Profile, prices: &Prices) -> Result<Summary> {
     let mut summary = Summary::default();
     for (worker, agent) in &workers {
         let metered = match agent.spec().and_then(|s| s.transcript.as_ref()) {
-            None => Metered::NotMetered,
+            None => Metering::NotMetered,
             Some(transcript) => {
                 let mut taken = || taken_ids(&workers, worker);
                 match session::meter(profile, prices, transcript, worker, &mut taken) {
                     Ok(state) => {
                         learned(worker, &state);
                         match state.path {
-                            None => Metered::NotFound,
-                            Some(_) => Metered::Read {
+                            None => Metering::NotFound,
+                            Some(_) => Metering::Read {
                                 usd: state.spent_usd,
                                 unpriced_tokens: state.unpriced_tokens,
                                 skipped: state.skipped,
@@ -130,7 +130,7 @@ pub fn bring_up_to_date(profile: &Profile, prices: &Prices) -> Result<Summary> {
                     }
                     Err(e) => {
                         eprintln!("looop: cannot meter {}: {e:#}", worker.session);
-                        Metered::NotFound
+                        Metering::NotFound
                     }
                 }
             }

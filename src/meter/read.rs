@@ -224,7 +224,7 @@ mod tests {
             .unwrap();
         f.write_all(b"ee\n").unwrap();
         let (text, pos, _) = all(&path, pos, false);
-        assert_eq!((text.as_str(), pos.offset), ("three\n", 11));
+        assert_eq!((text.as_str(), pos.offset), ("three\n", 14));
         let (text, _, _) = all(&path, pos, false);
         assert_eq!(text, "");
         f.write_all(b"cut").unwrap();

@@ -7,7 +7,7 @@ use crate::cli::args::Args;
 use crate::cli::open;
 use crate::color;
 use crate::ledger::{self, By, Measured, Report, Scope, Spend, Tally, Totals, Transcripts, usd};
-use crate::meter::{self, Metered};
+use crate::meter::{self, Metering};
 use crate::paths::Profile;
 use crate::text::visible::one_line;
 use crate::usage::Tokens;
@@ -40,8 +40,8 @@ pub fn run(mut args: Args) -> Result<i32> {
     let mut report = ledger::report(&profile, &config, scope, by)?;
     report.transcripts = Transcripts {
         skipped_lines: metered.skipped_lines(),
-        not_found: metered.ids(&Metered::NotFound),
-        not_metered: metered.ids(&Metered::NotMetered),
+        not_found: metered.ids(&Metering::NotFound),
+        not_metered: metered.ids(&Metering::NotMetered),
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report.json())?);
@@ -104,7 +104,7 @@ pub fn record(mut args: Args) -> Result<i32> {
 fn amount(t: &Tally) -> String {
     match (t.usd, t.unpriced_tokens) {
         (_, 0) => usd(t.usd),
-        (u, _) if u == 0.0 => "?".to_string(),
+        (0.0, _) => "?".to_string(),
         (u, _) => format!("{} + ?", usd(u)),
     }
 }
@@ -294,7 +294,11 @@ mod tests {
 
     fn totals() -> Totals {
         let mut t = Totals {
-            total: Tally { usd: 2.0, calls: 3 },
+            total: Tally {
+                usd: 2.0,
+                calls: 3,
+                unpriced_tokens: 0,
+            },
             ..Totals::default()
         };
         t.by_kind.insert(
@@ -302,6 +306,7 @@ mod tests {
             Tally {
                 usd: 0.75,
                 calls: 2,
+                unpriced_tokens: 0,
             },
         );
         t.by_kind.insert(
@@ -309,6 +314,7 @@ mod tests {
             Tally {
                 usd: 1.25,
                 calls: 1,
+                unpriced_tokens: 0,
             },
         );
         t.by_runner.insert(
@@ -316,6 +322,7 @@ mod tests {
             Tally {
                 usd: 0.75,
                 calls: 2,
+                unpriced_tokens: 0,
             },
         );
         t.by_runner.insert(
@@ -323,6 +330,7 @@ mod tests {
             Tally {
                 usd: 1.25,
                 calls: 1,
+                unpriced_tokens: 0,
             },
         );
         t
@@ -343,6 +351,7 @@ mod tests {
             today,
             budget,
             ledger: "x".into(),
+            transcripts: Transcripts::default(),
         };
         let text = render(&report);
         assert_eq!(
@@ -358,15 +367,30 @@ mod tests {
     #[test]
     fn day_bars_scale_to_the_largest_day() {
         let rows = vec![
-            ("2026-11-22".to_string(), Tally { usd: 2.0, calls: 1 }),
+            (
+                "2026-11-22".to_string(),
+                Tally {
+                    usd: 2.0,
+                    calls: 1,
+                    unpriced_tokens: 0,
+                },
+            ),
             (
                 "2026-11-23".to_string(),
                 Tally {
                     usd: 0.001,
                     calls: 1,
+                    unpriced_tokens: 0,
                 },
             ),
-            ("2026-11-24".to_string(), Tally { usd: 0.0, calls: 0 }),
+            (
+                "2026-11-24".to_string(),
+                Tally {
+                    usd: 0.0,
+                    calls: 0,
+                    unpriced_tokens: 0,
+                },
+            ),
         ];
         let text = table("day", &rows, true);
         let lines: Vec<&str> = text.lines().collect();

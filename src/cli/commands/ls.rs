@@ -1,8 +1,11 @@
-//! `looop ls [--json] [--all]`: the sessions as an aligned table (or JSON).
+//! `looop ls [--json] [--all]`: the sessions as an aligned table (or JSON),
+//! with each worker's spend metered from its transcript just before.
 
 use crate::cli::Args;
 use crate::color;
+use crate::config::Config;
 use crate::events::seconds_since;
+use crate::meter::Metering;
 use crate::paths::Profile;
 use crate::supervisor::{SessionView, State, verbs};
 use crate::text::visible::one_line;
@@ -15,7 +18,18 @@ pub fn run(mut args: Args) -> Result<i32> {
     let all = args.flag(&["--all", "-a"]);
     args.finish()?;
     let profile = Profile::look()?;
-    let sessions = verbs::sessions(&profile, all)?;
+    let mut sessions = verbs::sessions(&profile, all)?;
+    // The prices only: a config `ls` cannot read still lists the sessions.
+    let prices = Config::load(&profile.config)
+        .map(|c| c.prices)
+        .unwrap_or_default();
+    let metered = crate::meter::bring_up_to_date(&profile, &prices)?;
+    let mut spend = Vec::with_capacity(sessions.len());
+    for s in &mut sessions {
+        let m = metered.sessions.get(&s.session);
+        s.cost_usd = m.and_then(Metering::usd);
+        spend.push(m.map_or("-".to_string(), spend_cell));
+    }
     let mut out = std::io::stdout().lock();
     if json {
         // Render whole, then write once: stdout is line-buffered, and a
@@ -29,11 +43,27 @@ pub fn run(mut args: Args) -> Result<i32> {
         writeln!(out, "no worker sessions")?;
         return Ok(0);
     }
-    write!(out, "{}", table(&sessions, Utc::now()))?;
+    write!(out, "{}", table(&sessions, &spend, Utc::now()))?;
     Ok(0)
 }
 
-const HEADER: [&str; 8] = [
+/// The SPEND cell: `$0.1234`, `?` (tokens without a price), `-` (no
+/// transcript yet), `not metered`.
+fn spend_cell(m: &Metering) -> String {
+    match m {
+        Metering::Read {
+            usd,
+            unpriced_tokens: 0,
+            ..
+        } => crate::ledger::usd(*usd),
+        Metering::Read { usd, .. } if *usd == 0.0 => "?".into(),
+        Metering::Read { usd, .. } => format!("{}+?", crate::ledger::usd(*usd)),
+        Metering::NotFound => "-".into(),
+        Metering::NotMetered => "not metered".into(),
+    }
+}
+
+const HEADER: [&str; 9] = [
     "ID",
     "STATE",
     "ACTIVITY",
@@ -41,11 +71,12 @@ const HEADER: [&str; 8] = [
     "AGE",
     "IDLE",
     "EXIT",
+    "SPEND",
     "\u{2691}NOTE",
 ];
 
 /// One session's cells, in [`HEADER`] order.
-fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 8] {
+fn row(s: &SessionView, spend: &str, now: DateTime<Utc>) -> [String; 9] {
     let since = |t: &Option<String>| t.as_deref().and_then(|t| seconds_since(t, now)).map(human);
     let idle = if s.alive {
         since(&s.last_output_at).or_else(|| since(&s.started_at))
@@ -60,6 +91,7 @@ fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 8] {
         since(&s.started_at).unwrap_or_else(|| "-".into()),
         idle.unwrap_or_else(|| "-".into()),
         s.exit_code.map_or("-".into(), |c| c.to_string()),
+        spend.to_string(),
         match (&s.flagged, &s.note) {
             (true, Some(n)) => format!("\u{2691} {}", one_line(n)),
             (true, None) => "\u{2691}".into(),
@@ -69,8 +101,12 @@ fn row(s: &SessionView, now: DateTime<Utc>) -> [String; 8] {
 }
 
 /// The aligned `ls` table.
-fn table(sessions: &[SessionView], now: DateTime<Utc>) -> String {
-    let rows: Vec<[String; 8]> = sessions.iter().map(|s| row(s, now)).collect();
+fn table(sessions: &[SessionView], spend: &[String], now: DateTime<Utc>) -> String {
+    let rows: Vec<[String; 9]> = sessions
+        .iter()
+        .zip(spend)
+        .map(|(s, spend)| row(s, spend, now))
+        .collect();
     let mut widths = HEADER.map(|h| h.chars().count());
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -79,7 +115,7 @@ fn table(sessions: &[SessionView], now: DateTime<Utc>) -> String {
     }
     let mut text = String::new();
     // Pad by the plain text, then paint: escape codes take no columns.
-    let mut line = |cells: [String; 8], paint: &dyn Fn(usize, &str) -> String| {
+    let mut line = |cells: [String; 9], paint: &dyn Fn(usize, &str) -> String| {
         let mut l = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             l.push_str(&paint(i, cell));
@@ -96,7 +132,7 @@ fn table(sessions: &[SessionView], now: DateTime<Utc>) -> String {
             (1, State::Running | State::Starting) => color::green(cell),
             (1, State::Lost | State::Failed) => color::red(cell),
             (2, _) if s.activity.as_deref() == Some("needs_input") => color::yellow(cell),
-            (7, _) if s.flagged => color::yellow(cell),
+            (8, _) if s.flagged => color::yellow(cell),
             _ => cell.to_string(),
         });
     }
@@ -153,6 +189,7 @@ mod tests {
                 view("a", State::Running, Some("help me")),
                 view("long-name", State::Exited, None),
             ],
+            &["$0.5064".to_string(), "not metered".to_string()],
             now,
         );
         let lines: Vec<&str> = t.lines().collect();
@@ -168,6 +205,8 @@ mod tests {
         );
         assert!(lines[1].ends_with("\u{2691} help me"));
         assert!(lines[2].contains(" 3"));
+        assert_eq!(col(lines[0], "SPEND"), col(lines[1], "$0.5064"));
+        assert_eq!(col(lines[0], "SPEND"), col(lines[2], "not metered"));
     }
 
     #[test]

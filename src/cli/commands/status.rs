@@ -12,6 +12,8 @@ pub fn run(mut args: Args) -> Result<i32> {
     let json = args.flag(&["--json"]);
     args.finish()?;
     let (profile, config) = open::look()?;
+    // Today's spend includes what the workers spent up to now.
+    crate::meter::bring_up_to_date(&profile, &config.prices)?;
     let status = pulse::status(&profile, &config)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);
