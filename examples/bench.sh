@@ -196,11 +196,33 @@ try:
         looop("start-session", f"idle{i}", "bench")
         subprocess.run([*TMUX, "new-session", "-d", "-s", f"idle{i}", "sleep 100000"], check=True)
     ours = timed(lambda: looop("ls", "--json"))
+    ls_plain = ours
     base = timed(lambda: subprocess.run([*TMUX, "ls"], capture_output=True, check=True))
     row("ls --json, 100 live sessions", ours, "tmux ls, 100 sessions", base)
     ours = timed(lambda: looop("tick"))
     rows.append(("idle beat with 100 live workers", fmt(ours), "", ""))
     cleanup(); looop("prune", "--all")
+
+    print("bench: metering 100 live claude workers, nothing appended", file=sys.stderr)
+    # The same 100 workers as claude workers, each with a transcript where
+    # claude keeps it: every beat, ls, cost and status meter them first.
+    write_config('[runners.metered]\nagent = "claude"\ntick = "true"\n'
+                 'interactive = "sleep 100000 # {{session_id}} {{prompt_file}}"\n')
+    for i in range(100):
+        looop("start-session", f"m{i}", "bench", "metered")
+    project = os.path.join(root, ".claude", "projects", "".join(c if c.isalnum() and c.isascii() else "-" for c in data))
+    os.makedirs(project, exist_ok=True)
+    line = ('{"type":"assistant","requestId":"req_%d","message":{"id":"msg_%d","model":"claude-sonnet-4-5",'
+            '"usage":{"input_tokens":100,"output_tokens":10,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}\n')
+    for s in json.loads(looop("ls", "--json").stdout):
+        with open(os.path.join(project, s["agent_session"] + ".jsonl"), "w") as f:
+            f.writelines(line % (i, i) for i in range(50))
+    looop("ls", "--json")  # the first read of each transcript
+    ours = timed(lambda: looop("ls", "--json"))
+    row("ls --json, 100 live metered claude workers", ours, "ls --json, 100 unmetered (above)", ls_plain)
+    rows.append(("metering 100 workers, nothing appended (difference)",
+                 f"{statistics.median(ours) - statistics.median(ls_plain):.2f} ms", "", ""))
+    cleanup(); looop("prune", "--all"); write_config()
 
     print("bench: 50 MB of output", file=sys.stderr)
     gen = os.path.join(root, "gen.sh")

@@ -40,12 +40,21 @@ runner = "{runner}"          # default runner for the tick AI and for workers
 # Runners: a preset table only needs the keys it changes.
 # [runners.claude]
 # tick = "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
-# interactive = "claude --settings {{{{hooks_file}}}} --dangerously-skip-permissions \"Your instructions are in \"{{{{prompt_file}}}}\": read that file first and follow it.\""
+# interactive = "claude --settings {{{{hooks_file}}}} --session-id {{{{session_id}}}} --dangerously-skip-permissions \"Your instructions are in \"{{{{prompt_file}}}}\": read that file first and follow it.\""
 #
-# Any command that prints text can be the tick AI:
+# Any command that prints text can be the tick AI; `agent` (claude, codex,
+# pi, opencode, none) says which CLI it is, for session ids and metering:
 # [runners.mine]
+# agent = "none"
 # tick = "my-local-model --prompt-file {{{{prompt_file}}}}"
 # interactive = "bash {{{{prompt_file}}}}"
+
+# Prices in USD per million tokens, over the built-in table:
+# [prices."claude-sonnet-4-5"]
+# input = 3.0
+# output = 15.0
+# cache_write = 3.75
+# cache_read = 0.30
 "#
     )
 }
