@@ -75,9 +75,6 @@ impl Supervisor {
             detail: change.to.detail.clone(),
             source: change.source,
         };
-        if let Err(e) = activity::write(&self.dir, &rec) {
-            eprintln!("looop: {e:#}");
-        }
         events::emit(
             &self.profile,
             "activity",
@@ -95,6 +92,11 @@ impl Supervisor {
             self.raise_flag(&format!("{NEEDS_INPUT}{question}"));
         } else if change.from == Activity::NeedsInput {
             self.clear_raised_flag();
+        }
+        // Last, so whoever sees the new activity in `activity.json` (ls,
+        // status, a test) also sees its event and its flag.
+        if let Err(e) = activity::write(&self.dir, &rec) {
+            eprintln!("looop: {e:#}");
         }
     }
 
