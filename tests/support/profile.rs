@@ -96,10 +96,17 @@ impl Profile {
     /// `program` with this profile's environment. Hermetic: a private HOME
     /// (so `bash -l` reads no user profile and git has no identity but
     /// looop's fallback), no XDG dirs, no tmux, no enclosing session, no tmux
-    /// surfacing, no colour, stdin from /dev/null. A test changes any of it
-    /// on the returned command.
+    /// surfacing, no colour, stdin from /dev/null. Stand-in CLIs a test put
+    /// in `<tmp>/bin` come first on PATH, as a user's own CLIs are on theirs
+    /// (looop hands its PATH to workers, CONTRACT §8). A test changes any of
+    /// it on the returned command.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut c = Command::new(program);
+        let bin = self.tmp.path().join("bin");
+        if bin.is_dir() {
+            let path = std::env::var("PATH").unwrap_or_default();
+            c.env("PATH", format!("{}:{path}", bin.display()));
+        }
         c.env("LOOOP_DATA_DIR", &self.data)
             .env("LOOOP_CONFIG", &self.config)
             .env("LOOOP_TMUX_SURFACE", "0")
