@@ -55,7 +55,7 @@ fn append(path: &Path, line: &str, sync: bool) -> Result<()> {
             .parent()
             .filter(|d| created && !d.as_os_str().is_empty())
         {
-            Some(dir) => super::sync_dir(dir).map_err(std::io::Error::other),
+            Some(dir) => super::sync::sync_dir(dir).map_err(std::io::Error::other),
             None => Ok(()),
         }
     });

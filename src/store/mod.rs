@@ -17,11 +17,13 @@
 mod append;
 mod links;
 mod lock;
+mod sync;
 
 pub use append::{append_json, append_json_synced, append_line, append_line_synced};
 use links::open_no_follow;
 pub use links::{private, refuse_link};
 pub use lock::{Lock, is_locked, open_lock_file};
+pub use sync::sync_dir;
 
 use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
@@ -29,13 +31,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-
-/// fsync a directory, so a rename or a new name in it survives a crash.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync directory {}", dir.display()))
-}
 
 /// Replace `path` with `bytes` atomically and durably: readers see the old
 /// file or the new one, never a torn mix, and after a crash the new one.

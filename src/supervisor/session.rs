@@ -2,7 +2,7 @@
 //! [`crate::session_record`]) joined with its lock, its flag and its log
 //! into a [`SessionView`], one session or all of them.
 
-use super::SessionView;
+use super::view::SessionView;
 use crate::ids;
 use crate::paths::Profile;
 use crate::session_record::State;

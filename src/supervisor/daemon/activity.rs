@@ -7,7 +7,7 @@
 //! looop raised: a flag the worker or a human raised is left alone).
 
 use super::supervisor::Supervisor;
-use super::tracker::{Change, Tracker};
+use super::tracker::Change;
 use crate::activity::{self, Activity, Reading, Record};
 use crate::agents::screen::Rows;
 use crate::events;
@@ -16,25 +16,6 @@ use std::time::Instant;
 
 /// The prefix of the note on a flag looop raised for a dialog.
 pub const NEEDS_INPUT: &str = "needs input: ";
-
-/// What the supervisor keeps of the activity: the tracker, the agent's
-/// screen reading (`None` for a command looop knows nothing of), and the
-/// flag it raised, if it did.
-pub struct Activities {
-    pub tracker: Tracker,
-    pub read_screen: Option<fn(Rows) -> Reading>,
-    raised: Option<Flag>,
-}
-
-impl Activities {
-    pub fn new(read_screen: Option<fn(Rows) -> Reading>) -> Activities {
-        Activities {
-            tracker: Tracker::default(),
-            read_screen,
-            raised: None,
-        }
-    }
-}
 
 impl Supervisor {
     /// Read the screen when it is due (after output, or when a reading's

@@ -17,6 +17,7 @@
 //! [`activity`] records each change and raises the flag for a dialog.
 
 mod activity;
+mod activity_state;
 mod boot;
 mod child;
 mod client;

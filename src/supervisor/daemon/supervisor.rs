@@ -3,7 +3,7 @@
 //! the rest of its behaviour are further `impl` blocks in the sibling
 //! modules ([`super::event_loop`], [`super::output`], [`super::requests`]).
 
-use super::activity::Activities;
+use super::activity_state::Activities;
 use super::client::Client;
 use super::pty;
 use super::screen::Screen;
