@@ -28,6 +28,7 @@ mod pause;
 mod prices;
 mod proc;
 mod pulse;
+mod resume;
 mod schedule;
 mod seed;
 mod session_record;
@@ -37,6 +38,7 @@ mod store;
 mod supervisor;
 mod text;
 mod usage;
+mod worker_launch;
 mod workers;
 mod worktree;
 

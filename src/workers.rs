@@ -6,12 +6,10 @@
 //! runner, the daily budget) and the launch run under one short profile
 //! lock, so two racing starts cannot both squeeze under the cap.
 
-use crate::agents::Agent;
-use crate::agents::spec::HOOKS_FILE;
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::ids::{self, WorkerId};
-use crate::paths::{self, Profile};
-use crate::supervisor::{self, LaunchSpec, SessionView, State};
+use crate::paths::Profile;
+use crate::supervisor::{self, SessionView, State};
 use crate::{exit, store};
 use anyhow::Result;
 use std::os::unix::fs::PermissionsExt;
@@ -134,9 +132,19 @@ pub fn start(
     // metered to its end first.
     crate::meter::forget(profile, &config.prices, &session)?;
     let prompt_file = write_prompt(profile, id, &session, runner_name, prompt)?;
-    let mut spec = launch_spec(profile, &session, runner_name, runner, &prompt_file, &cwd)?;
-    spec.cwd = cwd;
-    spec.goal = opts.goal.clone();
+    let spec = crate::worker_launch::spec(
+        profile,
+        crate::worker_launch::Launch {
+            session: &session,
+            runner_name,
+            runner,
+            template: &runner.interactive,
+            prompt_file: Some(&prompt_file),
+            agent_session: runner.agent.looop_chooses_session_id().then(ids::uuid_v4),
+            cwd: &cwd,
+            goal: opts.goal.clone(),
+        },
+    )?;
     let missing = program_not_found(&runner.interactive);
     let view = supervisor::launch(profile, config, &spec)?;
     // Others may start workers while this one is watched.
@@ -253,82 +261,6 @@ fn write_prompt(
     Ok(prompt_file)
 }
 
-/// The launch of the runner's interactive command on `prompt_file`, in the
-/// data dir, with the profile's environment, `LOOOP_SESSION_ID`, and the
-/// agent session id looop chose (`{{session_id}}`, `LOOOP_AGENT_SESSION`;
-/// none for a CLI that chooses its own).
-fn launch_spec(
-    profile: &Profile,
-    session: &str,
-    runner_name: &str,
-    runner: &config::Runner,
-    prompt_file: &Path,
-    cwd: &Path,
-) -> Result<LaunchSpec> {
-    let agent = runner.agent;
-    let agent_session = agent.looop_chooses_session_id().then(ids::uuid_v4);
-    let session_file = crate::session_record::agent_session_file(&profile.session_dir(session));
-    let values = config::Values {
-        prompt_file: Some(prompt_file),
-        session_id: agent_session.as_deref(),
-        session_file: Some(&session_file),
-        cwd: Some(cwd),
-    };
-    let mut command = config::fill(&runner.interactive, &values);
-    if command.contains(HOOKS_FILE) {
-        let hooks = write_hooks(profile, session, runner_name)?;
-        command = command.replace(HOOKS_FILE, &crate::shell::quote(&hooks.to_string_lossy()));
-    }
-    let command = exec_if_simple(&command);
-    let mut env = paths::child_env(profile)?;
-    env.push(("LOOOP_SESSION_ID".to_string(), session.into()));
-    if let Some(id) = &agent_session {
-        env.push(("LOOOP_AGENT_SESSION".to_string(), id.into()));
-    }
-    for (key, value) in agent.spec().map_or(&[][..], |s| s.worker_env) {
-        env.push((key.to_string(), value.into()));
-    }
-    Ok(LaunchSpec {
-        agent: agent.spec().map(|s| s.name.to_string()),
-        agent_session,
-        session: session.to_string(),
-        command,
-        cwd: cwd.to_path_buf(),
-        runner: runner_name.to_string(),
-        env,
-        unset: NOT_INHERITED,
-        goal: None,
-        size: None,
-    })
-}
-
-/// The caller's variables a worker does not inherit: its PTY is not the
-/// caller's tmux pane, and agent CLIs that see `TMUX` warn about tmux
-/// settings that do not apply.
-const NOT_INHERITED: &[&str] = &["TMUX", "TMUX_PANE"];
-
-/// The agent's hook settings for `{{hooks_file}}` in the session dir:
-/// each hook runs `looop _hook <event>` (CONTRACT §9). An agent without
-/// hooks gets an empty settings object.
-fn write_hooks(profile: &Profile, session: &str, runner_name: &str) -> Result<PathBuf> {
-    let dir = profile.sessions_dir().join(session);
-    store::ensure_dir(&dir, 0o700)?;
-    let path = dir.join("hooks.json");
-    let hook = format!(
-        "{} _hook",
-        crate::shell::quote(&paths::current_exe()?.to_string_lossy())
-    );
-    let text = match Agent::of_runner(runner_name)
-        .spec()
-        .and_then(|s| s.hooks.as_ref())
-    {
-        Some(h) => (h.settings)(&hook),
-        None => "{}".to_string(),
-    };
-    store::write_atomic_mode(&path, text.as_bytes(), 0o600)?;
-    Ok(path)
-}
-
 /// How long a launch whose program was not found here, or whose prompt is
 /// big, is watched for the "command not found" or "Argument list too long"
 /// exit of the worker's login shell.
@@ -338,13 +270,6 @@ const WATCH_MISSING: Duration = Duration::from_secs(3);
 /// (Linux refuses one argument over 128 KiB): such a launch is watched.
 /// The presets carry only a pointer to the prompt file.
 const ARG_RISK: usize = 96 * 1024;
-
-/// Shell words that are not programs on PATH.
-const SHELL_WORDS: &[&str] = &[
-    "exec", "if", "for", "while", "until", "case", "function", "select", "time", "!", "{", "(",
-    "((", "[[", "eval", "source", ".", "cd", "export", "set", "unset", "trap", "ulimit", "umask",
-    "alias", "builtin", "command", "exit", "return", "true", "false", ":",
-];
 
 /// The program a runner's command starts, when it is a plain word found
 /// neither on this process's PATH nor as an executable path. The worker's
@@ -356,7 +281,7 @@ fn program_not_found(command: &str) -> Option<String> {
     let plain = first
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "._+-/".contains(c));
-    if !plain || SHELL_WORDS.contains(&first) {
+    if !plain || crate::worker_launch::SHELL_WORDS.contains(&first) {
         return None;
     }
     let runs = |p: &Path| {
@@ -431,83 +356,5 @@ fn why_it_could_not_run(profile: &Profile, session: &str, program: Option<&str>)
             ),
             None => "its command could not run".to_string(),
         },
-    }
-}
-
-/// Prefix `exec` to a plain command so bash becomes the agent instead of
-/// idling as its parent. Anything with shell structure (lists, pipes,
-/// background jobs, groups, keywords, leading assignments) is left as is.
-pub fn exec_if_simple(command: &str) -> String {
-    let trimmed = command.trim_start();
-    let first = trimmed.split_whitespace().next().unwrap_or("");
-    // Keywords and builtins: `exec` cannot replace the shell with these.
-    if first.is_empty()
-        || SHELL_WORDS.contains(&first)
-        || first.contains('=')
-        || first.starts_with('(')
-    {
-        return command.to_string();
-    }
-    let (mut single, mut double, mut escaped, mut subst) = (false, false, false, 0usize);
-    let bytes = trimmed.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match b {
-            b'\\' if !single => escaped = true,
-            b'\'' if !double => single = !single,
-            b'"' if !single => double = !double,
-            b'(' if !single && i > 0 && bytes[i - 1] == b'$' => subst += 1,
-            b')' if !single && subst > 0 => subst -= 1,
-            b'#' if !single
-                && !double
-                && subst == 0
-                && (i == 0 || bytes[i - 1].is_ascii_whitespace()) =>
-            {
-                break;
-            }
-            b';' | b'&' | b'|' | b'\n' | b'(' | b')' | b'{' | b'}' | b'<' | b'>'
-                if !single && !double && subst == 0 =>
-            {
-                // Redirections would apply to `exec` itself, changing the
-                // shell's own fds: leave those commands alone too.
-                return command.to_string();
-            }
-            _ => {}
-        }
-    }
-    format!("exec {trimmed}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exec_only_for_simple_commands() {
-        let cases = [
-            (
-                "bash --norc -i # '/p/x.md'",
-                "exec bash --norc -i # '/p/x.md'",
-            ),
-            (
-                r#"claude --dangerously-skip-permissions "$(cat '/p/x.md')""#,
-                r#"exec claude --dangerously-skip-permissions "$(cat '/p/x.md')""#,
-            ),
-            ("pi \"$(cat '/a;b.md')\"", "exec pi \"$(cat '/a;b.md')\""),
-            ("cd x && claude", "cd x && claude"),
-            ("claude | tee log", "claude | tee log"),
-            ("FOO=1 claude", "FOO=1 claude"),
-            ("exec claude", "exec claude"),
-            ("claude > out", "claude > out"),
-            ("if true; then x; fi", "if true; then x; fi"),
-            ("a; b", "a; b"),
-            ("eval \"$(tail -n 1 x)\"", "eval \"$(tail -n 1 x)\""),
-        ];
-        for (input, want) in cases {
-            assert_eq!(exec_if_simple(input), want, "{input}");
-        }
     }
 }

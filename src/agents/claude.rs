@@ -20,6 +20,9 @@ pub const SPEC: Spec = Spec {
     presets: Presets {
         tick: "claude -p --output-format stream-json --verbose --dangerously-skip-permissions",
         interactive: "claude --settings {{hooks_file}} --session-id {{session_id}} --dangerously-skip-permissions \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        resume: Some(
+            "claude --settings {{hooks_file}} --resume {{session_id}} --dangerously-skip-permissions",
+        ),
     },
     worker_env: &[("DISABLE_AUTOUPDATER", "1")],
     stream: Some(|| Box::new(Stream::default())),

@@ -27,6 +27,9 @@ pub const SPEC: Spec = Spec {
     presets: Presets {
         tick: "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral --color never -",
         interactive: "codex --no-daemon --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        resume: Some(
+            "codex resume --no-daemon --dangerously-bypass-approvals-and-sandbox {{session_id}}",
+        ),
     },
     worker_env: &[],
     stream: Some(|| Box::new(stream::Stream::default())),

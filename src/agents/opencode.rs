@@ -20,6 +20,8 @@ pub const SPEC: Spec = Spec {
     presets: Presets {
         tick: "opencode run --format json --auto",
         interactive: "opencode --auto --prompt \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        // opencode's session id is never known to looop.
+        resume: None,
     },
     worker_env: &[],
     stream: Some(|| Box::new(stream::Stream::default())),

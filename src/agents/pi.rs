@@ -21,6 +21,7 @@ pub const SPEC: Spec = Spec {
     presets: Presets {
         tick: "pi -p --mode json --no-session",
         interactive: "pi --session {{session_file}} \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        resume: Some("pi --session {{session_file}}"),
     },
     worker_env: &[],
     stream: Some(|| Box::new(Stream::default())),

@@ -147,8 +147,10 @@ pub struct Presets {
     pub tick: &'static str,
     /// The worker launch; contains `{{prompt_file}}`.
     pub interactive: &'static str,
-    // `resume` (CONTRACT §11) joins here: the command that continues a
-    // worker's agent session.
+    /// The relaunch of a finished or lost worker on its own agent session
+    /// (`looop resume`, CONTRACT §11); `None` when the CLI cannot be
+    /// resumed by looop. Filled like `interactive`, without a prompt.
+    pub resume: Option<&'static str>,
 }
 
 /// The reading of one CLI's headless output stream. The tick stream

@@ -113,6 +113,12 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         ids: Ids::Workers,
+        usage: "looop resume <id>",
+        about: "Relaunch a finished or lost worker under the same id on its own agent session (its runner's resume command), keeping its claims. Refused when it is live or cannot be resumed.",
+        ..cmd("resume", commands::resume::run)
+    },
+    Command {
+        ids: Ids::Workers,
         usage: "looop flag <id> [message]",
         about: "Raise the worker's attention flag with a note. The next beat lists it under NEEDS YOU and may pop a tmux window for it.",
         ..cmd("flag", commands::flag::flag)

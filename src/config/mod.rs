@@ -12,7 +12,7 @@ mod parse;
 mod placeholders;
 mod template;
 
-pub use placeholders::{PROMPT_FILE, Values, fill};
+pub use placeholders::{PROMPT_FILE, SESSION_FILE, SESSION_ID, Values, fill};
 pub use template::template;
 
 use crate::agents::Agent;
@@ -40,6 +40,9 @@ pub struct Runner {
     pub tick: String,
     /// The worker launch command; contains `{{prompt_file}}`.
     pub interactive: String,
+    /// The relaunch on the worker's own agent session (`resume` key), with
+    /// `{{session_id}}`/`{{session_file}}`; `None`: not resumable.
+    pub resume: Option<String>,
 }
 
 /// Sensor limits.
@@ -72,6 +75,7 @@ pub fn presets() -> BTreeMap<String, Runner> {
                 agent,
                 tick: spec.presets.tick.to_string(),
                 interactive: spec.presets.interactive.to_string(),
+                resume: spec.presets.resume.map(str::to_string),
             };
             (spec.name.to_string(), runner)
         })

@@ -64,6 +64,7 @@ struct FileRunner {
     agent: Option<Spanned<String>>,
     tick: Option<Spanned<String>>,
     interactive: Option<Spanned<String>>,
+    resume: Option<Spanned<String>>,
 }
 
 impl Config {
@@ -333,10 +334,15 @@ fn over_preset(name: &str, over: FileRunner, base: Option<&Runner>) -> Option<Ru
         .interactive
         .map(Spanned::into_inner)
         .or_else(|| base.map(|b| b.interactive.clone()))?;
+    let resume = over
+        .resume
+        .map(Spanned::into_inner)
+        .or_else(|| base.and_then(|b| b.resume.clone()));
     Some(Runner {
         agent,
         tick,
         interactive,
+        resume,
     })
 }
 

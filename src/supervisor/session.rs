@@ -100,6 +100,7 @@ fn make_view(
     // attachers); to users the worker is no longer alive once it has ended.
     let alive = alive && matches!(state, State::Starting | State::Running);
     let agent_session = crate::session_record::agent_session(dir, &r);
+    let resumable = resumable(state, alive, r.agent.as_deref(), agent_session.is_some());
     SessionView {
         id,
         session: session.to_string(),
@@ -121,7 +122,7 @@ fn make_view(
         activity: None,
         activity_since: None,
         cost_usd: None,
-        resumable: false,
+        resumable,
     }
 }
 
@@ -178,4 +179,15 @@ pub fn live_workers_if_at(profile: &Profile, limit: usize) -> Result<Option<usiz
     }
     let live = names.iter().filter(|n| alive(&root.join(n))).count();
     Ok((live >= limit).then_some(live))
+}
+
+/// Whether an ended or lost worker's agent can be resumed by its preset
+/// and its agent session is known (pi's is its session file).
+fn resumable(state: State, alive: bool, agent: Option<&str>, known: bool) -> bool {
+    let ended = !alive && matches!(state, State::Exited | State::Killed | State::Lost);
+    let agent = agent.and_then(crate::agents::Agent::from_name);
+    let can = agent
+        .and_then(|a| a.spec())
+        .is_some_and(|s| s.presets.resume.is_some());
+    ended && can && (known || agent == Some(crate::agents::Agent::Pi))
 }

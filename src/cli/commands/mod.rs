@@ -13,6 +13,7 @@ pub mod log;
 pub mod ls;
 pub mod prune;
 pub mod pulse;
+pub mod resume;
 pub mod schedule;
 pub mod send;
 pub mod start_session;
