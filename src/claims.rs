@@ -174,8 +174,9 @@ pub fn release_all(profile: &Profile, session: &str) -> Result<usize> {
     Ok(n)
 }
 
-/// Housekeeping: drop claims whose owner is not alive (`claim_reaped`).
-pub fn reap(profile: &Profile) -> Result<Vec<Claim>> {
+/// Housekeeping: drop claims whose owner is not alive (`claim_reaped`),
+/// but those `keep` says to keep (a lost worker that may be resumed).
+pub fn reap(profile: &Profile, keep: impl Fn(&Claim) -> bool) -> Result<Vec<Claim>> {
     let claims = list(profile)?;
     if claims.is_empty() {
         return Ok(claims);
@@ -183,7 +184,7 @@ pub fn reap(profile: &Profile) -> Result<Vec<Claim>> {
     let _guard = lock(profile)?;
     let mut reaped = Vec::new();
     for c in list(profile)? {
-        if !owner_alive(profile, &c) {
+        if !owner_alive(profile, &c) && !keep(&c) {
             remove(&claim_path(profile, &c.name))?;
             events::emit(
                 profile,

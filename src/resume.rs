@@ -40,12 +40,20 @@ fn uses_session_file(runner: &config::Runner) -> bool {
         .is_some_and(|r| r.contains(config::SESSION_FILE) && !r.contains(config::SESSION_ID))
 }
 
-/// Relaunch worker `id` on its agent session. Unknown id, a live worker, or
-/// one that cannot be resumed: status 1 saying why.
+/// Relaunch worker `id` on its agent session. Unknown id, a live worker,
+/// one that cannot be resumed, or `max_workers` live workers: status 1
+/// saying why.
 pub fn resume(profile: &Profile, config: &Config, id: &WorkerId) -> Result<SessionView> {
     let session = id.session();
+    if id.is_pulse() {
+        return Err(exit::refused(
+            "the pulse is not a worker: it is not resumed",
+        ));
+    }
     let Some(view) = supervisor::get(profile, &session)? else {
-        return Err(exit::refused(format!("no session {session}")));
+        return Err(exit::refused(format!(
+            "no worker {id} (no session {session})"
+        )));
     };
     if let Some(why) = why_not(config, &view) {
         return Err(exit::refused(format!("cannot resume {session}: {why}")));
@@ -67,5 +75,45 @@ pub fn resume(profile: &Profile, config: &Config, id: &WorkerId) -> Result<Sessi
     )?;
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let _guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
+    if supervisor::is_alive(profile, &session)
+        && !crate::workers::lets_go_after_its_end(profile, &session)?
+    {
+        return Err(exit::refused(format!(
+            "cannot resume {session}: it is still running"
+        )));
+    }
+    if let Some(live) = supervisor::live_workers_if_at(profile, config.max_workers)? {
+        return Err(exit::refused(format!(
+            "{live} workers are live and max_workers is {}; not resuming {session}",
+            config.max_workers
+        )));
+    }
     supervisor::launch(profile, config, &spec)
+}
+
+/// What `resume --all-lost` did with one lost worker.
+#[derive(Debug)]
+pub struct Outcome {
+    pub session: String,
+    /// Resumed, or why not.
+    pub result: std::result::Result<SessionView, String>,
+}
+
+/// Resume every lost worker (after a reboot, a killed supervisor): each
+/// resumable one on its agent session; the others are named with why.
+pub fn all_lost(profile: &Profile, config: &Config) -> Result<Vec<Outcome>> {
+    let lost = supervisor::list(profile)?
+        .into_iter()
+        .filter(|v| v.state == State::Lost && v.session != crate::ids::PULSE_SESSION);
+    let mut done = Vec::new();
+    for view in lost {
+        let result = WorkerId::parse(&view.id)
+            .and_then(|id| resume(profile, config, &id))
+            .map_err(|e| format!("{e:#}"));
+        done.push(Outcome {
+            session: view.session,
+            result,
+        });
+    }
+    Ok(done)
 }

@@ -141,6 +141,11 @@ pub fn screen_path(dir: &Path) -> PathBuf {
 pub fn supervisor_log_path(dir: &Path) -> PathBuf {
     dir.join("supervisor.log")
 }
+/// When a beat first saw the session `lost` (RFC 3339): its claims' grace
+/// (`resume_grace`) counts from then. Gone once the session is relaunched.
+pub fn lost_seen_path(dir: &Path) -> PathBuf {
+    dir.join("lost_seen_at")
+}
 
 /// The socket path for `session`: short (a hash), in the runtime dir.
 pub fn socket_path(profile: &Profile, session: &str) -> Result<PathBuf> {
@@ -244,6 +249,7 @@ pub fn clear(dir: &Path) -> Result<()> {
         screen_path(dir),
         crate::activity::path(dir),
         supervisor_log_path(dir),
+        lost_seen_path(dir),
     ] {
         match std::fs::remove_file(&p) {
             Ok(()) => {}

@@ -55,7 +55,7 @@ attach to this terminal at any time. Follow these rules for the whole task:
 /// Whether a session that holds its supervisor lock has in fact ended (its
 /// supervisor only flushing the last output to attachers) and lets go
 /// within a few seconds, so a finished session is replaced, not refused.
-fn lets_go_after_its_end(profile: &Profile, session: &str) -> Result<bool> {
+pub fn lets_go_after_its_end(profile: &Profile, session: &str) -> Result<bool> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         // `alive` is false once the end is recorded, lock or not.

@@ -1,125 +1,201 @@
 //! CONTRACT §11 "Resume": `looop resume <id>` relaunches a finished or
-//! lost worker on its own agent session with its runner's `resume` command.
-//! The agent CLIs are stand-in scripts named `claude`, `pi` and `opencode`
-//! that write down their argv and stay alive.
+//! lost worker on its own agent session with its runner's `resume` command
+//! (claude `--resume <id>`, pi `--session <file>`, codex `resume <id>`),
+//! keeping its id, cwd, goal and claims; bad input is refused with status
+//! 1 saying why; the pulse's `resume_worker` move does the same, and the
+//! tick prompt lists resumable workers. The agent CLIs are the stand-ins
+//! of `support::agents`.
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use support::agents::{StandIns, after};
 use support::*;
-
-fn stand_ins(p: &Profile, names: &[&str]) -> PathBuf {
-    let bin = p.tmp.path().join("bin");
-    let seen = p.tmp.path().join("seen");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::create_dir_all(&seen).unwrap();
-    for name in names {
-        let script = format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{seen}/{name}.argv.tmp'\nmv '{seen}/{name}.argv.tmp' '{seen}/{name}.argv'\nexec sleep 60\n",
-            seen = seen.display()
-        );
-        let path = bin.join(name);
-        std::fs::write(&path, script).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::write(
-        p.tmp.path().join(".bash_profile"),
-        format!("export PATH='{}':\"$PATH\"\n", bin.display()),
-    )
-    .unwrap();
-    seen
-}
-
-/// The argv the stand-in `name` was last started with (and forget it, so
-/// the next start is seen afresh).
-fn take_argv(seen: &Path, name: &str) -> Vec<String> {
-    let path = seen.join(format!("{name}.argv"));
-    wait_for(DEADLINE_SECS, &format!("{name} started"), || path.exists());
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    text.lines().map(str::to_string).collect()
-}
-
-fn after<'a>(argv: &'a [String], flag: &str) -> Option<&'a str> {
-    let at = argv.iter().position(|a| a == flag)?;
-    argv.get(at + 1).map(String::as_str)
-}
 
 /// SIGKILL the supervisor and the worker of `id`: the session is `lost`.
 fn lose(p: &Profile, id: &str) {
     let row = row_json(p, id).unwrap();
-    let pid = row["pid"].as_i64().unwrap() as i32;
+    let pid = row["pid"].as_i64().unwrap();
     let state = p.data.join(format!("sessions/looop-{id}/state.json"));
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
-    let sup = record["supervisor_pid"].as_i64().unwrap() as i32;
-    unsafe {
-        libc_kill(sup, 9);
-        libc_kill(-pid, 9);
-    }
+    let sup = record["supervisor_pid"].as_i64().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-KILL", &sup.to_string(), "--", &format!("-{pid}")])
+        .status()
+        .unwrap();
+    assert!(status.success());
     wait_for(DEADLINE_SECS, "lost", || {
         row_json(p, id).unwrap()["state"] == "lost"
     });
 }
 
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
-
 #[test]
 fn resume_relaunches_on_the_same_agent_session() {
     let p = Profile::with_config_text("max_workers = 8\n");
-    let seen = stand_ins(&p, &["claude", "pi", "opencode"]);
-    p.ok(&["start-session", "c1", "do it", "claude"], 0);
-    let id = after(&take_argv(&seen, "claude"), "--session-id")
+    let agents = StandIns::install(&p);
+    let repo = p.tmp.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let dir = repo.to_str().unwrap();
+    p.ok(
+        &[
+            "start-session",
+            "c1",
+            "do it",
+            "claude",
+            "--cwd",
+            dir,
+            "--goal",
+            "ship",
+        ],
+        0,
+    );
+    let id = after(&agents.wait_starts("c1", 1), "--session-id")
         .unwrap()
         .to_string();
     p.ok(&["start-session", "p1", "do it", "pi"], 0);
-    let file = after(&take_argv(&seen, "pi"), "--session")
+    let file = after(&agents.wait_starts("p1", 1), "--session")
         .unwrap()
         .to_string();
-    p.ok(&["start-session", "o1", "do it", "opencode"], 0);
-    take_argv(&seen, "opencode");
-
-    // Live: refused; unknown: refused.
-    let out = p.run(&["resume", "c1"]);
-    assert_status(&out, 1);
-    assert_eq!(row_json(&p, "c1").unwrap()["resumable"], false);
-    assert_status(&p.run(&["resume", "nope"]), 1);
+    p.ok(&["start-session", "x1", "do it", "codex"], 0);
+    agents.wait_starts("x1", 1);
+    // looop learns codex's own id from its rollout.
+    let mut codex_id = String::new();
+    wait_for(DEADLINE_SECS, "codex's session id learned", || {
+        p.ok(&["status"], 0);
+        codex_id = row_json(&p, "x1").unwrap()["agent_session"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        !codex_id.is_empty()
+    });
 
     p.ok(&["claim", "the-db", "--session", "looop-c1"], 0);
     lose(&p, "c1");
     p.ok(&["kill", "p1"], 0);
-    p.ok(&["kill", "o1"], 0);
-    assert_eq!(row_json(&p, "c1").unwrap()["resumable"], true);
-    assert_eq!(row_json(&p, "p1").unwrap()["resumable"], true);
-    assert_eq!(row_json(&p, "o1").unwrap()["resumable"], false);
+    p.ok(&["kill", "x1"], 0);
+    for w in ["c1", "p1", "x1"] {
+        assert_eq!(row_json(&p, w).unwrap()["resumable"], true, "{w}");
+    }
 
     let out = p.ok(&["resume", "c1"], 0);
     assert!(out.contains("resumed looop-c1"), "{out}");
-    let argv = take_argv(&seen, "claude");
+    let argv = agents.wait_starts("c1", 2);
     assert_eq!(after(&argv, "--resume"), Some(id.as_str()), "{argv:?}");
+    assert!(after(&argv, "--settings").is_some(), "hooks: {argv:?}");
     let row = row_json(&p, "c1").unwrap();
     assert_eq!(row["state"], "running");
     assert_eq!(row["agent_session"], id.as_str());
+    assert_eq!(row["goal"], "ship");
+    let cwd = std::fs::canonicalize(&repo).unwrap();
+    assert_eq!(row["cwd"], cwd.to_str().unwrap());
     // Its lease is still its own: another session is refused it.
     assert_status(&p.run(&["claim", "the-db", "--session", "looop-other"]), 1);
 
     p.ok(&["resume", "p1"], 0);
-    assert_eq!(
-        after(&take_argv(&seen, "pi"), "--session"),
-        Some(file.as_str())
-    );
+    let argv = agents.wait_starts("p1", 2);
+    assert_eq!(after(&argv, "--session"), Some(file.as_str()));
 
-    let out = p.run(&["resume", "o1"]);
+    p.ok(&["resume", "x1"], 0);
+    let argv = agents.wait_starts("x1", 2);
+    assert_eq!(argv[1], "resume", "{argv:?}");
+    assert_eq!(argv.last().unwrap(), &codex_id, "{argv:?}");
+    assert_eq!(row_json(&p, "x1").unwrap()["agent_session"], codex_id);
+}
+
+#[test]
+fn bad_resumes_are_refused_saying_why() {
+    let p = Profile::with_config_text("max_workers = 8\n");
+    let agents = StandIns::install(&p);
+
+    // Unknown id.
+    let out = p.run(&["resume", "nope"]);
     assert_status(&out, 1);
     assert!(
-        text(&out.stderr).contains("no resume command"),
+        text(&out.stderr).contains("no worker nope"),
         "{}",
         show(&out)
     );
+
+    // Live.
+    p.ok(&["start-session", "c1", "do it", "claude"], 0);
+    agents.wait_starts("c1", 1);
+    let out = p.run(&["resume", "c1"]);
+    assert_status(&out, 1);
+    assert!(text(&out.stderr).contains("is running"), "{}", show(&out));
+    assert_eq!(row_json(&p, "c1").unwrap()["resumable"], false);
+
+    // An agent looop cannot resume: opencode.
+    p.ok(&["start-session", "o1", "do it", "opencode"], 0);
+    agents.wait_starts("o1", 1);
+    p.ok(&["kill", "o1"], 0);
+    assert_eq!(row_json(&p, "o1").unwrap()["resumable"], false);
+    let out = p.run(&["resume", "o1"]);
+    assert_status(&out, 1);
+    assert!(
+        text(&out.stderr).contains("runner opencode has no resume command"),
+        "{}",
+        show(&out)
+    );
+
+    // No agent session id: a codex that never wrote its rollout.
+    std::fs::write(p.tmp.path().join(".codex"), "not a dir").unwrap();
+    p.ok(&["start-session", "x1", "do it", "codex"], 0);
+    agents.wait_starts("x1", 1);
+    p.ok(&["kill", "x1"], 0);
+    p.ok(&["status"], 0);
+    let out = p.run(&["resume", "x1"]);
+    assert_status(&out, 1);
+    assert!(
+        text(&out.stderr).contains("agent session id is not known"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(agents.starts("x1").len(), 1, "nothing started");
+    assert_eq!(agents.starts("o1").len(), 1, "nothing started");
     p.ok(&["kill", "c1"], 0);
-    p.ok(&["kill", "p1"], 0);
+}
+
+#[test]
+fn the_resume_worker_move_and_the_tick_prompt() {
+    let env = Profile::fake_ai("max_workers = 8");
+    let agents = StandIns::install(&env);
+    env.ok(&["start-session", "c1", "do it", "claude"], 0);
+    let id = after(&agents.wait_starts("c1", 1), "--session-id")
+        .unwrap()
+        .to_string();
+    env.ok(&["start-session", "o1", "do it", "opencode"], 0);
+    agents.wait_starts("o1", 1);
+    lose(&env, "c1");
+    env.ok(&["kill", "o1"], 0);
+
+    env.answer(r#"{"move":"resume_worker","id":"c1","journal":"c1 was lost; go on"}"#);
+    let out = env.ok(&["tick"], 0);
+    assert!(out.contains("resumed looop-c1"), "{out}");
+    let prompt = env.prompt(1);
+    assert!(
+        prompt.contains("- c1 [lost] resumable: resume_worker"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("- o1 [killed]"), "{prompt}");
+    assert!(!prompt.contains("o1 [killed] resumable"), "{prompt}");
+    assert!(prompt.contains("- resume_worker (id)"), "{prompt}");
+    let argv = agents.wait_starts("c1", 2);
+    assert_eq!(after(&argv, "--resume"), Some(id.as_str()), "{argv:?}");
+    assert!(
+        env.journal()[0].contains("resume_worker c1: c1 was lost; go on"),
+        "{:?}",
+        env.journal()
+    );
+
+    // A worker that cannot be resumed fails the beat with the reason.
+    env.answer(r#"{"move":"resume_worker","id":"o1","journal":"try o1"}"#);
+    env.write("goals/g.md", "a change\n");
+    let out = env.run(&["tick"]);
+    assert_status(&out, 1);
+    let failed = env.events("tick_failed");
+    assert!(
+        failed[0].to_string().contains("no resume command"),
+        "{failed:?}"
+    );
+    env.ok(&["kill", "c1"], 0);
 }

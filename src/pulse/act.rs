@@ -6,7 +6,7 @@
 use super::moves::{Action, Move};
 use super::tripwire;
 use crate::config::{COMMAND, Config};
-use crate::ids::WorkerId;
+use crate::ids::{self, WorkerId};
 use crate::paths::Profile;
 use crate::proc::{self, Cut, Limits};
 use crate::{events, store, supervisor};
@@ -85,6 +85,7 @@ pub fn execute(
         Action::Run { command } => run_command(config, command, profile, run_dir, env)
             .map(|note| Some(note).filter(|n| !n.is_empty())),
         Action::KillWorker { id } => kill_worker(profile, id).map(|_| None),
+        Action::ResumeWorker { id } => resume_worker(profile, config, id).map(|_| None),
     };
     done.map_err(|e| format!("{} failed: {e:#}", mv.action.kind()))
 }
@@ -250,6 +251,13 @@ fn kill_worker(profile: &Profile, id: &str) -> Result<()> {
         return Err(crate::exit::refused(format!("no worker {id}")));
     }
     supervisor::kill(profile, &id.session(), KILL_GRACE)?;
+    Ok(())
+}
+
+fn resume_worker(profile: &Profile, config: &Config, id: &str) -> Result<()> {
+    let id = WorkerId::parse(ids::bare(id))?;
+    let view = crate::resume::resume(profile, config, &id)?;
+    println!("resumed {}", view.session);
     Ok(())
 }
 

@@ -99,7 +99,7 @@ fn steps(b: &mut Beat) -> std::result::Result<Outcome, BeatError> {
     let budget_note = budget_reached(b).map_err(io)?;
     let lifted = pausing::lift(profile, budget_note.is_some()).map_err(io)?;
     pausing::wake(&lifted, &sessions);
-    let continued = limited_workers::continue_after(profile, &lifted, &sessions);
+    let continued = limited_workers::continue_after(profile, b.config, &lifted, &sessions);
     limited_workers::pause_runners(profile, b.config, &sessions, &continued).map_err(io)?;
     let sensed = sense(b).map_err(io)?;
     if crate::proc::signals::stop_requested() {

@@ -27,7 +27,10 @@ pub fn check(action: &Action, journal: &str) -> Result<(), String> {
         Action::WriteSensor { script, .. } => vec![("script", script, BODY_BYTES)],
         Action::Run { command } => vec![("command", command, SHORT_BYTES)],
         Action::AskHuman { message } => vec![("message", message, SHORT_BYTES)],
-        Action::Noop | Action::ArchiveGoal { .. } | Action::KillWorker { .. } => Vec::new(),
+        Action::Noop
+        | Action::ArchiveGoal { .. }
+        | Action::KillWorker { .. }
+        | Action::ResumeWorker { .. } => Vec::new(),
     };
     let journal = ("journal", journal, SHORT_BYTES);
     match fields

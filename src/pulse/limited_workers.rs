@@ -74,6 +74,7 @@ pub fn pause_runners(
 /// live `usage_limited` worker of its runner. Returns the ids continued.
 pub fn continue_after(
     profile: &Profile,
+    config: &Config,
     lifted: &[Pause],
     sessions: &[SessionView],
 ) -> BTreeSet<String> {
@@ -92,7 +93,7 @@ pub fn continue_after(
             let Some(s) = sessions.iter().find(|s| s.id == id) else {
                 continue;
             };
-            match continue_one(profile, s) {
+            match continue_one(profile, config, s) {
                 Ok(how) => {
                     println!("continued {id} ({how})");
                     done.insert(id);
@@ -104,13 +105,15 @@ pub fn continue_after(
     done
 }
 
-/// Type the agent's continue input into a live worker.
-fn continue_one(profile: &Profile, s: &SessionView) -> Result<&'static str> {
+/// Type the agent's continue input into a live worker; resume one that
+/// ended meanwhile on its own agent session.
+fn continue_one(profile: &Profile, config: &Config, s: &SessionView) -> Result<&'static str> {
     let id = WorkerId::parse(&s.id)?;
     if s.alive {
         let input = agent_of(s).continue_input().unwrap_or("continue");
         supervisor::verbs::send(profile, &id, input, true)?;
         return Ok("typed continue");
     }
-    anyhow::bail!("it is not running")
+    crate::resume::resume(profile, config, &id)?;
+    Ok("resumed")
 }

@@ -9,6 +9,7 @@ mod cadence;
 mod caps;
 mod failure;
 mod gitmem;
+mod grace;
 mod housekeeping;
 mod journal;
 mod limited_workers;

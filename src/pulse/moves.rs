@@ -46,6 +46,10 @@ pub enum Action {
     KillWorker {
         id: String,
     },
+    /// Relaunch a finished or lost worker on its own agent session.
+    ResumeWorker {
+        id: String,
+    },
     AskHuman {
         message: String,
     },
@@ -85,6 +89,7 @@ impl Action {
             Action::WritePlaybook { .. } => "write_playbook",
             Action::Run { .. } => "run",
             Action::KillWorker { .. } => "kill_worker",
+            Action::ResumeWorker { .. } => "resume_worker",
             Action::AskHuman { .. } => "ask_human",
         }
     }
@@ -94,7 +99,9 @@ impl Action {
     pub fn target(&self) -> String {
         match self {
             Action::WriteGoal { id, .. } | Action::ArchiveGoal { id } => id.clone(),
-            Action::StartWorker { id, .. } | Action::KillWorker { id } => ids::bare(id).to_string(),
+            Action::StartWorker { id, .. }
+            | Action::KillWorker { id }
+            | Action::ResumeWorker { id } => ids::bare(id).to_string(),
             Action::WriteSensor { name, .. } => name.clone(),
             Action::WritePlaybook { .. } => "PLAYBOOK.md".into(),
             Action::Run { command } => command.chars().take(60).collect(),
@@ -235,7 +242,7 @@ fn validate(action: &Action) -> Result<(), String> {
             nonempty("body", body)
         }
         Action::ArchiveGoal { id } => id_ok("id", id),
-        Action::KillWorker { id } => id_ok("id", ids::bare(id)),
+        Action::KillWorker { id } | Action::ResumeWorker { id } => id_ok("id", ids::bare(id)),
         Action::WriteSensor { name, script } => {
             id_ok("name", name)?;
             nonempty("script", script)
@@ -353,6 +360,10 @@ mod tests {
             (
                 r#"{"move":"kill_worker","id":"looop-w","journal":"j"}"#,
                 "kill_worker",
+            ),
+            (
+                r#"{"move":"resume_worker","id":"looop-w","journal":"j"}"#,
+                "resume_worker",
             ),
             (
                 r#"{"move":"ask_human","message":"m","journal":"j"}"#,

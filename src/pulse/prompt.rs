@@ -183,6 +183,9 @@ fn workers(p: &mut String, sessions: &[SessionView], max_workers: usize) {
 fn worker_line(s: &SessionView) -> String {
     let state = s.state.as_str();
     let mut line = format!("- {} [{}]", s.id, state);
+    if s.resumable {
+        out!(line, " resumable: resume_worker");
+    }
     if let Some(activity) = &s.activity {
         out!(line, " {activity}");
         if let Some(d) = idle_for(s.activity_since.as_deref()) {
@@ -346,6 +349,10 @@ Ids and names: 1-64 characters of [A-Za-z0-9._-], starting with a letter or digi
   {"move": "run", "command": "git -C ~/src/app fetch --quiet", "journal": "refresh the remote before deciding"}
 - kill_worker (id): end a worker session (its claims are released).
   {"move": "kill_worker", "id": "fix-ci", "journal": "fix merged; worker done but still running"}
+- resume_worker (id): relaunch a finished or lost worker marked "resumable"
+  in WORKERS on its own agent session (same id, cwd, goal, claims; it goes
+  on where it stopped, no new prompt).
+  {"move": "resume_worker", "id": "fix-ci", "journal": "fix-ci was lost in the reboot; its task is not done"}
 - ask_human (message): a question or a heads-up for the human; shown under
   NEEDS YOU until a later beat acts.
   {"move": "ask_human", "message": "Deploy 1.2 to production now?", "journal": "deploy needs a human yes"}

@@ -231,7 +231,8 @@ pub fn prune(profile: &Profile, older_than: Option<Duration>) -> Result<usize> {
 }
 
 /// Time since the session ended (or, for a lost one, since its record
-/// last changed).
+/// last changed or a beat first saw it lost, whichever is later: a worker
+/// lost in a reboot after days of work is not pruned at the first beat).
 fn age_of(view: &SessionView, dir: &std::path::Path) -> Option<Duration> {
     if let Some(secs) = view
         .ended_at
@@ -240,8 +241,13 @@ fn age_of(view: &SessionView, dir: &std::path::Path) -> Option<Duration> {
     {
         return Some(Duration::from_secs(secs));
     }
-    let meta = std::fs::metadata(session::record_path(dir))
-        .or_else(|_| std::fs::metadata(dir))
-        .ok()?;
-    SystemTime::now().duration_since(meta.modified().ok()?).ok()
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let last = [
+        modified(&session::record_path(dir)).or_else(|| modified(dir)),
+        modified(&crate::session_record::lost_seen_path(dir)),
+    ]
+    .into_iter()
+    .flatten()
+    .max()?;
+    SystemTime::now().duration_since(last).ok()
 }

@@ -8,6 +8,7 @@
 //! includer: dead code is allowed here and only here.
 #![allow(dead_code, unused_imports)]
 
+pub mod agents;
 pub mod procfs;
 pub mod profile;
 pub mod wait;
