@@ -148,6 +148,12 @@ fn after_a_reboot_a_beat_keeps_the_claims_and_resume_all_lost_brings_the_fleet_b
     env.ok(&["tick"], 0);
     assert_eq!(claims_of(&env), want);
 
+    let help = env.ok(&["help", "resume"], 0);
+    assert!(
+        help.contains("--all-lost") && help.contains("status 0 when all came back"),
+        "{help}"
+    );
+
     // Nothing lost any more: status 0.
     env.ok(&["kill", "o1"], 0);
     let out = env.ok(&["resume", "--all-lost"], 0);

@@ -41,6 +41,7 @@ runner = "{runner}"          # default runner for the tick AI and for workers
 # [runners.claude]
 # tick = "claude -p --output-format stream-json --verbose --dangerously-skip-permissions"
 # interactive = "claude --settings {{{{hooks_file}}}} --session-id {{{{session_id}}}} --dangerously-skip-permissions \"Your instructions are in \"{{{{prompt_file}}}}\": read that file first and follow it.\""
+# resume = "claude --settings {{{{hooks_file}}}} --resume {{{{session_id}}}} --dangerously-skip-permissions"
 #
 # Any command that prints text can be the tick AI; `agent` (claude, codex,
 # pi, opencode, none) says which CLI it is, for session ids and metering:
