@@ -469,7 +469,8 @@ fn by_goal_session_model_unpriced_and_old_self_reports() {
     assert_eq!(v["by_session"], serde_json::json!({"w1": 0.5, "w2": 0.25}));
     assert_eq!(
         v["by_model"],
-        serde_json::json!({"claude-sonnet-4-5": 0.5, "mystery": 0.0})
+        serde_json::json!({"claude-sonnet-4-5": 0.5, "mystery": null}),
+        "unknown, never 0"
     );
     assert_eq!(v["self_reports_left_out"], 1);
     let out = p

@@ -88,8 +88,24 @@ fn three_agents_metered_to_the_cent_and_never_twice() {
     for (id, runner) in [("c1", "claude"), ("p1", "pi"), ("x1", "codex")] {
         p.ok(&["start-session", id, "work", runner], 0);
     }
+    // Ended, seen in their records (not through `ls`, which would meter).
     for id in ["c1", "p1", "x1"] {
-        wait_ended(&p, id);
+        let record = p.data.join(format!("sessions/looop-{id}/state.json"));
+        wait_for(DEADLINE_SECS, &format!("{id} ended"), || {
+            std::fs::read_to_string(&record)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .is_some_and(|r| r["ended_at"].is_string())
+        });
+    }
+    // Meters killed (SIGKILL) at spread-out moments of their first reads,
+    // then restarted: the figures below are still exact.
+    for i in 0..12u64 {
+        let mut child = p.spawn_quiet(&["cost", "--json"]);
+        // The schedule of the kills, not a wait for a condition.
+        std::thread::sleep(Duration::from_millis(i * i));
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
     let report = cost_json(&p);
     let by = &report["by_session"];

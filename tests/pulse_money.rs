@@ -1,6 +1,8 @@
 //! The tick AI's spend through a real beat: claude stream-json and pi json
-//! replayed by a script runner are metered into the ledger; a reached daily
-//! budget skips the AI call; a claude `is_error` result fails the beat.
+//! replayed by a script runner, and codex `exec --json` and opencode `run
+//! --format json` replayed by stand-ins run by the unchanged presets, are
+//! metered into the ledger; a reached daily budget skips the AI call; a
+//! claude `is_error` result fails the beat.
 
 mod support;
 use support::*;
@@ -62,6 +64,124 @@ fn pi_stream_is_metered_and_run_goal_is_kind_goal() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["kind"], "goal");
     assert!((entries[0]["cost_usd"].as_f64().unwrap() - 0.0168).abs() < 1e-9);
+}
+
+/// A stand-in `name` on PATH that swallows the prompt, records its argv and
+/// prints the recorded stream `file` with `answer` in place of its text.
+fn stand_in(env: &Profile, name: &str, file: &str, text: &str, answer: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let recorded = std::fs::read_to_string(fixture(file)).unwrap();
+    let escaped = serde_json::to_string(answer).unwrap();
+    let replay = recorded.replace(
+        &format!("\"text\":\"{text}\""),
+        &format!("\"text\":{escaped}"),
+    );
+    assert_ne!(replay, recorded, "{text:?} not in {file}");
+    let stream = env.tmp.path().join(format!("{name}-stream.jsonl"));
+    std::fs::write(&stream, replay).unwrap();
+    let bin = env.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = bin.join(name);
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{argv}'\ncat > /dev/null\ncat '{stream}'\n",
+            argv = env.tmp.path().join(format!("{name}.argv")).display(),
+            stream = stream.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn codex_exec_json_is_priced_by_the_table_and_its_message_is_the_answer() {
+    let env = Profile::fake_ai("");
+    env.use_runner("codex", "");
+    stand_in(
+        &env,
+        "codex",
+        "transcripts/codex-0.171.0-exec-json-mock-api.jsonl",
+        "Done.",
+        &noop("codex says"),
+    );
+    // The model is codex's own config's (the recorded mock config:
+    // gpt-5.1-codex); `turn.completed` names none.
+    let home = env.tmp.path().join(".codex");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::copy(
+        fixture("transcripts/codex-mock-config.toml"),
+        home.join("config.toml"),
+    )
+    .unwrap();
+    env.ok(&["tick"], 0);
+    let argv = std::fs::read_to_string(env.tmp.path().join("codex.argv")).unwrap();
+    assert!(argv.starts_with("exec\n--json\n"), "the preset: {argv}");
+    assert!(
+        env.journal()[0].contains("noop: codex says"),
+        "{:?}",
+        env.journal()
+    );
+    let entries = ledger(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let e = &entries[0];
+    assert_eq!(
+        (&e["kind"], &e["source"]),
+        (&"tick".into(), &"stream".into())
+    );
+    assert_eq!(e["model"], "gpt-5.1-codex");
+    // 1000 input of which 600 cached, 50 output (20 of them reasoning):
+    // 400 x $1.25 + 600 x $0.125 + 50 x $10 per Mtok.
+    assert_eq!(
+        (&e["input_tokens"], &e["cache_read_tokens"]),
+        (&400.into(), &600.into())
+    );
+    assert_eq!(e["output_tokens"], 50);
+    assert!(
+        (e["cost_usd"].as_f64().unwrap() - 0.001075).abs() < 1e-12,
+        "{e}"
+    );
+}
+
+#[test]
+fn opencode_run_json_is_metered_with_its_own_cost() {
+    let env = Profile::fake_ai("");
+    env.use_runner("opencode", "");
+    stand_in(
+        &env,
+        "opencode",
+        "transcripts/opencode-1.18.33-run-json-mock-api.jsonl",
+        "I'll list the files.",
+        &noop("opencode says"),
+    );
+    env.ok(&["tick"], 0);
+    let argv = std::fs::read_to_string(env.tmp.path().join("opencode.argv")).unwrap();
+    assert!(
+        argv.starts_with("run\n--format\njson\n"),
+        "the preset: {argv}"
+    );
+    assert!(
+        env.journal()[0].contains("noop: opencode says"),
+        "{:?}",
+        env.journal()
+    );
+    let entries = ledger(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let e = &entries[0];
+    assert_eq!(e["source"], "stream");
+    // step_finish: part.cost and part.tokens (opencode's own USD).
+    assert!(
+        (e["cost_usd"].as_f64().unwrap() - 0.019998).abs() < 1e-12,
+        "{e}"
+    );
+    assert_eq!(
+        (&e["input_tokens"], &e["output_tokens"]),
+        (&1206.into(), &42.into())
+    );
+    assert_eq!(
+        (&e["cache_read_tokens"], &e["cache_write_tokens"]),
+        (&15000.into(), &3000.into())
+    );
 }
 
 #[test]

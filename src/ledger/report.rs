@@ -98,7 +98,14 @@ fn calls_by(t: &Totals, by: By) -> BTreeMap<String, u64> {
     map.iter().map(|(k, v)| (k.clone(), v.calls)).collect()
 }
 
-/// `looop cost --json`: one object; maps are name → USD.
+/// A name's USD in the `--json` maps: `None` (`null`, unknown) when all
+/// of its tokens lack a price, never 0.
+fn known_usd(t: &Tally) -> Option<f64> {
+    (t.usd != 0.0 || t.unpriced_tokens == 0).then(|| round9(t.usd))
+}
+
+/// `looop cost --json`: one object; maps are name → USD (`null` when
+/// unknown).
 #[derive(Debug, Serialize)]
 pub struct JsonReport<'a> {
     scope: &'a str,
@@ -112,15 +119,15 @@ pub struct JsonReport<'a> {
     output_tokens: u64,
     /// Tokens whose USD is unknown (a model without a price).
     unpriced_tokens: u64,
-    by_kind: BTreeMap<&'a str, f64>,
-    by_runner: BTreeMap<&'a str, f64>,
-    by_goal: BTreeMap<&'a str, f64>,
-    by_session: BTreeMap<&'a str, f64>,
-    by_model: BTreeMap<&'a str, f64>,
+    by_kind: BTreeMap<&'a str, Option<f64>>,
+    by_runner: BTreeMap<&'a str, Option<f64>>,
+    by_goal: BTreeMap<&'a str, Option<f64>>,
+    by_session: BTreeMap<&'a str, Option<f64>>,
+    by_model: BTreeMap<&'a str, Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    by_id: Option<BTreeMap<&'a str, f64>>,
+    by_id: Option<BTreeMap<&'a str, Option<f64>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    by_day: Option<BTreeMap<String, f64>>,
+    by_day: Option<BTreeMap<String, Option<f64>>>,
     /// Calls per name of the `--by` breakdown asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     calls_by: Option<BTreeMap<String, u64>>,
@@ -146,8 +153,8 @@ impl<'a> JsonReport<'a> {
         ledger: &'a str,
         transcripts: &'a Transcripts,
     ) -> JsonReport<'a> {
-        let usd_map = |m: &'a HashMap<String, Tally>| -> BTreeMap<&'a str, f64> {
-            m.iter().map(|(k, v)| (k.as_str(), round9(v.usd))).collect()
+        let usd_map = |m: &'a HashMap<String, Tally>| -> BTreeMap<&'a str, Option<f64>> {
+            m.iter().map(|(k, v)| (k.as_str(), known_usd(v))).collect()
         };
         let first = scope.first_day(today);
         JsonReport {
@@ -168,7 +175,7 @@ impl<'a> JsonReport<'a> {
             by_day: (by == Some(By::Day)).then(|| {
                 t.by_day
                     .iter()
-                    .map(|(d, v)| (d.to_string(), round9(v.usd)))
+                    .map(|(d, v)| (d.to_string(), known_usd(v)))
                     .collect()
             }),
             calls_by: by.map(|by| calls_by(t, by)),

@@ -18,12 +18,14 @@ pub fn run(mut args: Args) -> Result<i32> {
     let all = args.flag(&["--all", "-a"]);
     args.finish()?;
     let profile = Profile::look()?;
-    let mut sessions = verbs::sessions(&profile, all)?;
     // The prices only: a config `ls` cannot read still lists the sessions.
     let prices = Config::load(&profile.config)
         .map(|c| c.prices)
         .unwrap_or_default();
+    // Metered first: an agent session id learned from a transcript (codex)
+    // is in the rows read after.
     let metered = crate::meter::bring_up_to_date(&profile, &prices)?;
+    let mut sessions = verbs::sessions(&profile, all)?;
     let mut spend = Vec::with_capacity(sessions.len());
     for s in &mut sessions {
         let m = metered.sessions.get(&s.session);
