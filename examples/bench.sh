@@ -112,6 +112,84 @@ def cleanup():
             looop("kill", s["id"], "--grace", "1", check=False)
     subprocess.run(["pkill", "-f", "dtach -n " + root], capture_output=True)
 
+# --- Metering (issue 18): its own section, so other rows rebase cheaply. ---
+
+def kill_all(env):
+    r = subprocess.run([LOOOP, "ls", "--json"], env=env, capture_output=True, text=True)
+    for s in json.loads(r.stdout or "[]"):
+        if s.get("alive"):
+            subprocess.run([LOOOP, "kill", s["id"], "--grace", "1"], env=env, capture_output=True)
+    subprocess.run([LOOOP, "prune", "--all"], env=env, capture_output=True)
+
+def bench_metering():
+    # Two profiles side by side, each with 100 live workers that sleep: in
+    # one they are claude workers whose transcripts (50 messages each) were
+    # read and have not grown since; in the other their agent is none. The
+    # beats and `ls --json` of the two are interleaved, so their difference
+    # is what metering costs when nothing was appended (a stat per worker).
+    print("bench: metering 100 live claude workers, nothing appended", file=sys.stderr)
+    mroot = os.path.join(root, "metered")
+    os.makedirs(mroot, exist_ok=True)
+    menv = dict(ENV, LOOOP_DATA_DIR=os.path.join(mroot, "data"), LOOOP_CONFIG=os.path.join(mroot, "config.toml"))
+    def ml(*args):
+        r = subprocess.run([LOOOP, *args], env=menv, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"bench: looop {' '.join(args)} (metered profile) failed ({r.returncode}): {r.stderr.strip()}")
+        return r
+    write_config()
+    with open(menv["LOOOP_CONFIG"], "w") as f:
+        f.write('runner = "bench"\nmax_workers = 1000\ngit_commit = false\n'
+                '[runners.bench]\ntick = "echo \'{\\"move\\":\\"noop\\",\\"journal\\":\\"bench\\"}\'"\n'
+                'interactive = "sleep 100000 # {{prompt_file}}"\n'
+                '[runners.metered]\nagent = "claude"\ntick = "true"\n'
+                'interactive = "sleep 100000 # {{session_id}} {{prompt_file}}"\n')
+    ml("init")
+    # The same world in both: no goals, the same five trivial sensors.
+    mdata = menv["LOOOP_DATA_DIR"]
+    for g in os.listdir(os.path.join(mdata, "goals")):
+        if g.endswith(".md"): os.remove(os.path.join(mdata, "goals", g))
+    shutil.rmtree(os.path.join(mdata, "sensors"))
+    shutil.copytree(os.path.join(data, "sensors"), os.path.join(mdata, "sensors"))
+    for i in range(100):
+        looop("start-session", f"u{i}", "bench")
+        ml("start-session", f"m{i}", "bench", "metered")
+    project = os.path.join(root, ".claude", "projects", "".join(c if c.isalnum() and c.isascii() else "-" for c in mdata))
+    os.makedirs(project, exist_ok=True)
+    line = ('{"type":"assistant","requestId":"req_%d","message":{"id":"msg_%d","model":"claude-sonnet-4-5",'
+            '"usage":{"input_tokens":100,"output_tokens":10,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}\n')
+    for s in json.loads(ml("ls", "--json").stdout):
+        with open(os.path.join(project, s["agent_session"] + ".jsonl"), "w") as f:
+            f.writelines(line % (i, i) for i in range(50))
+    ml("ls", "--json")  # the first read of each transcript
+    spent = json.loads(ml("cost", "--json").stdout)["total_usd"]
+    assert abs(spent - 100 * 50 * 0.00045) < 1e-6, f"metered {spent}"
+    for _ in range(2):  # the world settles: later beats find it unchanged
+        looop("tick"); ml("tick")
+    beat_u, beat_m, ls_u, ls_m = [], [], [], []
+    for _ in range(3 * REPS):
+        beat_u += timed(lambda: looop("tick"), 1)
+        beat_m += timed(lambda: ml("tick"), 1)
+        ls_u += timed(lambda: looop("ls", "--json"), 1)
+        ls_m += timed(lambda: ml("ls", "--json"), 1)
+    row("beat, 100 live metered claude workers", beat_m, "beat, 100 live unmetered workers", beat_u)
+    rows.append(("metering in the beat, nothing appended (difference)",
+                 f"{statistics.median(beat_m) - statistics.median(beat_u):.2f} ms", "target", "<= 1 ms"))
+    row("ls --json, 100 live metered claude workers", ls_m, "ls --json, 100 live unmetered", ls_u)
+    kill_all(menv)
+    cleanup(); looop("prune", "--all")
+
+def bench_cost_ledger():
+    print("bench: cost over a 1,000,000-line ledger", file=sys.stderr)
+    with open(os.path.join(data, "cost.jsonl"), "w") as f:
+        line = '{"ts":"2026-11-%02dT10:00:00Z","kind":"tick","id":"run-%d","runner":"claude","cost_usd":0.0123,"input_tokens":1000,"output_tokens":200}\n'
+        f.writelines(line % (1 + i % 28, i) for i in range(1_000_000))
+    ours = timed(lambda: looop("cost"), 5)
+    by_session = timed(lambda: looop("cost", "--json", "--by", "session"), 5)
+    base = timed(lambda: subprocess.run(["wc", "-l", os.path.join(data, "cost.jsonl")], capture_output=True), 5)
+    row("cost over 1,000,000 ledger lines", ours, "wc -l of the same file", base)
+    rows.append(("cost --json --by session, same ledger", fmt(by_session), "target", "<= 500 ms"))
+    os.remove(os.path.join(data, "cost.jsonl"))
+
 try:
     write_config()
     looop("init")
@@ -203,26 +281,7 @@ try:
     rows.append(("idle beat with 100 live workers", fmt(ours), "", ""))
     cleanup(); looop("prune", "--all")
 
-    print("bench: metering 100 live claude workers, nothing appended", file=sys.stderr)
-    # The same 100 workers as claude workers, each with a transcript where
-    # claude keeps it: every beat, ls, cost and status meter them first.
-    write_config('[runners.metered]\nagent = "claude"\ntick = "true"\n'
-                 'interactive = "sleep 100000 # {{session_id}} {{prompt_file}}"\n')
-    for i in range(100):
-        looop("start-session", f"m{i}", "bench", "metered")
-    project = os.path.join(root, ".claude", "projects", "".join(c if c.isalnum() and c.isascii() else "-" for c in data))
-    os.makedirs(project, exist_ok=True)
-    line = ('{"type":"assistant","requestId":"req_%d","message":{"id":"msg_%d","model":"claude-sonnet-4-5",'
-            '"usage":{"input_tokens":100,"output_tokens":10,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}\n')
-    for s in json.loads(looop("ls", "--json").stdout):
-        with open(os.path.join(project, s["agent_session"] + ".jsonl"), "w") as f:
-            f.writelines(line % (i, i) for i in range(50))
-    looop("ls", "--json")  # the first read of each transcript
-    ours = timed(lambda: looop("ls", "--json"))
-    row("ls --json, 100 live metered claude workers", ours, "ls --json, 100 unmetered (above)", ls_plain)
-    rows.append(("metering 100 workers, nothing appended (difference)",
-                 f"{statistics.median(ours) - statistics.median(ls_plain):.2f} ms", "", ""))
-    cleanup(); looop("prune", "--all"); write_config()
+    bench_metering()
 
     print("bench: 50 MB of output", file=sys.stderr)
     gen = os.path.join(root, "gen.sh")
@@ -258,13 +317,7 @@ try:
     rows.append(("", "", "plain redirect to a file", fmt(base_file)))
     cleanup()
 
-    print("bench: cost over a 1,000,000-line ledger", file=sys.stderr)
-    with open(os.path.join(data, "cost.jsonl"), "w") as f:
-        line = '{"ts":"2026-11-%02dT10:00:00Z","kind":"tick","id":"run-%d","runner":"claude","cost_usd":0.0123,"input_tokens":1000,"output_tokens":200}\n'
-        f.writelines(line % (1 + i % 28, i) for i in range(1_000_000))
-    ours = timed(lambda: looop("cost"), 5)
-    base = timed(lambda: subprocess.run(["wc", "-l", os.path.join(data, "cost.jsonl")], capture_output=True), 5)
-    row("cost over 1,000,000 ledger lines", ours, "wc -l of the same file", base)
+    bench_cost_ledger()
 finally:
     cleanup()
     shutil.rmtree(root, ignore_errors=True)

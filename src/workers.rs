@@ -226,10 +226,8 @@ fn refuse_unless_room(
             pause.message
         )));
     }
-    // No budget set: nothing can be reached, so the ledger (possibly large)
-    // is not read on every start.
+    // No budget, nothing read; else live workers' spend is metered first.
     if !force && config.daily_budget_usd > 0.0 {
-        // Live workers' spend counts as it happens (CONTRACT §10).
         crate::meter::bring_up_to_date(profile, &config.prices)?;
         let budget = crate::ledger::budget_status(profile, config)?;
         if budget.reached() {

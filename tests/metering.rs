@@ -190,6 +190,15 @@ fn killing_looop_mid_read_and_racing_meters_count_nothing_twice() {
     stand_ins(&p);
     p.ok(&["start-session", "big", "work", "claude"], 0);
     wait_ended(&p, "big");
+    // Its end metered too (the cut last line read as its last), so what is
+    // appended below starts a line of its own.
+    let meter = p.data.join("sessions/looop-big/meter.json");
+    wait_for(DEADLINE_SECS, "big's last read", || {
+        p.ok(&["cost"], 0);
+        let state: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&meter).unwrap()).unwrap();
+        state["final_for"].is_string()
+    });
     // Its transcript grows by 40,000 messages (about 24 MB) at once.
     let session: serde_json::Value =
         serde_json::from_str(&p.file("sessions/looop-big/state.json")).unwrap();
@@ -216,7 +225,6 @@ fn killing_looop_mid_read_and_racing_meters_count_nothing_twice() {
     drop(f);
     // The session already ended: its meter would not look again. Mark it
     // unread past the fixture so the big read happens.
-    let meter = p.data.join("sessions/looop-big/meter.json");
     let mut state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&meter).unwrap()).unwrap();
     state["final_for"] = serde_json::Value::Null;

@@ -10,9 +10,56 @@ use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
 /// Seconds since the epoch of an RFC 3339 timestamp, `None` when malformed.
 pub fn parse_ts(text: &str) -> Option<i64> {
+    if let Some(secs) = plain_utc(text.as_bytes()) {
+        return Some(secs);
+    }
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.timestamp())
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, the shape looop writes, without chrono (whose
+/// general parser was a tenth of a million-line report); `None` for
+/// anything else, which chrono then reads. Only valid dates and times pass
+/// (a leap second goes to chrono), so both agree (see the tests).
+fn plain_utc(b: &[u8]) -> Option<i64> {
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, len: usize| -> Option<i64> {
+        b[from..from + len].iter().try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, min, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > month_days || hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Today's date in local time.
@@ -84,6 +131,40 @@ mod tests {
         assert_eq!(parse_ts("1970-01-01T00:00:10.999Z"), Some(10));
         assert_eq!(parse_ts("yesterday"), None);
         assert_eq!(parse_ts(""), None);
+    }
+
+    #[test]
+    fn the_plain_utc_path_agrees_with_chrono() {
+        let chrono = |t: &str| DateTime::parse_from_rfc3339(t).ok().map(|t| t.timestamp());
+        let mut checked = 0;
+        for year in [0, 1, 1600, 1900, 1969, 1970, 2000, 2024, 2026, 2100, 9999] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for (h, m, s) in [(0, 0, 0), (23, 59, 59), (24, 0, 0), (12, 60, 0), (1, 2, 60)]
+                    {
+                        let t = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z");
+                        if let Some(fast) = plain_utc(t.as_bytes()) {
+                            assert_eq!(Some(fast), chrono(&t), "{t}");
+                            checked += 1;
+                        } else {
+                            assert!(s == 60 || chrono(&t).is_none(), "{t} left to chrono");
+                        }
+                        assert_eq!(parse_ts(&t), chrono(&t), "{t}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+        for t in [
+            "2026-11-23T10:00:00.5Z",
+            "2026-11-23t10:00:00z",
+            "2026-11-23T10:00:00+00:00",
+            "+2026-11-23T10:00:00Z",
+            "2026-1a-23T10:00:00Z",
+        ] {
+            assert_eq!(plain_utc(t.as_bytes()), None, "{t}");
+            assert_eq!(parse_ts(t), chrono(t), "{t}");
+        }
     }
 
     #[test]

@@ -4,13 +4,13 @@
 
 use super::budget::BudgetStatus;
 use super::days;
-use super::totals::{By, Scope, Tally, Totals, tally};
+use super::totals::{By, ByName, Scope, Tally, Totals, tally};
 use crate::config::Config;
 use crate::paths::Profile;
 use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Round away float noise (0.1 + 0.2) before printing JSON.
 fn round9(x: f64) -> f64 {
@@ -153,7 +153,7 @@ impl<'a> JsonReport<'a> {
         ledger: &'a str,
         transcripts: &'a Transcripts,
     ) -> JsonReport<'a> {
-        let usd_map = |m: &'a HashMap<String, Tally>| -> BTreeMap<&'a str, Option<f64>> {
+        let usd_map = |m: &'a ByName| -> BTreeMap<&'a str, Option<f64>> {
             m.iter().map(|(k, v)| (k.as_str(), known_usd(v))).collect()
         };
         let first = scope.first_day(today);

@@ -46,9 +46,12 @@ pub fn scan(path: &Path, mut each: impl FnMut(&Entry, i64)) -> Result<u64> {
 
 /// A valid entry and its instant, or `None` for a malformed line.
 fn parse_line(text: &[u8]) -> Option<(Entry<'_>, i64)> {
+    // One UTF-8 check per line (not per string in it); a line that is not
+    // UTF-8 is no entry either way.
+    let text = std::str::from_utf8(text).ok()?;
     let entry = match canonical(text) {
         Some(entry) => entry,
-        None => serde_json::from_slice(text).ok()?,
+        None => serde_json::from_str(text).ok()?,
     };
     if let Some(usd) = entry.cost_usd {
         check_usd(usd).ok()?;
@@ -62,31 +65,31 @@ fn parse_line(text: &[u8]) -> Option<(Entry<'_>, i64)> {
 /// of the time of a million-line report. Anything else is `None` and goes to
 /// serde_json, and whatever this accepts serde_json reads the same way, so
 /// the fast path changes no result (see the tests).
-fn canonical(line: &[u8]) -> Option<Entry<'_>> {
+fn canonical(line: &str) -> Option<Entry<'_>> {
     let mut c = Cursor(line);
-    c.literal(b"{\"ts\":")?;
+    c.literal("{\"ts\":")?;
     let ts = c.string()?;
-    c.literal(b",\"kind\":")?;
+    c.literal(",\"kind\":")?;
     let kind = c.string()?;
-    c.literal(b",\"id\":")?;
+    c.literal(",\"id\":")?;
     let id = c.string()?;
-    c.literal(b",\"runner\":")?;
+    c.literal(",\"runner\":")?;
     let runner = c.string()?;
-    c.literal(b",\"cost_usd\":")?;
-    let cost_usd = match c.literal(b"null") {
+    c.literal(",\"cost_usd\":")?;
+    let cost_usd = match c.literal("null") {
         Some(()) => None,
         None => Some(c.number()?),
     };
-    let input_tokens = c.optional_integer(b",\"input_tokens\":")?;
-    let output_tokens = c.optional_integer(b",\"output_tokens\":")?;
-    let cache_read_tokens = c.optional_integer(b",\"cache_read_tokens\":")?;
-    let cache_write_tokens = c.optional_integer(b",\"cache_write_tokens\":")?;
-    let source = c.optional_string(b",\"source\":")?;
-    let model = c.optional_string(b",\"model\":")?;
-    let goal = c.optional_string(b",\"goal\":")?;
+    let input_tokens = c.optional_integer(",\"input_tokens\":")?;
+    let output_tokens = c.optional_integer(",\"output_tokens\":")?;
+    let cache_read_tokens = c.optional_integer(",\"cache_read_tokens\":")?;
+    let cache_write_tokens = c.optional_integer(",\"cache_write_tokens\":")?;
+    let source = c.optional_string(",\"source\":")?;
+    let model = c.optional_string(",\"model\":")?;
+    let goal = c.optional_string(",\"goal\":")?;
     // The mark only matters to the meter that wrote it.
-    c.optional_string(b",\"mark\":")?;
-    c.literal(b"}")?;
+    c.optional_string(",\"mark\":")?;
+    c.literal("}")?;
     c.0.is_empty().then_some(Entry {
         ts: Cow::Borrowed(ts),
         kind: Cow::Borrowed(kind),
@@ -104,18 +107,18 @@ fn canonical(line: &[u8]) -> Option<Entry<'_>> {
 }
 
 /// What is left of a line being read by [`canonical`].
-struct Cursor<'a>(&'a [u8]);
+struct Cursor<'a>(&'a str);
 
 impl<'a> Cursor<'a> {
     /// Step over `text` when the line goes on with it; else stay put.
-    fn literal(&mut self, text: &[u8]) -> Option<()> {
+    fn literal(&mut self, text: &str) -> Option<()> {
         self.0 = self.0.strip_prefix(text)?;
         Some(())
     }
 
     /// `Some(Some(n))` after `key` when the line goes on with it,
     /// `Some(None)` when it does not, `None` when its value is bad.
-    fn optional_integer(&mut self, key: &[u8]) -> Option<Option<u64>> {
+    fn optional_integer(&mut self, key: &str) -> Option<Option<u64>> {
         match self.literal(key) {
             Some(()) => Some(Some(self.integer()?)),
             None => Some(None),
@@ -123,7 +126,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// As [`Cursor::optional_integer`], for a string.
-    fn optional_string(&mut self, key: &[u8]) -> Option<Option<&'a str>> {
+    fn optional_string(&mut self, key: &str) -> Option<Option<&'a str>> {
         match self.literal(key) {
             Some(()) => Some(Some(self.string()?)),
             None => Some(None),
@@ -132,22 +135,23 @@ impl<'a> Cursor<'a> {
 
     /// A JSON string without escapes or control characters.
     fn string(&mut self) -> Option<&'a str> {
-        let body = self.0.strip_prefix(b"\"")?;
+        let body = self.0.strip_prefix('"')?;
         let end = body
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        if body[end] != b'"' {
+            .bytes()
+            .position(|b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if body.as_bytes()[end] != b'"' {
             return None;
         }
+        // `end` is at an ASCII byte: a char boundary.
         self.0 = &body[end + 1..];
-        std::str::from_utf8(&body[..end]).ok()
+        Some(&body[..end])
     }
 
     /// A JSON number (the grammar checked here: Rust's float parser also
     /// takes `inf`, `+1`, `.5` and `1.`, which JSON does not).
     fn number(&mut self) -> Option<f64> {
-        let len = json_number_len(self.0)?;
-        let value: f64 = std::str::from_utf8(&self.0[..len]).ok()?.parse().ok()?;
+        let len = json_number_len(self.0.as_bytes())?;
+        let value: f64 = self.0[..len].parse().ok()?;
         // serde_json refuses what overflows (1e999); so does this.
         if !value.is_finite() {
             return None;
@@ -158,11 +162,11 @@ impl<'a> Cursor<'a> {
 
     /// A plain non-negative integer: digits, no leading zero.
     fn integer(&mut self) -> Option<u64> {
-        let len = self.0.iter().take_while(|b| b.is_ascii_digit()).count();
-        if len == 0 || (len > 1 && self.0[0] == b'0') {
+        let len = self.0.bytes().take_while(|b| b.is_ascii_digit()).count();
+        if len == 0 || (len > 1 && self.0.starts_with('0')) {
             return None;
         }
-        let value = std::str::from_utf8(&self.0[..len]).ok()?.parse().ok()?;
+        let value = self.0[..len].parse().ok()?;
         self.0 = &self.0[len..];
         Some(value)
     }
@@ -263,7 +267,7 @@ mod tests {
         let mut fast = 0;
         for line in &lines {
             let slow: Option<Entry> = serde_json::from_str(line).ok();
-            let Some(got) = canonical(line.as_bytes()) else {
+            let Some(got) = canonical(line) else {
                 continue;
             };
             fast += 1;
@@ -299,7 +303,7 @@ mod tests {
             "only {fast} lines took the fast path"
         );
         for line in written {
-            assert!(canonical(line.as_bytes()).is_some(), "{line}");
+            assert!(canonical(line).is_some(), "{line}");
         }
     }
 

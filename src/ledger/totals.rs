@@ -16,6 +16,7 @@ use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Which days a report covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,20 +115,45 @@ impl Tally {
     }
 }
 
+/// Tallies by name. Hashed with FNV-1a, not SipHash: the names come from
+/// the user's own ledger (no one to defend against), and SipHash was a
+/// tenth of a million-line report.
+pub type ByName = HashMap<String, Tally, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a as a [`Hasher`] for [`ByName`].
+#[derive(Debug, Default)]
+pub struct Fnv(Option<u64>);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0.unwrap_or(FNV_OFFSET)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0.unwrap_or(FNV_OFFSET);
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = Some(h);
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// Everything one pass over the ledger learns.
 #[derive(Debug, Default)]
 pub struct Totals {
     pub total: Tally,
     pub input_tokens: u64,
     pub output_tokens: u64,
-    pub by_kind: HashMap<String, Tally>,
-    pub by_runner: HashMap<String, Tally>,
-    pub by_id: HashMap<String, Tally>,
+    pub by_kind: ByName,
+    pub by_runner: ByName,
+    pub by_id: ByName,
     pub by_day: BTreeMap<NaiveDate, Tally>,
     /// Spend of lines that name a goal, a worker session, a model.
-    pub by_goal: HashMap<String, Tally>,
-    pub by_session: HashMap<String, Tally>,
-    pub by_model: HashMap<String, Tally>,
+    pub by_goal: ByName,
+    pub by_session: ByName,
+    pub by_model: ByName,
     pub spent_today_usd: f64,
     /// Malformed lines skipped.
     pub skipped: u64,
@@ -147,7 +173,7 @@ struct Spent {
 }
 
 /// Add `line` under `key` without allocating when the key is known already.
-fn add_to(map: &mut HashMap<String, Tally>, key: &str, line: &Spent) {
+fn add_to(map: &mut ByName, key: &str, line: &Spent) {
     match map.get_mut(key) {
         Some(t) => t.add(line),
         None => {
