@@ -59,8 +59,15 @@ fn read(profile: &Profile, name: &str) -> Result<Option<Claim>> {
     store::read_json::<Claim>(&claim_path(profile, name))
 }
 
-/// Take `name` for `session`. Status 1 naming the owner when it is held.
-pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
+/// Take `name` for `session`. Status 1 naming the owner when it is held:
+/// by a live owner, or by a dead one `kept` says still keeps it (a lost
+/// worker waiting to be resumed).
+pub fn take(
+    profile: &Profile,
+    name: &str,
+    session: &str,
+    kept: impl Fn(&Claim) -> bool,
+) -> Result<Taken> {
     ids::check("claim name", name)?;
     let claim = Claim {
         session: session.to_string(),
@@ -94,6 +101,10 @@ pub fn take(profile: &Profile, name: &str, session: &str) -> Result<Taken> {
                 }
                 Ok(Some(owner)) if owner_alive(profile, &owner) => Err(exit::refused(format!(
                     "claim {name} is held by {} (alive)",
+                    owner.session
+                ))),
+                Ok(Some(owner)) if kept(&owner) => Err(exit::refused(format!(
+                    "claim {name} is held by {} (lost, kept until it is resumed or its resume_grace ends)",
                     owner.session
                 ))),
                 Ok(owner) => {

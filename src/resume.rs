@@ -2,13 +2,21 @@
 //! on its own agent session (CONTRACT §11 "Resume"), with its runner's
 //! `resume` command. Its claims are left as they are: a lost worker's
 //! leases are still its own when it comes back.
+//!
+//! Reboot (CONTRACT §11): a lost worker that can be resumed keeps its
+//! claims for `resume_grace` after looop first saw it lost (the beat's
+//! reaping and other claimers wait), so `looop resume --all-lost` or a
+//! `resume_worker` move brings it back with its leases. Past the grace,
+//! or when it cannot be resumed, its claims go like any dead owner's.
 
 use crate::config::{self, Config};
 use crate::ids::WorkerId;
 use crate::paths::Profile;
 use crate::supervisor::{self, SessionView, State};
 use crate::{exit, store};
-use anyhow::Result;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
 
 /// Why `view` cannot be resumed under `config`, `None` when it can.
 pub fn why_not(config: &Config, view: &SessionView) -> Option<String> {
@@ -116,4 +124,59 @@ pub fn all_lost(profile: &Profile, config: &Config) -> Result<Vec<Outcome>> {
         });
     }
     Ok(done)
+}
+
+/// Whether lost `view` still keeps its claims at `now`: it can be resumed
+/// and was first seen lost less than `resume_grace` ago (the first sight
+/// is noted in its session dir now).
+pub fn keeps_claims(
+    profile: &Profile,
+    config: &Config,
+    view: &SessionView,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if view.state != State::Lost
+        || view.session == crate::ids::PULSE_SESSION
+        || why_not(config, view).is_some()
+    {
+        return Ok(false);
+    }
+    let grace =
+        chrono::Duration::seconds(i64::try_from(config.resume_grace_secs).unwrap_or(i64::MAX));
+    Ok(now - lost_since(profile, &view.session, now)? < grace)
+}
+
+/// The sessions among `sessions` that keep their claims at `now` (see
+/// [`keeps_claims`]); one that cannot be told is warned about and not kept.
+pub fn claim_keepers(
+    profile: &Profile,
+    config: &Config,
+    sessions: &[SessionView],
+    now: DateTime<Utc>,
+) -> BTreeSet<String> {
+    let mut keep = BTreeSet::new();
+    for s in sessions.iter().filter(|s| s.state == State::Lost) {
+        match keeps_claims(profile, config, s, now) {
+            Ok(true) => {
+                keep.insert(s.session.clone());
+            }
+            Ok(false) => {}
+            Err(e) => eprintln!("looop: warning: {e:#}"),
+        }
+    }
+    keep
+}
+
+/// When looop first saw `session` lost: the note in its session dir, or
+/// `now`, noted (a relaunch clears it).
+fn lost_since(profile: &Profile, session: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let path = crate::session_record::lost_seen_path(&profile.session_dir(session));
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Ok(at) = DateTime::parse_from_rfc3339(text.trim())
+    {
+        return Ok(at.with_timezone(&Utc));
+    }
+    store::write_atomic(&path, format!("{}\n", now.to_rfc3339()).as_bytes())
+        .with_context(|| format!("cannot note when {session} was lost"))?;
+    Ok(now)
 }

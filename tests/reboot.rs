@@ -84,6 +84,11 @@ fn after_a_reboot_a_beat_keeps_the_claims_and_resume_all_lost_brings_the_fleet_b
         });
     }
 
+    // Another worker cannot take a lost resumable worker's claim over.
+    let out = env.run(&["claim", "task-c2", "--session", "intruder"]);
+    assert_status(&out, 1);
+    assert!(text(&out.stderr).contains("(lost, kept"), "{}", show(&out));
+
     // A beat: the resumable keep their claims, opencode's is reaped.
     let out = env.ok(&["tick"], 0);
     assert!(out.contains("claim task-o1 dropped"), "{out}");
@@ -190,8 +195,18 @@ fn past_the_grace_a_lost_workers_claims_are_reaped() {
     wait_for(DEADLINE_SECS, "the grace to pass", || {
         seen.elapsed() > std::time::Duration::from_secs(3)
     });
+    // Past the grace a claimer takes it over; the beat reaps the rest.
+    env.ok(&["claim", "other", "--session", "c1"], 0);
+    let out = env.run(&["claim", "task", "--session", "intruder"]);
+    assert_status(&out, 0);
+    assert!(
+        text(&out.stdout).contains("taken over from"),
+        "{}",
+        show(&out)
+    );
     let out = env.ok(&["tick"], 0);
-    assert!(out.contains("claim task dropped"), "{out}");
+    assert!(out.contains("claim other dropped"), "{out}");
+    // (the intruder is no live session either: its claim goes too)
     assert!(claims_of(&env).is_empty());
     // Still resumable, without its claim.
     env.ok(&["resume", "c1"], 0);

@@ -1,6 +1,6 @@
 //! Step 1 of a beat (CONTRACT §4): read the sessions (a supervisor that died
 //! reads `lost`), drop claims whose owner is gone (a lost worker that can
-//! be resumed keeps them for `resume_grace`, see [`super::grace`]), prune finished sessions
+//! be resumed keeps them for `resume_grace`, see [`crate::resume`]), prune finished sessions
 //! past the retention, and flag workers idle for `idle_flag_secs` (an agent
 //! at its prompt; a worker whose activity cannot be told, silent that long).
 
@@ -15,7 +15,7 @@ use std::time::Duration;
 /// Returns the sessions as they stand after housekeeping.
 pub fn run(profile: &Profile, config: &Config) -> Result<Vec<SessionView>> {
     let mut sessions = supervisor::list(profile)?;
-    let keep = super::grace::keepers(profile, config, &sessions, chrono::Utc::now());
+    let keep = crate::resume::claim_keepers(profile, config, &sessions, chrono::Utc::now());
     match claims::reap(profile, |c| {
         keep.contains(&crate::ids::session_name(&c.session))
     }) {

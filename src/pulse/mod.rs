@@ -9,7 +9,6 @@ mod cadence;
 mod caps;
 mod failure;
 mod gitmem;
-mod grace;
 mod housekeeping;
 mod journal;
 mod limited_workers;

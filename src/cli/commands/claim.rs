@@ -3,6 +3,7 @@
 
 use crate::claims::{self, Taken};
 use crate::cli::Args;
+use crate::config::Config;
 use crate::ids;
 use crate::paths::Profile;
 use anyhow::Result;
@@ -36,7 +37,26 @@ fn parse(mut args: Args) -> Result<(String, String)> {
 pub fn claim(args: Args) -> Result<i32> {
     let (session, name) = parse(args)?;
     let profile = Profile::with_layout()?;
-    match claims::take(&profile, &name, &session)? {
+    // A lost owner waiting to be resumed keeps its claims (CONTRACT §11).
+    // Asked only when the owner is dead; a config that cannot be read then
+    // costs the lost owner its grace, never the claimer its claim.
+    let kept = |owner: &claims::Claim| {
+        let owner = ids::session_name(&owner.session);
+        let keeps =
+            Config::load(&profile.config).and_then(|config| {
+                match crate::supervisor::get(&profile, &owner)? {
+                    Some(view) => {
+                        crate::resume::keeps_claims(&profile, &config, &view, chrono::Utc::now())
+                    }
+                    None => Ok(false),
+                }
+            });
+        keeps.unwrap_or_else(|e| {
+            eprintln!("looop: warning: cannot tell whether lost {owner} keeps its claims: {e:#}");
+            false
+        })
+    };
+    match claims::take(&profile, &name, &session, kept)? {
         Taken::New => println!("claimed {name} for {session}"),
         Taken::AlreadyYours => println!("{name} is already claimed by {session}"),
         Taken::TookOver(prev) => {
