@@ -209,3 +209,50 @@ fn claude_hooks_tell_the_supervisor_at_once() {
     assert_eq!(activity(&p, "hooked").as_deref(), Some("idle"));
     assert!(p.row("hooked").unwrap().alive);
 }
+
+/// Done-when of issue 19: a worker left at claude's trust dialog is
+/// flagged within one beat. The stand-in replays the bytes recorded from
+/// claude 2.1 at its trust dialog (tests/fixtures/screens, 120x40, the
+/// size a worker's terminal starts at) and then waits, as claude does; the
+/// trust dialog fires no hook, so only the screen can tell. The very next
+/// beat lists it under NEEDS YOU with the dialog's question.
+#[test]
+fn a_worker_left_at_claudes_trust_dialog_is_flagged_within_one_beat() {
+    let p = Profile::with_config_text(&format!(
+        "runner = \"ticker\"\n[runners.ticker]\ntick = \"echo '{{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"watching\\\"}}'\"\ninteractive = \"sleep 600 # {{{{prompt_file}}}}\"\n{CLAUDE_STANDIN}"
+    ));
+    let raw = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/screens/claude-needs_input-trust.raw"
+    );
+    let out = p
+        .cmd(&["start-session", "trusting", "do it", "claude"])
+        .env("LOOOP_T_CMD", format!("cat '{raw}'; exec sleep 600"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    // The dialog is on the worker's screen...
+    wait_for(DEADLINE_SECS, "the trust dialog on the screen", || {
+        text(&p.run(&["log", "trusting", "--screen"]).stdout)
+            .contains("Enter to confirm · Esc to cancel")
+    });
+    // ...and is read and flagged by the supervisor itself, before any beat.
+    let row = wait_activity(&p, "trusting", "needs_input");
+    assert_eq!(row["flagged"], true, "{row}");
+    let note = row["note"].as_str().unwrap().to_string();
+    assert!(
+        note.starts_with("needs input: ") && note.contains("trust"),
+        "{row}"
+    );
+    // The first beat after it says it to the human.
+    let beat = p.ok(&["tick"], 0);
+    assert!(beat.contains("NEEDS YOU"), "{beat}");
+    assert!(
+        beat.contains(&format!("trusting: {note}")) && beat.contains("looop attach trusting"),
+        "{beat}"
+    );
+    let said = p.events("needs_you");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0]["id"], "trusting");
+    assert_eq!(said[0]["note"], note.as_str());
+}

@@ -9,8 +9,9 @@
 //! socket, the PTY, the clients) with no wake-ups while idle; [`output`]
 //! writes the log, the screen model and the attachers' queues; [`screen`]
 //! is the worker's screen as a terminal shows it (an attacher gets it
-//! redrawn at its own size); [`requests`] answers clients; [`child`] reaps
-//! and signals the worker; [`escapees`] ends the daemons it left behind.
+//! redrawn at its own size), [`burst`] what of a flood it may skip;
+//! [`requests`] answers clients; [`child`] reaps and signals the worker;
+//! [`escapees`] ends the daemons it left behind.
 //! [`queue`] holds the pure logic of the per-client queues: a slow
 //! attacher is dropped, never waited for. [`tracker`] decides what the
 //! worker is doing from its screen and its agent's hooks (pure logic);
@@ -19,6 +20,7 @@
 mod activity;
 mod activity_state;
 mod boot;
+mod burst;
 mod child;
 mod client;
 mod escapees;

@@ -17,26 +17,38 @@ use std::io::{Seek, SeekFrom, Write};
 use std::os::fd::BorrowedFd;
 
 impl Supervisor {
-    /// Read up to `turns` chunks of output (all of it when draining).
+    /// Read up to `turns` chunks of output (all of it when draining). A
+    /// PTY gives at most a few KiB per read: the chunks are gathered into
+    /// one burst (up to the buffer's size), which is logged with one write
+    /// and fed to the screen model at once, so a flood costs few syscalls
+    /// and the model can skip what scrolls past unseen.
     pub(super) fn read_output(&mut self, turns: usize) {
+        let mut filled = 0;
         for _ in 0..turns {
+            if filled == self.buf.len() {
+                self.on_output(filled);
+                filled = 0;
+            }
             // SAFETY: see `master()`; borrowed separately so `self.buf` can
             // be lent mutably at the same time.
             let fd = unsafe { BorrowedFd::borrow_raw(self.master_fd) };
-            match nix::unistd::read(fd, &mut self.buf) {
+            match nix::unistd::read(fd, &mut self.buf[filled..]) {
                 Ok(0) => {
                     self.master_open = false;
-                    return;
+                    break;
                 }
-                Ok(n) => self.on_output(n),
-                Err(Errno::EAGAIN) => return,
+                Ok(n) => filled += n,
+                Err(Errno::EAGAIN) => break,
                 Err(Errno::EINTR) => continue,
                 // EIO: every slave fd is closed (the child and its heirs).
                 Err(_) => {
                     self.master_open = false;
-                    return;
+                    break;
                 }
             }
+        }
+        if filled > 0 {
+            self.on_output(filled);
         }
     }
 

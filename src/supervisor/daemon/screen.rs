@@ -13,6 +13,7 @@
 //! starts blank at the same size and the next redraw of the program fills
 //! it again.
 
+use super::burst::{self, Lexer};
 use std::io::Write;
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -29,6 +30,8 @@ pub const MAX: (u16, u16) = (512, 256);
 
 pub struct Screen {
     parser: vt100::Parser,
+    /// Where the parser is, for skipping what scrolls past unseen.
+    lexer: Lexer,
     /// Set after the emulator panicked once (said in supervisor.log once).
     recovered: bool,
 }
@@ -51,17 +54,28 @@ impl Screen {
     pub fn new(cols: u16, rows: u16) -> Screen {
         Screen {
             parser: parser(cols, rows),
+            lexer: Lexer::default(),
             recovered: false,
         }
     }
 
-    /// Feed output, exactly as the PTY gave it.
+    /// Feed output, exactly as the PTY gave it (a whole burst at once is
+    /// cheapest: lines that scroll past unseen within it are skipped, see
+    /// [`super::burst`]).
     pub fn feed(&mut self, bytes: &[u8]) {
+        let (_, rows) = self.size();
+        let ranges = self
+            .lexer
+            .plan(bytes, burst::keep_lines(rows, SCROLLBACK_ROWS));
         let parser = &mut self.parser;
         // Through `io::Write`, a concrete impl compiled inside the crate:
         // `Parser::process` is generic, so calling it here would build the
         // emulator's hot loop with this crate's (debug) optimisation level.
-        let fed = catch_unwind(AssertUnwindSafe(|| parser.write_all(bytes)));
+        let fed = catch_unwind(AssertUnwindSafe(|| {
+            ranges
+                .into_iter()
+                .try_for_each(|r| parser.write_all(&bytes[r]))
+        }));
         if !matches!(fed, Ok(Ok(()))) {
             self.recover();
         }
@@ -138,6 +152,7 @@ impl Screen {
             self.recovered = true;
         }
         self.parser = parser(cols, rows);
+        self.lexer = Lexer::default();
     }
 
     /// The size, even from a parser left half-changed by a panic.
@@ -259,5 +274,121 @@ mod tests {
         assert_eq!(s.size(), (80, 24));
         let _ = s.text();
         let _ = s.redraw();
+    }
+
+    /// Skipping what scrolls past (`super::burst`) never changes the model:
+    /// random streams of typical pieces (floods of log lines, colours,
+    /// scroll regions, the alternate screen, cursor moves, unfinished
+    /// sequences, wide characters, resizes), cut into random chunks, give
+    /// the same screen, cursor, modes and scrollback as a model fed every
+    /// byte in one go; and the skipping did happen.
+    #[test]
+    fn skipping_a_flood_gives_the_screen_of_a_model_fed_every_byte() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        let pieces: [&[u8]; 25] = [
+            b"\x1b[1;31m",
+            b"\x1b[0m",
+            b"\x1b[3;10r",
+            b"\x1b[r",
+            b"\x1b[5;7H",
+            b"\x1b[20;1H",
+            b"\x1b[A",
+            b"\x1b[?1049h",
+            b"\x1b[?1049l",
+            b"\x1b]0;title",
+            b"\x07",
+            b"\x1b",
+            b"\x1b[12",
+            b"\t",
+            b"\x1b[4h",
+            b"\x1b[4l",
+            b"\x1b[?7l",
+            b"\x1b[?7h",
+            b"\x1b[2J",
+            b"\x1b[K",
+            b"\x1b[?6h",
+            b"\x1bc",
+            b"\n",
+            "\u{65e5}\u{672c}".as_bytes(),
+            b"\xe6\x97",
+        ];
+        let sizes = [(80, 24), (120, 40), (2, 1), (30, 5), (7, 3)];
+        let mut skipped = 0;
+        for round in 0..150 {
+            let (cols, rows) = sizes[round % sizes.len()];
+            let mut fast = Screen::new(cols, rows);
+            let mut full = parser(cols, rows);
+            let mut probe = Lexer::default();
+            for _ in 0..40 {
+                let mut bytes = Vec::new();
+                match next(6) {
+                    0 => {
+                        // A flood of lines, some longer than the screen,
+                        // at random lengths or ever shorter ones (so that
+                        // lines written over each other leave residue).
+                        let width = [5, 60, 300][next(3)];
+                        let (lines, shrink) = (next(600), next(2) == 0);
+                        for i in 0..lines {
+                            let len = if shrink {
+                                width * (lines - i) / lines
+                            } else {
+                                next(width)
+                            };
+                            bytes.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, len));
+                            bytes.extend_from_slice(if next(20) == 0 { b"\n" } else { b"\r\n" });
+                        }
+                    }
+                    1 => {
+                        let (c, r) = sizes[next(sizes.len())];
+                        fast.resize(c, r);
+                        full.set_size(nonzero(r), nonzero(c));
+                        continue;
+                    }
+                    _ => {
+                        for _ in 0..1 + next(4) {
+                            bytes.extend_from_slice(pieces[next(pieces.len())]);
+                        }
+                    }
+                }
+                let mut at = 0;
+                while at < bytes.len() {
+                    let end = (at + 1 + next(70_000)).min(bytes.len());
+                    let (_, r) = fast.size();
+                    let keep = burst::keep_lines(r, SCROLLBACK_ROWS);
+                    let kept: usize = probe
+                        .plan(&bytes[at..end], keep)
+                        .iter()
+                        .map(|r| r.len())
+                        .sum();
+                    skipped += end - at - kept;
+                    fast.feed(&bytes[at..end]);
+                    full.write_all(&bytes[at..end]).unwrap();
+                    at = end;
+                }
+            }
+            let (a, b) = (fast.parser.screen_mut(), full.screen_mut());
+            assert_eq!(a.state_formatted(), b.state_formatted(), "round {round}");
+            assert_eq!(a.cursor_position(), b.cursor_position(), "round {round}");
+            a.set_scrollback(usize::MAX);
+            b.set_scrollback(usize::MAX);
+            let (_, c) = a.size();
+            assert_eq!(
+                a.rows(0, c.get()).collect::<Vec<_>>(),
+                b.rows(0, c.get()).collect::<Vec<_>>(),
+                "round {round}"
+            );
+            assert_eq!(
+                a.contents_formatted(),
+                b.contents_formatted(),
+                "round {round}"
+            );
+        }
+        assert!(skipped > 1_000_000, "only {skipped} bytes skipped");
     }
 }
