@@ -244,35 +244,68 @@ try:
     cleanup(); looop("prune", "--all")
 
     print("bench: 20 idle supervisors: memory, threads, CPU", file=sys.stderr)
+    # Each of these 20 workers is a claude worker (its screen read for its
+    # activity) that printed a full screen and more (the model's screen and
+    # its scrollback full), then shows claude's prompt as recorded from
+    # claude 2.1 and waits: the model at its largest and the activity
+    # reading done. 20 more print nothing: what the model costs is the
+    # difference.
+    screen = os.path.join(os.getcwd(), "tests", "fixtures", "screens", "claude-idle-after-work.raw")
+    write_config('[runners.idleclaude]\nagent = "claude"\ntick = "true"\n'
+                 f'interactive = "seq -f %0118.0f 1 200; cat {screen}; exec sleep 100000 # {{{{session_id}}}} {{{{prompt_file}}}}"\n')
     subprocess.run([*TMUX, "new-session", "-d", "-s", "base", "sleep 100000"], check=True)
     tmux_pid = int(subprocess.run([*TMUX, "display", "-p", "#{pid}"], capture_output=True, text=True).stdout)
     tmux_before = proc_mem(tmux_pid)
     for i in range(20):
-        looop("start-session", f"idle{i}", "bench")
+        looop("start-session", f"idle{i}", "bench", "idleclaude")
+        looop("start-session", f"blank{i}", "bench")
         subprocess.run([*TMUX, "new-session", "-d", "-s", f"idle{i}", "sleep 100000"], check=True)
         subprocess.run(["dtach", "-n", os.path.join(root, f"i{i}"), "sleep", "100000"], check=True)
+    # Settled: every claude worker's screen read as idle (a state counts
+    # after it held for a moment).
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        live = json.loads(looop("ls", "--json").stdout)
+        if all(s.get("activity") == "idle" for s in live if s["id"].startswith("idle")): break
+        time.sleep(0.2)
+    else:
+        sys.exit("bench: the idle claude workers never read as idle")
     time.sleep(1)
-    sups = supervisor_pids()
+    by_id = {}
+    for s in json.loads(looop("ls", "--json").stdout):
+        with open(os.path.join(data, "sessions", s["session"], "state.json")) as f:
+            by_id[s["id"]] = json.load(f)["supervisor_pid"]
+    sups = [p for i, p in by_id.items() if i.startswith("idle")]
+    blank = [p for i, p in by_id.items() if i.startswith("blank")]
     mems = [proc_mem(p) for p in sups]
+    bmems = [proc_mem(p) for p in blank]
     dtach_pids = [int(p) for p in subprocess.run(["pgrep", "-f", "dtach -n " + root], capture_output=True, text=True).stdout.split()]
     dmems = [proc_mem(p) for p in dtach_pids]
     tmux_after = proc_mem(tmux_pid)
-    row("supervisor RSS per idle session", [m[0] for m in mems], "dtach per session", [m[0] for m in dmems], "MiB")
+    row("supervisor RSS per idle session, screen model full", [m[0] for m in mems], "dtach per session", [m[0] for m in dmems], "MiB")
+    row("supervisor RSS, worker printed nothing", [m[0] for m in bmems], "", None, "MiB")
+    rows.append(("the screen model's cost (difference)",
+                 f"{(statistics.median([m[0] for m in mems]) - statistics.median([m[0] for m in bmems])) * 1024:.0f} KiB", "", ""))
     row("supervisor PSS per idle session", [m[1] for m in mems], "dtach per session", [m[1] for m in dmems], "MiB")
     row("supervisor threads", [m[2] for m in mems], "dtach", [m[2] for m in dmems], "")
     rows.append(("", "", "tmux server growth per session", f"{(tmux_after[0]-tmux_before[0])*1024/20:.0f} KiB RSS"))
+    sups += blank
     before = {p: cpu_ticks(p) for p in sups}
     dbefore = {p: cpu_ticks(p) for p in dtach_pids}
     time.sleep(IDLE_WINDOW)
     hz = os.sysconf("SC_CLK_TCK")
     used = sum(cpu_ticks(p) - before[p] for p in sups) * 1000 / hz
     dused = sum(cpu_ticks(p) - dbefore[p] for p in dtach_pids) * 1000 / hz
-    row(f"CPU of 20 idle supervisors over {IDLE_WINDOW} s", [used], "20 idle dtach", [dused], "ms CPU")
+    row(f"CPU of 40 idle supervisors over {IDLE_WINDOW} s", [used], "20 idle dtach", [dused], "ms CPU")
+    write_config()
 
     print("bench: ls --json with 100 live sessions", file=sys.stderr)
-    for i in range(20, 100):
+    # 40 live already (20 of them claude workers with their activity).
+    for i in range(20, 80):
         looop("start-session", f"idle{i}", "bench")
+    for i in range(20, 100):
         subprocess.run([*TMUX, "new-session", "-d", "-s", f"idle{i}", "sleep 100000"], check=True)
+    assert len(json.loads(looop("ls", "--json").stdout)) == 100
     ours = timed(lambda: looop("ls", "--json"))
     ls_plain = ours
     base = timed(lambda: subprocess.run([*TMUX, "ls"], capture_output=True, check=True))
@@ -314,6 +347,7 @@ try:
     base_tmux = timed(tmux_50mb, reps)
     base_file = timed(lambda: subprocess.run(["sh", "-c", f"{gen} > {root}/plain.out"], check=True), reps)
     row("50 MB of output until exited + logged", ours, "tmux", base_tmux)
+    rows.append(("50 MB: looop / tmux (medians)", f"{statistics.median(ours) / statistics.median(base_tmux):.2f}x", "", ""))
     rows.append(("", "", "plain redirect to a file", fmt(base_file)))
     cleanup()
 

@@ -218,15 +218,24 @@ fn claude_hooks_tell_the_supervisor_at_once() {
 /// beat lists it under NEEDS YOU with the dialog's question.
 #[test]
 fn a_worker_left_at_claudes_trust_dialog_is_flagged_within_one_beat() {
-    let p = Profile::with_config_text(&format!(
-        "runner = \"ticker\"\n[runners.ticker]\ntick = \"echo '{{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"watching\\\"}}'\"\ninteractive = \"sleep 600 # {{{{prompt_file}}}}\"\n{CLAUDE_STANDIN}"
+    // A runner of another name whose `agent` key says claude: its screen
+    // is read through claude's patterns all the same.
+    let p = Profile::with_config_text(concat!(
+        "runner = \"ticker\"\n",
+        "[runners.ticker]\n",
+        "tick = \"echo '{\\\"move\\\":\\\"noop\\\",\\\"journal\\\":\\\"watching\\\"}'\"\n",
+        "interactive = \"sleep 600 # {{prompt_file}}\"\n",
+        "[runners.helper]\n",
+        "agent = \"claude\"\n",
+        "tick = \"cat\"\n",
+        "interactive = \"bash -c \\\"$LOOOP_T_CMD\\\" claude {{prompt_file}}\"\n",
     ));
     let raw = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/screens/claude-needs_input-trust.raw"
     );
     let out = p
-        .cmd(&["start-session", "trusting", "do it", "claude"])
+        .cmd(&["start-session", "trusting", "do it", "helper"])
         .env("LOOOP_T_CMD", format!("cat '{raw}'; exec sleep 600"))
         .output()
         .unwrap();

@@ -86,8 +86,13 @@ impl Supervisor {
         record.socket = Some(socket_path.clone());
 
         let (cols, rows) = super::screen::clamp(spec.cols, spec.rows);
-        // The runner's agent decides how its screen and hooks are read.
-        let agent = crate::agents::Agent::of_runner(&spec.runner).spec();
+        // The runner's agent (its `agent` key, or its name) decides how its
+        // screen and hooks are read.
+        let agent = spec
+            .agent
+            .as_deref()
+            .and_then(crate::agents::Agent::from_name)
+            .and_then(|a| a.spec());
         let worker = pty::spawn(session, spec, cols, rows)?;
         record.state = State::Running;
         record.pid = Some(worker.pid);
