@@ -265,3 +265,61 @@ fn a_worker_left_at_claudes_trust_dialog_is_flagged_within_one_beat() {
     assert_eq!(said[0]["id"], "trusting");
     assert_eq!(said[0]["note"], note.as_str());
 }
+
+/// A codex stand-in for the worker preset: it runs the program the `-c
+/// notify=[…]` option names, as codex 0.171 does, with the payload as the
+/// LAST argument (tests/fixtures/hooks/codex-0.171.0-notify-mock-api.jsonl),
+/// from a worker that shows codex's busy line: first for codex's
+/// title-generation turn (ignored), then garbage (noted), then, once
+/// `<tmp>/go` exists, for the turn itself.
+const CODEX_STANDIN: &str = r#"#!/bin/bash
+for ((i = 1; i < $#; i++)); do
+  j=$((i + 1))
+  [ "${!i}" = -c ] && case ${!j} in notify=*) spec=${!j} ;; esac
+done
+spec=${spec#notify=[}
+spec=${spec%]}
+IFS=',' read -ra prog <<< "$spec"
+for k in "${!prog[@]}"; do w=${prog[$k]}; w=${w#\"}; prog[$k]=${w%\"}; done
+printf '\033[2J\033[H• Working (3s • esc to interrupt)\r\n'
+"${prog[@]}" '{"type":"agent-turn-complete","thread-id":"t2","turn-id":"u2","cwd":"/","client":"codex-tui","input-messages":["Generate a concise, single-line task title of at most 36 characters"],"last-assistant-message":"Say hi"}'
+"${prog[@]}" 'garbage, not json'
+while [ ! -e "$GO" ]; do sleep 0.1; done
+"${prog[@]}" '{"type":"agent-turn-complete","thread-id":"t1","turn-id":"u1","cwd":"/","client":"codex-tui","input-messages":["say hi"],"last-assistant-message":"Done."}'
+exec sleep 600
+"#;
+
+#[test]
+fn codex_notify_tells_the_supervisor_a_turn_ended() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Profile::with_config_text("runner = \"codex\"\n");
+    let bin = p.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("codex"), CODEX_STANDIN).unwrap();
+    std::fs::set_permissions(bin.join("codex"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let go = p.tmp.path().join("go");
+    let out = p
+        .cmd(&["start-session", "cx", "do it"])
+        .env("GO", &go)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    wait_activity(&p, "cx", "busy");
+    // The title turn's payload came before the garbage: both are handled
+    // once the garbage is noted, and neither changed anything.
+    let log = p.session_dir("cx").join("supervisor.log");
+    wait_for(DEADLINE_SECS, "the garbage noted in supervisor.log", || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.contains("hook payload ignored"))
+    });
+    assert_eq!(activity(&p, "cx").as_deref(), Some("busy"));
+
+    std::fs::write(&go, "").unwrap();
+    wait_activity(&p, "cx", "idle");
+    let to: Vec<String> = p
+        .events("activity")
+        .iter()
+        .map(|e| e["to"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(to, ["busy", "idle"]);
+    assert!(p.row("cx").unwrap().alive);
+}

@@ -9,14 +9,17 @@
 //! `config.toml` names ([`tick_model`]); without one they stay unpriced.
 //! Workers run with `--no-daemon`, so their work stays in the worker's
 //! process group and ends with it; their spend is read from the rollout
-//! codex writes ([`transcript`]).
+//! codex writes ([`transcript`]). A worker's finished turn is told at once
+//! by codex's `notify` program, set to `looop _hook codex-notify`
+//! ([`notify`]).
 
+mod notify;
 mod stream;
 mod transcript;
 
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Dialog, Rows};
-use super::spec::{Presets, Spec, Transcript};
+use super::spec::{Hooks, Presets, Spec, Transcript};
 use crate::activity::{Activity, Reading};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -26,16 +29,20 @@ pub const SPEC: Spec = Spec {
     name: "codex",
     presets: Presets {
         tick: "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral --color never -",
-        interactive: "codex --no-daemon --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        interactive: "codex --no-daemon -c \"notify=[\\\"$LOOOP_BIN\\\",\\\"_hook\\\",\\\"codex-notify\\\"]\" --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
         resume: Some(
-            "codex resume --no-daemon --dangerously-bypass-approvals-and-sandbox {{session_id}}",
+            "codex resume --no-daemon -c \"notify=[\\\"$LOOOP_BIN\\\",\\\"_hook\\\",\\\"codex-notify\\\"]\" --dangerously-bypass-approvals-and-sandbox {{session_id}}",
         ),
     },
     worker_env: &[],
     stream: Some(|| Box::new(stream::Stream::default())),
     tick_model: Some(tick_model),
     read_screen,
-    hooks: None,
+    hooks: Some(Hooks {
+        // notify is set on the command line: no settings file.
+        settings: |_| "{}".to_string(),
+        read: notify::read,
+    }),
     transcript: Some(Transcript {
         locate: transcript::locate,
         read_line: transcript::read_line,

@@ -1,9 +1,12 @@
-//! `looop _hook [<event>]` (hidden): what an agent's hook runs inside a
-//! worker (claude's settings hooks, written for `{{hooks_file}}`). It
-//! hands the hook's JSON payload (stdin, at most 1 MiB) to the worker's
-//! supervisor, which reads the agent's activity from it (CONTRACT §9) and
-//! notes an unreadable payload in its `supervisor.log`. The event name is
-//! there for a reader of the settings file: the payload names its event.
+//! `looop _hook [<event>] [<payload>]` (hidden): what an agent's hook runs
+//! inside a worker (claude's settings hooks, written for `{{hooks_file}}`;
+//! codex's `notify` program). It hands the hook's JSON payload (at most 1
+//! MiB) to the worker's supervisor, which reads the agent's activity from
+//! it (CONTRACT §9) and notes an unreadable payload in its
+//! `supervisor.log`. The payload is the last argument when there is one
+//! after the event (codex passes it so), else stdin (claude's hooks); stdin
+//! is then never read (codex's is the worker's terminal). The event name
+//! is there for a reader of the settings file: the payload names its event.
 //!
 //! It prints nothing and always exits 0: what a hook prints and its
 //! status mean something to the agent, and a hook must never disturb it.
@@ -19,9 +22,12 @@ const MAX_PAYLOAD: u64 = 1 << 20;
 
 pub fn run(mut args: Args) -> anyhow::Result<i32> {
     // Whatever the hook line says, it never fails the agent's hook.
-    let _event = args.rest_joined();
+    let words: Vec<String> = std::iter::from_fn(|| args.next()).collect();
     let mut payload = Vec::new();
-    if std::io::stdin()
+    if let [_event, .., last] = words.as_slice() {
+        payload = last.as_bytes().to_vec();
+        payload.truncate(MAX_PAYLOAD as usize);
+    } else if std::io::stdin()
         .take(MAX_PAYLOAD)
         .read_to_end(&mut payload)
         .is_err()
