@@ -399,7 +399,12 @@ fn log_follow_ends_with_the_session() {
 #[test]
 fn input_to_a_worker_that_never_reads_is_bounded() {
     let p = Profile::shells("");
-    p.start_cmd("deaf", "exec sleep 600");
+    // A full-screen program that stopped reading (raw mode, no echo): the
+    // terminal takes a few KiB, then nothing. (In canonical mode the
+    // kernel may take and drop input while its echo is drained: how much
+    // then depends on timing.)
+    p.start_cmd("deaf", "stty raw -echo; echo deaf-now; exec sleep 600");
+    p.wait_log("deaf", "deaf-now");
     let chunk = "y".repeat(100_000);
     let mut refused = false;
     for _ in 0..30 {
