@@ -37,6 +37,14 @@ fn a_limited_fleet_waits_for_the_reset_then_goes_on_by_itself() {
     );
     env.answer(&noop("after the reset"));
     let agents = StandIns::install(&env);
+    agents.limit_soon();
+    for id in FLEET {
+        env.ok(&["start-session", id, "work on it"], 0);
+    }
+    for id in FLEET {
+        agents.wait_starts(id, 1);
+    }
+    // The reset is set once the fleet is up, so a slow start cannot eat it.
     let reset = next_minute(Duration::seconds(20));
     // The text of claude 2.1.197's TUI (shared/FORMATS.md), exact.
     let text = format!(
@@ -44,9 +52,6 @@ fn a_limited_fleet_waits_for_the_reset_then_goes_on_by_itself() {
         reset.format("%-I:%M%P")
     );
     agents.hit_limit(&text);
-    for id in FLEET {
-        env.ok(&["start-session", id, "work on it"], 0);
-    }
     let w5_session = after(&agents.wait_starts("w5", 1), "--session-id")
         .unwrap()
         .to_string();

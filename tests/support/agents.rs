@@ -7,8 +7,9 @@
 //! session id, as the real one does (looop learns codex's id from it).
 //!
 //! Driven by files in `<tmp>/seen`: while `limit` exists, a fresh start
-//! (not a resume) prints its text and waits at it for a typed line; a
-//! worker waiting there exits 3 once `<session>.end` appears.
+//! (not a resume) prints its text and waits at it for a typed line (with
+//! `limit-soon`, a fresh start first waits for `limit`); a worker waiting
+//! there ends (SIGTERM) once `<session>.end` appears.
 
 use super::profile::Profile;
 use super::wait::{DEADLINE_SECS, wait_for};
@@ -39,16 +40,20 @@ if [ "$name" = codex ] && [ -z "$resuming" ]; then
     "$ts" "$id" "$ts" "$(pwd -P)" > "$dir/rollout-$(date +%Y-%m-%dT%H-%M-%S)-$id.jsonl"
 fi
 printf '%s\n' "$line" >> "$seen/$s.starts"
+if [ -z "$resuming" ] && [ -e "$seen/limit-soon" ]; then
+  while [ ! -e "$seen/limit" ]; do sleep 0.1; done
+fi
 if [ -z "$resuming" ] && [ -e "$seen/limit" ]; then
   cat "$seen/limit"
-  while :; do
-    if [ -e "$seen/$s.end" ]; then exit 3; fi
-    if read -r -t 0.2 typed; then
-      printf '%s\n' "$typed" >> "$seen/$s.input"
-      printf '\033[2J\033[Hgoing on\n'
-      break
-    fi
-  done
+  # A blocking read: bash reads a tty byte by byte, and a read timeout
+  # under load could cut a typed line in two.
+  me=$$
+  ( while [ ! -e "$seen/$s.end" ]; do sleep 0.1; done; kill -TERM "$me" ) &
+  watcher=$!
+  IFS= read -r typed
+  kill "$watcher"
+  printf '%s\n' "$typed" >> "$seen/$s.input"
+  printf '\033[2J\033[Hgoing on\n'
 else
   echo "working"
 fi
@@ -108,6 +113,11 @@ impl StandIns {
     /// Fresh starts from now on print `text` and wait at it.
     pub fn hit_limit(&self, text: &str) {
         std::fs::write(self.seen.join("limit"), text).unwrap();
+    }
+
+    /// Fresh starts from now on wait for [`StandIns::hit_limit`].
+    pub fn limit_soon(&self) {
+        std::fs::write(self.seen.join("limit-soon"), "").unwrap();
     }
 
     /// Worker `id`, waiting at its limit, exits.
