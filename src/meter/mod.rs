@@ -33,6 +33,7 @@ use crate::agents::Agent;
 use crate::paths::Profile;
 use crate::prices::Prices;
 use crate::session_record::{self, Record};
+use crate::supervisor::SessionView;
 use anyhow::Result;
 use session::Worker;
 use std::collections::{BTreeMap, HashSet};
@@ -42,6 +43,9 @@ use std::collections::{BTreeMap, HashSet};
 pub struct Summary {
     /// By session name (`looop-<id>`).
     pub sessions: BTreeMap<String, Metering>,
+    /// Sessions whose agent session id was learned from their transcript
+    /// by this call (codex): a listing made before it lacks the id.
+    pub learned_now: Vec<String>,
 }
 
 /// One session's metering.
@@ -109,16 +113,38 @@ impl Summary {
 /// live or finished. One session that cannot be read is reported on
 /// stderr and skipped; it never stops the others (nor a beat).
 pub fn bring_up_to_date(profile: &Profile, prices: &Prices) -> Result<Summary> {
-    let workers = workers(profile);
+    meter_all(profile, prices, &workers(profile))
+}
+
+/// As [`bring_up_to_date`], for the sessions a caller just listed (the
+/// beat, `ls`), whose records are not read a second time: with nothing
+/// appended, a worker then costs a look at its `meter.json` and a `stat`
+/// of its transcript.
+pub fn bring_up_to_date_listed(
+    profile: &Profile,
+    prices: &Prices,
+    sessions: &[SessionView],
+) -> Result<Summary> {
+    let workers: Vec<(Worker, Agent)> = sessions
+        .iter()
+        .filter(|s| s.session != crate::ids::PULSE_SESSION)
+        .filter_map(|s| listed_worker(profile, s))
+        .collect();
+    meter_all(profile, prices, &workers)
+}
+
+fn meter_all(profile: &Profile, prices: &Prices, workers: &[(Worker, Agent)]) -> Result<Summary> {
     let mut summary = Summary::default();
-    for (worker, agent) in &workers {
+    for (worker, agent) in workers {
         let metered = match agent.spec().and_then(|s| s.transcript.as_ref()) {
             None => Metering::NotMetered,
             Some(transcript) => {
-                let mut taken = || taken_ids(&workers, worker);
+                let mut taken = || taken_ids(workers, worker);
                 match session::meter(profile, prices, transcript, worker, &mut taken) {
                     Ok(state) => {
-                        learned(worker, &state);
+                        if learned(worker, &state) {
+                            summary.learned_now.push(worker.session.clone());
+                        }
                         match state.path {
                             None => Metering::NotFound,
                             Some(_) => Metering::Read {
@@ -191,11 +217,7 @@ fn worker_of(profile: &Profile, name: &str) -> Option<(Worker, Agent)> {
         .as_deref()
         .and_then(Agent::from_name)
         .unwrap_or(Agent::None);
-    let started_at = record
-        .started_at
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or(0, |t| t.timestamp());
+    let started_at = unix_seconds(record.started_at.as_deref());
     let running = matches!(
         record.state,
         session_record::State::Running | session_record::State::Starting
@@ -224,6 +246,40 @@ fn worker_of(profile: &Profile, name: &str) -> Option<(Worker, Agent)> {
     Some((worker, agent))
 }
 
+/// A listed session as the meter sees it; `None` before its record.
+fn listed_worker(profile: &Profile, s: &SessionView) -> Option<(Worker, Agent)> {
+    let cwd = s.cwd.clone()?;
+    let agent = s
+        .agent
+        .as_deref()
+        .and_then(Agent::from_name)
+        .unwrap_or(Agent::None);
+    let started_at = s.started_at.as_deref();
+    let ended = (!s.alive).then(|| {
+        s.ended_at
+            .clone()
+            .unwrap_or_else(|| format!("lost {}", started_at.unwrap_or("")))
+    });
+    let worker = Worker {
+        session: s.session.clone(),
+        id: s.id.clone(),
+        runner: s.runner.clone(),
+        cwd,
+        goal: s.goal.clone(),
+        agent_session: s.agent_session.clone(),
+        started_at: unix_seconds(started_at),
+        ended,
+        dir: session_record::dir(profile, &s.session),
+    };
+    Some((worker, agent))
+}
+
+/// An RFC 3339 time as Unix seconds; 0 when there is none.
+fn unix_seconds(time: Option<&str>) -> i64 {
+    time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(0, |t| t.timestamp())
+}
+
 /// The agent session ids the other workers own (chosen or learned), so
 /// codex discovery never hands one rollout to two workers. Read only when
 /// a transcript is looked for.
@@ -239,16 +295,21 @@ fn taken_ids(workers: &[(Worker, Agent)], me: &Worker) -> HashSet<String> {
 }
 
 /// Keeps an agent session id learned from a transcript where `ls` and
-/// `resume` find it (`agent-session.id`, once).
-fn learned(worker: &Worker, state: &state::MeterState) {
+/// `resume` find it (`agent-session.id`, once); whether it was new.
+fn learned(worker: &Worker, state: &state::MeterState) -> bool {
     let Some(id) = &state.agent_session else {
-        return;
+        return false;
     };
+    if worker.agent_session.as_ref() == Some(id) {
+        return false;
+    }
     let path = session_record::learned_agent_session_path(&worker.dir);
     if path.exists() {
-        return;
+        return false;
     }
     if let Err(e) = crate::store::write_atomic(&path, format!("{id}\n").as_bytes()) {
         eprintln!("looop: {e:#}");
+        return false;
     }
+    true
 }

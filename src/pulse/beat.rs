@@ -236,7 +236,7 @@ fn meter_workers(
     config: &Config,
     mut sessions: Vec<SessionView>,
 ) -> Vec<SessionView> {
-    match crate::meter::bring_up_to_date(profile, &config.prices) {
+    match crate::meter::bring_up_to_date_listed(profile, &config.prices, &sessions) {
         Ok(metered) => {
             for s in &mut sessions {
                 s.cost_usd = metered.usd_of(&s.session);

@@ -26,6 +26,11 @@ pub fn existing(profile: &Profile, id: &WorkerId) -> Result<String> {
     Ok(session)
 }
 
+/// Session `session` as `ls` shows it; `None` when it is not on disk.
+pub fn view(profile: &Profile, session: &str) -> Result<Option<SessionView>> {
+    session::view(profile, session)
+}
+
 /// The sessions `ls` shows: every worker, and the pulse too when
 /// `with_pulse`.
 pub fn sessions(profile: &Profile, with_pulse: bool) -> Result<Vec<SessionView>> {

@@ -22,10 +22,16 @@ pub fn run(mut args: Args) -> Result<i32> {
     let prices = Config::load(&profile.config)
         .map(|c| c.prices)
         .unwrap_or_default();
-    // Metered first: an agent session id learned from a transcript (codex)
-    // is in the rows read after.
-    let metered = crate::meter::bring_up_to_date(&profile, &prices)?;
     let mut sessions = verbs::sessions(&profile, all)?;
+    let metered = crate::meter::bring_up_to_date_listed(&profile, &prices, &sessions)?;
+    // A row whose agent session id (codex) was learned just now, read again.
+    for s in sessions.iter_mut() {
+        if metered.learned_now.contains(&s.session)
+            && let Some(again) = verbs::view(&profile, &s.session)?
+        {
+            *s = again;
+        }
+    }
     let mut spend = Vec::with_capacity(sessions.len());
     for s in &mut sessions {
         let m = metered.sessions.get(&s.session);
