@@ -10,29 +10,52 @@ use super::entry::{Entry, check_usd};
 use anyhow::{Context, Result};
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, ErrorKind};
+use std::io::{BufRead, BufReader, ErrorKind, Seek, SeekFrom};
 use std::path::Path;
 
 /// Call `each(entry, epoch_seconds)` for every valid line of the ledger at
 /// `path`; returns how many non-blank lines were malformed. A missing
 /// ledger is an empty one.
-pub fn scan(path: &Path, mut each: impl FnMut(&Entry, i64)) -> Result<u64> {
-    let file = match File::open(path) {
+#[cfg(test)]
+pub fn scan(path: &Path, each: impl FnMut(&Entry, i64)) -> Result<u64> {
+    scan_range(path, 0, u64::MAX, each)
+}
+
+/// As [`scan`], for the lines that start at a byte offset in `[from, to)`
+/// (a line running through `from` belongs to the range before it): two
+/// ranges that meet read every line once.
+pub fn scan_range(
+    path: &Path,
+    from: u64,
+    to: u64,
+    mut each: impl FnMut(&Entry, i64),
+) -> Result<u64> {
+    let cannot = || format!("cannot read {}", path.display());
+    let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => return Err(e).with_context(cannot),
     };
+    let mut at = 0;
+    if from > 0 {
+        file.seek(SeekFrom::Start(from - 1)).with_context(cannot)?;
+        at = from - 1;
+    }
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let mut line = Vec::with_capacity(512);
+    if from > 0 {
+        // The rest of the line that holds byte `from - 1` (just its
+        // newline when a line starts at `from`) is the range before's.
+        at += reader.read_until(b'\n', &mut line).with_context(cannot)? as u64;
+    }
     let mut skipped = 0;
-    loop {
+    while at < to {
         line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let n = reader.read_until(b'\n', &mut line).with_context(cannot)?;
         if n == 0 {
-            return Ok(skipped);
+            break;
         }
+        at += n as u64;
         let text = line.trim_ascii();
         if text.is_empty() {
             continue;
@@ -42,6 +65,7 @@ pub fn scan(path: &Path, mut each: impl FnMut(&Entry, i64)) -> Result<u64> {
             None => skipped += 1,
         }
     }
+    Ok(skipped)
 }
 
 /// A valid entry and its instant, or `None` for a malformed line.
@@ -328,6 +352,33 @@ mod tests {
         let skipped = scan(&p, |e, _| seen += e.cost_usd.unwrap_or(0.0)).unwrap();
         assert_eq!(seen, 1.0);
         assert_eq!(skipped, 5);
+    }
+
+    #[test]
+    fn ranges_that_meet_read_every_line_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cost.jsonl");
+        let line = |i: usize| {
+            format!(
+                r#"{{"ts":"2026-11-23T10:00:00Z","kind":"tick","id":"r{i}","runner":"c","cost_usd":{i}}}"#
+            )
+        };
+        let text: String = (1..=50).map(|i| line(i) + "\n").collect();
+        std::fs::write(&p, &text).unwrap();
+        let len = text.len() as u64;
+        let ids = |from, to| {
+            let mut got = Vec::new();
+            scan_range(&p, from, to, |e, _| got.push(e.id.to_string())).unwrap();
+            got
+        };
+        let all = ids(0, u64::MAX);
+        assert_eq!(all.len(), 50);
+        // Every split point, line starts and middles alike.
+        for mid in 0..=len {
+            let mut both = ids(0, mid);
+            both.extend(ids(mid, u64::MAX));
+            assert_eq!(both, all, "split at {mid}");
+        }
     }
 
     #[test]

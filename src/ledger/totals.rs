@@ -11,7 +11,7 @@
 
 use super::days::{self, DayCache};
 use super::entry::{Entry, Source};
-use super::scan::scan;
+use super::scan::scan_range;
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use std::borrow::Cow;
@@ -106,6 +106,12 @@ pub struct Tally {
 }
 
 impl Tally {
+    fn merge(&mut self, other: &Tally) {
+        self.usd += other.usd;
+        self.calls += other.calls;
+        self.unpriced_tokens += other.unpriced_tokens;
+    }
+
     fn add(&mut self, line: &Spent) {
         match line.usd {
             Some(usd) => self.usd += usd,
@@ -160,6 +166,31 @@ pub struct Totals {
     /// Workers' own `_cost` reports left out because looop metered the
     /// same sessions from their transcripts.
     pub self_reports_left_out: u64,
+}
+
+impl Totals {
+    /// Adds what another part of the ledger summed.
+    fn merge(&mut self, other: Totals) {
+        self.total.merge(&other.total);
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.spent_today_usd += other.spent_today_usd;
+        for (mine, theirs) in [
+            (&mut self.by_kind, other.by_kind),
+            (&mut self.by_runner, other.by_runner),
+            (&mut self.by_id, other.by_id),
+            (&mut self.by_goal, other.by_goal),
+            (&mut self.by_session, other.by_session),
+            (&mut self.by_model, other.by_model),
+        ] {
+            for (name, t) in theirs {
+                mine.entry(name).or_default().merge(&t);
+            }
+        }
+        for (day, t) in other.by_day {
+            self.by_day.entry(day).or_default().merge(&t);
+        }
+    }
 }
 
 /// One ledger line as the totals take it.
@@ -238,31 +269,24 @@ impl Summer {
     }
 }
 
-/// Read the ledger at `path` once and total what falls in `scope`.
-///
-/// A worker's own `_cost` reports (`source: self`, or an older `session`
-/// line without a source) count only for sessions looop has not metered
-/// from a transcript: they wait until the whole ledger is read.
-pub fn tally(
-    path: &std::path::Path,
-    scope: Scope,
-    by: Option<By>,
-    today: NaiveDate,
-) -> Result<Totals> {
-    let (from, until) = match scope.first_day(today) {
-        Some(first) => (days::day_start(first), days::day_end(today)),
-        None => (i64::MIN, i64::MAX),
-    };
-    let mut s = Summer {
-        t: Totals::default(),
-        by,
-        today: (days::day_start(today), days::day_end(today)),
-        scope: (from, until),
-        days: DayCache::default(),
-    };
+/// A ledger at least this large is read in two halves at once.
+const PARALLEL_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What one read of (part of) the ledger leaves besides its sums.
+struct Pass {
+    /// Sessions with transcript lines (bare ids).
+    metered: HashSet<String>,
+    /// Workers' own reports, counted once the whole ledger is read.
+    reports: Vec<(Spent, Names)>,
+    /// Malformed lines.
+    skipped: u64,
+}
+
+/// Sums the lines that start in `[from, to)` of the ledger into `s`.
+fn pass(path: &std::path::Path, from: u64, to: u64, s: &mut Summer) -> Result<Pass> {
     let mut metered: HashSet<String> = HashSet::new();
     let mut reports: Vec<(Spent, Names)> = Vec::new();
-    let skipped = scan(path, |e, secs| {
+    let skipped = scan_range(path, from, to, |e, secs| {
         let line = Spent {
             secs,
             usd: e.cost_usd,
@@ -289,6 +313,75 @@ pub fn tally(
         }
         s.add(&line, e);
     })?;
+    Ok(Pass {
+        metered,
+        reports,
+        skipped,
+    })
+}
+
+/// Read the ledger at `path` once and total what falls in `scope`.
+///
+/// A worker's own `_cost` reports (`source: self`, or an older `session`
+/// line without a source) count only for sessions looop has not metered
+/// from a transcript: they wait until the whole ledger is read.
+pub fn tally(
+    path: &std::path::Path,
+    scope: Scope,
+    by: Option<By>,
+    today: NaiveDate,
+) -> Result<Totals> {
+    tally_split(path, scope, by, today, PARALLEL_BYTES)
+}
+
+/// [`tally`], in two halves when the ledger has `split_at` bytes or more.
+fn tally_split(
+    path: &std::path::Path,
+    scope: Scope,
+    by: Option<By>,
+    today: NaiveDate,
+    split_at: u64,
+) -> Result<Totals> {
+    let (from, until) = match scope.first_day(today) {
+        Some(first) => (days::day_start(first), days::day_end(today)),
+        None => (i64::MIN, i64::MAX),
+    };
+    let mut s = Summer {
+        t: Totals::default(),
+        by,
+        today: (days::day_start(today), days::day_end(today)),
+        scope: (from, until),
+        days: DayCache::default(),
+    };
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    let Pass {
+        metered,
+        reports,
+        skipped,
+    } = if size >= split_at && size > 0 && two {
+        // Two halves at once; what they learn is merged (sums do not care
+        // about order, and self-reports wait for the whole ledger anyway).
+        let mut second = Summer {
+            t: Totals::default(),
+            days: DayCache::default(),
+            ..s
+        };
+        let (first, later) = std::thread::scope(|threads| {
+            let later = threads.spawn(|| pass(path, size / 2, u64::MAX, &mut second));
+            let first = pass(path, 0, size / 2, &mut s);
+            (first, later.join())
+        });
+        let mut first = first?;
+        let later = later.map_err(|_| anyhow::anyhow!("reading {} failed", path.display()))??;
+        s.t.merge(second.t);
+        first.metered.extend(later.metered);
+        first.reports.extend(later.reports);
+        first.skipped += later.skipped;
+        first
+    } else {
+        pass(path, 0, u64::MAX, &mut s)?
+    };
     for (line, names) in &reports {
         if metered.contains(crate::ids::bare(&names.id)) {
             s.t.self_reports_left_out += 1;
@@ -324,21 +417,4 @@ pub fn tally(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_are_whole_local_days() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        assert_eq!(Scope::Today.first_day(today), Some(today));
-        assert_eq!(
-            Scope::Week.first_day(today),
-            NaiveDate::from_ymd_opt(2026, 11, 17)
-        );
-        assert_eq!(
-            Scope::Month.first_day(today),
-            NaiveDate::from_ymd_opt(2026, 11, 1)
-        );
-        assert_eq!(Scope::All.first_day(today), None);
-    }
-}
+mod tests;
