@@ -37,6 +37,7 @@ mod shell;
 mod store;
 mod supervisor;
 mod text;
+mod tz;
 mod usage;
 mod worker_launch;
 mod workers;

@@ -185,6 +185,78 @@ fn a_past_or_unreadable_reset_waits_limit_backoff_and_a_far_one_is_capped() {
     assert!(out.contains("capped at 8 days"), "{out}");
 }
 
+/// One beat with looop in `TZ=UTC` whose runner prints `text`; with
+/// `own`, `$TZDIR` is a directory holding that one zone file (name, bytes).
+/// The pause's until.
+fn until_in_utc(text: &str, own: Option<(&str, &[u8])>) -> DateTime<Utc> {
+    let env = Profile::fake_ai("");
+    env.answer(text);
+    std::fs::write(env.ai.join("exit"), "1").unwrap();
+    touch_world(&env, 1);
+    let mut cmd = env.cmd(&["tick"]);
+    cmd.env("TZ", "UTC").env_remove("TZDIR");
+    if let Some((name, bytes)) = own {
+        let dir = env.tmp.path().join("zoneinfo");
+        let file = dir.join(name);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, bytes).unwrap();
+        cmd.env("TZDIR", &dir);
+    }
+    let out = cmd.output().unwrap();
+    echo_run("TZ=UTC looop tick", &out);
+    assert_status(&out, 0);
+    assert!(
+        text_of(&out.stdout).contains("paused until"),
+        "{}",
+        show(&out)
+    );
+    until_of(&env)
+}
+
+#[test]
+fn a_named_zone_in_claudes_text_is_read_from_the_zone_files() {
+    // Tokyo is UTC+9 all year; looop runs in UTC, so reading the clock as
+    // local time would be 9 hours off.
+    let reset = Utc::now() + Duration::hours(3);
+    let tokyo = (reset + Duration::hours(9)).naive_utc();
+    let text = format!(
+        "You've hit your session limit · resets {} (Asia/Tokyo)",
+        tokyo.format("%-I:%M%P")
+    );
+    let until = until_in_utc(&text, None);
+    let want = reset.format("%Y-%m-%dT%H:%M:00Z").to_string();
+    assert_eq!(
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        want,
+        "{text}"
+    );
+
+    // A zone the system does not know is read as local time (UTC here).
+    let text = format!(
+        "You've hit your session limit · resets {} (Mars/Olympus_Mons)",
+        claude_clock(reset)
+    );
+    let until = until_in_utc(&text, None);
+    assert_eq!(
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        want,
+        "{text}"
+    );
+
+    // $TZDIR is where zone files are looked for: Tokyo's file by a new name.
+    let bytes = std::fs::read("/usr/share/zoneinfo/Asia/Tokyo").unwrap();
+    let text = format!(
+        "You've hit your session limit · resets {} (Looop/Nine)",
+        tokyo.format("%-I:%M%P")
+    );
+    let until = until_in_utc(&text, Some(("Looop/Nine", &bytes)));
+    assert_eq!(
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        want,
+        "{text}"
+    );
+}
+
 #[test]
 fn claudes_server_limiting_is_not_a_pause() {
     let env = Profile::fake_ai("");

@@ -5,15 +5,26 @@
 //! seconds. Each agent's file says which pieces its text has and where.
 //! A leaf: the CLIs' files import it, it imports none of them.
 //!
-//! Zones: chrono carries no time-zone database, so only zones with a fixed
-//! offset are honoured (`UTC`, `GMT`, `Z`, `UTC+2`, `GMT-05:00`, `+0530`);
-//! any other name (`Europe/Paris`) is read as the machine's local time,
-//! which is right whenever the agent runs on this machine in its zone (the
-//! CLIs print the zone they run in).
+//! Zones: a fixed offset is read from the name (`UTC`, `GMT`, `Z`,
+//! `UTC+2`, `GMT-05:00`, `+0530`); any other name (`Europe/Paris`) is
+//! looked up in the system's zone files ([`crate::tz`]). A name neither
+//! gives (no such file, unreadable, refused) is read as the machine's
+//! local time, which is right whenever the agent runs on this machine in
+//! its zone (the CLIs print the zone they run in).
 
+use crate::tz;
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, Local, NaiveDate, NaiveTime, TimeZone, Utc,
 };
+
+/// A zone named in a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Zone {
+    /// `UTC`, `GMT+2`, `+0530`.
+    Fixed(FixedOffset),
+    /// `Europe/Paris`, from the system's zone files.
+    Named(tz::Zone),
+}
 
 /// A usage-limit stop found in an agent's text.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,10 +62,17 @@ pub fn find_ci(text: &str, needle: &str) -> Option<usize> {
     text.to_ascii_lowercase().find(&needle.to_ascii_lowercase())
 }
 
-/// A fixed-offset zone named in a message, `None` for a name that needs a
-/// zone database (read as local time).
-pub fn zone(name: &str) -> Option<FixedOffset> {
+/// The zone named in a message, `None` for a name that is neither a fixed
+/// offset nor in the system's zone files (read as local time).
+pub fn zone(name: &str) -> Option<Zone> {
     let name = name.trim();
+    fixed(name)
+        .map(Zone::Fixed)
+        .or_else(|| tz::Zone::load(name).map(Zone::Named))
+}
+
+/// A fixed offset spelled out in `name`.
+fn fixed(name: &str) -> Option<FixedOffset> {
     let rest = ["UTC", "GMT", "Z"]
         .iter()
         .find_map(|p| name.strip_prefix(p))
@@ -152,26 +170,19 @@ pub fn month_day(text: &str) -> Option<(u32, u32, Option<i32>, &str)> {
     Some((m, day, year, rest))
 }
 
-/// A zone in parentheses at the start of `text` (` (Europe/Paris)`): its
-/// fixed offset, or `None` (local time) when absent or not fixed.
-pub fn paren_zone(text: &str) -> Option<FixedOffset> {
+/// A zone in parentheses at the start of `text` (` (Europe/Paris)`), or
+/// `None` (local time) when absent or unknown.
+pub fn paren_zone(text: &str) -> Option<Zone> {
     let inner = text.trim_start().strip_prefix('(')?;
     zone(&inner[..inner.find(')')?])
 }
 
 /// The next moment at or after `now` whose wall clock in `zone` (local
 /// when `None`) reads `time`.
-pub fn next_at(now: DateTime<Utc>, time: NaiveTime, zone: Option<FixedOffset>) -> DateTime<Utc> {
-    match zone {
-        Some(z) => next_in(now, time, &z),
-        None => next_in(now, time, &Local),
-    }
-}
-
-fn next_in<Z: TimeZone>(now: DateTime<Utc>, time: NaiveTime, zone: &Z) -> DateTime<Utc> {
-    let today = now.with_timezone(zone).date_naive();
+pub fn next_at(now: DateTime<Utc>, time: NaiveTime, zone: Option<Zone>) -> DateTime<Utc> {
+    let today = today(now, zone.as_ref());
     for day in [today, today + Duration::days(1), today + Duration::days(2)] {
-        if let Some(t) = on(day, time, zone)
+        if let Some(t) = on(day, time, zone.as_ref())
             && t >= now
         {
             return t;
@@ -180,33 +191,51 @@ fn next_in<Z: TimeZone>(now: DateTime<Utc>, time: NaiveTime, zone: &Z) -> DateTi
     now
 }
 
-/// `day` at `time` in `zone`; the earlier of two in a fold, `None` in a gap.
-fn on<Z: TimeZone>(day: NaiveDate, time: NaiveTime, zone: &Z) -> Option<DateTime<Utc>> {
-    zone.from_local_datetime(&day.and_time(time))
+/// The date `now` falls on in `zone` (local when `None`).
+fn today(now: DateTime<Utc>, zone: Option<&Zone>) -> NaiveDate {
+    match zone {
+        Some(Zone::Fixed(z)) => now.with_timezone(z).date_naive(),
+        Some(Zone::Named(z)) => {
+            (now + Duration::seconds(i64::from(z.offset_at(now.timestamp())))).date_naive()
+        }
+        None => now.with_timezone(&Local).date_naive(),
+    }
+}
+
+/// `day` at `time` in `zone` (local when `None`); the earlier of two in a
+/// fold, `None` in a gap.
+fn on(day: NaiveDate, time: NaiveTime, zone: Option<&Zone>) -> Option<DateTime<Utc>> {
+    let wall = day.and_time(time);
+    match zone {
+        Some(Zone::Fixed(z)) => in_chrono(z, wall),
+        Some(Zone::Named(z)) => z.utc_of(wall).and_then(epoch),
+        None => in_chrono(&Local, wall),
+    }
+}
+
+/// `wall` in a chrono zone, as [`on`] says.
+fn in_chrono<Z: TimeZone>(zone: &Z, wall: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    zone.from_local_datetime(&wall)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
 }
 
 /// Month `m`, day `d` at `time` in `zone` (local when `None`): in `year`
-/// when given, else the next such day from `now` (this year, or next
-/// year once it has passed by more than a day).
+/// when given, else the next such day from `now` (this year in that zone,
+/// or next year once it has passed by more than a day).
 pub fn dated(
     now: DateTime<Utc>,
     (m, d, year): (u32, u32, Option<i32>),
     time: NaiveTime,
-    zone: Option<FixedOffset>,
+    zone: Option<Zone>,
 ) -> Option<DateTime<Utc>> {
     let at = |y: i32| -> Option<DateTime<Utc>> {
-        let day = NaiveDate::from_ymd_opt(y, m, d)?;
-        match zone {
-            Some(z) => on(day, time, &z),
-            None => on(day, time, &Local),
-        }
+        on(NaiveDate::from_ymd_opt(y, m, d)?, time, zone.as_ref())
     };
     if let Some(y) = year {
         return at(y);
     }
-    let this = now.with_timezone(&Local).year();
+    let this = today(now, zone.as_ref()).year();
     let t = at(this)?;
     if t + Duration::days(1) < now {
         at(this + 1)
@@ -285,13 +314,56 @@ mod tests {
 
     #[test]
     fn zones() {
-        assert_eq!(zone("UTC"), FixedOffset::east_opt(0));
-        assert_eq!(zone("GMT+2"), FixedOffset::east_opt(7200));
-        assert_eq!(zone("UTC-05:30"), FixedOffset::east_opt(-19800));
-        assert_eq!(zone("+0100"), FixedOffset::east_opt(3600));
-        assert_eq!(zone("Europe/Paris"), None);
-        assert_eq!(paren_zone(" (UTC)"), FixedOffset::east_opt(0));
-        assert_eq!(paren_zone(" (Asia/Tokyo)"), None);
+        let fixed = |s| Some(Zone::Fixed(FixedOffset::east_opt(s).unwrap()));
+        assert_eq!(zone("UTC"), fixed(0));
+        assert_eq!(zone("GMT+2"), fixed(7200));
+        assert_eq!(zone("UTC-05:30"), fixed(-19800));
+        assert_eq!(zone("+0100"), fixed(3600));
+        assert_eq!(paren_zone(" (UTC)"), fixed(0));
+        assert!(matches!(zone("Europe/Paris"), Some(Zone::Named(_))));
+        assert!(matches!(paren_zone(" (Asia/Tokyo)"), Some(Zone::Named(_))));
+        // Unknown or refused names: local time.
+        assert_eq!(zone("Mars/Olympus_Mons"), None);
+        assert_eq!(paren_zone(" (../../etc/passwd)"), None);
+        assert_eq!(paren_zone(" (soon)"), None);
+    }
+
+    #[test]
+    fn named_zones_are_honoured() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let now = utc("2026-12-05T22:00:00Z");
+        // claude's `resets 1:28am (Europe/Paris)`: 00:28 UTC in winter.
+        let paris = paren_zone(" (Europe/Paris)");
+        assert_eq!(
+            next_at(now, t(1, 28), paris.clone()),
+            utc("2026-12-06T00:28:00Z")
+        );
+        let tokyo = paren_zone(" (Asia/Tokyo)");
+        assert_eq!(
+            next_at(now, t(9, 0), tokyo.clone()),
+            utc("2026-12-06T00:00:00Z")
+        );
+        // 22:00 UTC is already 07:00 tomorrow in Tokyo: 01:28 is the day after.
+        assert_eq!(next_at(now, t(1, 28), tokyo), utc("2026-12-06T16:28:00Z"));
+        // Summer time, and the spring gap (02:30 does not exist that day).
+        let spring = utc("2026-03-28T12:00:00Z");
+        assert_eq!(
+            next_at(spring, t(2, 30), paris.clone()),
+            utc("2026-03-30T00:30:00Z")
+        );
+        assert_eq!(
+            dated(now, (7, 1, Some(2027)), t(15, 0), paris.clone()),
+            Some(utc("2027-07-01T13:00:00Z"))
+        );
+        assert_eq!(
+            dated(
+                now,
+                (12, 7, None),
+                t(15, 0),
+                paren_zone(" (America/New_York)")
+            ),
+            Some(utc("2026-12-07T20:00:00Z"))
+        );
     }
 
     #[test]
@@ -299,7 +371,10 @@ mod tests {
         let now = utc("2026-12-05T22:00:00Z");
         let z = zone("UTC");
         let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
-        assert_eq!(next_at(now, t(23, 0), z), utc("2026-12-05T23:00:00Z"));
+        assert_eq!(
+            next_at(now, t(23, 0), z.clone()),
+            utc("2026-12-05T23:00:00Z")
+        );
         assert_eq!(next_at(now, t(0, 27), z), utc("2026-12-06T00:27:00Z"));
         assert_eq!(
             next_at(now, t(15, 0), zone("GMT+2")),
