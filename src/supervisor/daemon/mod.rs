@@ -30,6 +30,7 @@ mod pty;
 mod queue;
 mod requests;
 mod screen;
+mod sgr;
 mod supervisor;
 mod tracker;
 

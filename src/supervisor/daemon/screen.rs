@@ -114,7 +114,9 @@ impl Screen {
         if screen.alternate_screen() {
             out.push_str("\x1b[?1049h");
         }
-        out.push_str(&screen.state_formatted());
+        out.push_str(&super::sgr::reset_intensity_first(
+            &screen.state_formatted(),
+        ));
         out.into_bytes()
     }
 
