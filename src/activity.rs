@@ -94,11 +94,6 @@ pub fn path(dir: &Path) -> PathBuf {
     dir.join("activity.json")
 }
 
-/// The session's last recorded activity, `None` before the first.
-pub fn read(dir: &Path) -> Result<Option<Record>> {
-    store::read_json(&path(dir))
-}
-
 /// Replace the record atomically (0600).
 pub fn write(dir: &Path, record: &Record) -> Result<()> {
     let mut text = serde_json::to_string(record)?;

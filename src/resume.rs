@@ -39,6 +39,15 @@ pub fn why_not(config: &Config, view: &SessionView) -> Option<String> {
     None
 }
 
+/// Marks each view `resumable` as `looop resume` would decide under
+/// `config`: the runner's configured `resume` key counts, not only its
+/// agent's preset (a custom runner with its own `resume` is resumable).
+pub fn mark(config: &Config, views: &mut [SessionView]) {
+    for v in views.iter_mut() {
+        v.resumable = v.session != crate::ids::PULSE_SESSION && why_not(config, v).is_none();
+    }
+}
+
 /// Whether the runner's resume command finds the agent session by its file
 /// (`{{session_file}}`, pi) rather than by id.
 fn uses_session_file(runner: &config::Runner) -> bool {

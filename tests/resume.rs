@@ -199,3 +199,63 @@ fn the_resume_worker_move_and_the_tick_prompt() {
     );
     env.ok(&["kill", "c1"], 0);
 }
+
+/// A custom runner with its own `resume` key (its agent `none`, whose
+/// preset has none): `ls --json` and the tick prompt mark its ended worker
+/// resumable, as `looop resume` agrees.
+#[test]
+fn a_custom_runner_with_a_resume_key_is_resumable() {
+    let env = Profile::fake_ai_with(
+        "max_workers = 8",
+        "[runners.mine]\ntick = \"true\"\n\
+         interactive = \"mycli --new {{session_id}} # {{prompt_file}}\"\n\
+         resume = \"mycli --again {{session_id}}\"\n",
+    );
+    let seen = env.tmp.path().join("seen");
+    let bin = env.tmp.path().join("bin");
+    std::fs::create_dir_all(&seen).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    let cli = bin.join("mycli");
+    std::fs::write(
+        &cli,
+        format!(
+            "#!/bin/bash\nprintf '%s\\n' \"$*\" >> '{}'/\"$LOOOP_SESSION_ID\".starts\necho working\nexec sleep 300\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let starts = || {
+        std::fs::read_to_string(seen.join("looop-m1.starts"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+
+    env.ok(&["start-session", "m1", "do it", "mine"], 0);
+    wait_for(DEADLINE_SECS, "m1 started", || starts().len() == 1);
+    let id = starts()[0].strip_prefix("--new ").unwrap().to_string();
+    assert!(!id.is_empty(), "{:?}", starts());
+    assert_eq!(row_json(&env, "m1").unwrap()["resumable"], false, "live");
+    env.ok(&["kill", "m1"], 0);
+    let row = row_json(&env, "m1").unwrap();
+    assert_eq!(row["state"], "killed");
+    assert_eq!(row["resumable"], true, "{row}");
+
+    env.answer(r#"{"move":"noop","journal":"look"}"#);
+    env.ok(&["tick"], 0);
+    let prompt = env.prompt(1);
+    assert!(
+        prompt.contains("- m1 [killed] resumable: resume_worker"),
+        "{prompt}"
+    );
+
+    let out = env.ok(&["resume", "m1"], 0);
+    assert!(out.contains("resumed looop-m1"), "{out}");
+    wait_for(DEADLINE_SECS, "m1 resumed", || starts().len() == 2);
+    assert_eq!(starts()[1], format!("--again {id}"));
+    assert_eq!(row_json(&env, "m1").unwrap()["state"], "running");
+    env.ok(&["kill", "m1"], 0);
+}

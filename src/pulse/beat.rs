@@ -229,8 +229,9 @@ fn unchanged(b: &mut Beat, sessions: &[SessionView], world: &World) -> Result<Ou
 }
 
 /// Step 1b: bring the ledger up to date with the workers' transcripts, so
-/// the budget counts what they spent so far and the prompt shows it. A
-/// failure is reported and the beat goes on.
+/// the budget counts what they spent so far and the prompt shows it (and
+/// which can be resumed, by the config's runners). A failure is reported
+/// and the beat goes on.
 fn meter_workers(
     profile: &Profile,
     config: &Config,
@@ -244,6 +245,8 @@ fn meter_workers(
         }
         Err(e) => eprintln!("looop: warning: cannot meter the workers: {e:#}"),
     }
+    // The prompt's resumable marks follow the configured runners.
+    crate::resume::mark(config, &mut sessions);
     sessions
 }
 

@@ -94,11 +94,12 @@ pub struct Paths {
 pub fn status(profile: &Profile, config: &Config) -> Result<Status> {
     let sessions = supervisor::list(profile)?;
     let pulse_view = sessions.iter().find(|s| s.session == PULSE_SESSION);
-    let workers: Vec<SessionView> = sessions
+    let mut workers: Vec<SessionView> = sessions
         .iter()
         .filter(|s| s.session != PULSE_SESSION)
         .cloned()
         .collect();
+    crate::resume::mark(config, &mut workers);
     let beat_state = state::load(profile);
     let budget = ledger::budget_status(profile, config)?;
     let budget_note = budget.reached().then(|| {

@@ -73,7 +73,7 @@ pub fn is_locked(path: &Path) -> bool {
     }
 }
 
-fn is_contended(e: &std::io::Error) -> bool {
+pub(super) fn is_contended(e: &std::io::Error) -> bool {
     e.kind() == ErrorKind::WouldBlock
         || e.raw_os_error() == fs2::lock_contended_error().raw_os_error()
 }

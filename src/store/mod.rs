@@ -15,6 +15,7 @@
 //!   of looop's belongs is refused with an error naming it (CONTRACT §12).
 
 mod append;
+pub mod at;
 mod links;
 mod lock;
 mod sync;

@@ -6,11 +6,12 @@ use super::view::SessionView;
 use crate::ids;
 use crate::paths::Profile;
 use crate::session_record::State;
+use crate::store::at::Dir;
 use anyhow::{Context, Result};
 use std::path::Path;
 
 pub use crate::session_record::{
-    Flag, Record, alive, clear, dir, flag_path, is_session_name, log_path, read_flag, read_record,
+    Flag, Record, alive, clear, dir, flag_path, is_session_name, log_path, read_record,
     record_path, replace, supervisor_log_path, try_lock, write_record,
 };
 
@@ -23,29 +24,39 @@ pub fn view(profile: &Profile, session: &str) -> Result<Option<SessionView>> {
     if !dir.is_dir() {
         return Ok(None);
     }
+    read_view(&Dir::cwd(), &dir, &dir, session).map(Some)
+}
+
+/// Session `session` read from its files at `files` (relative to `at`);
+/// `dir` is its directory's full path.
+fn read_view(at: &Dir, files: &Path, dir: &Path, session: &str) -> Result<SessionView> {
     // Lock first, record second: a supervisor writes its final record before
     // it lets go of the lock, so "free lock + running record" really is lost.
-    let alive = alive(&dir);
-    let record = read_record(&dir).with_context(|| format!("session {session}"))?;
-    let flag = read_flag(&dir).with_context(|| format!("session {session}"))?;
-    let mut view = make_view(&dir, session, alive, record, flag);
-    view.last_output_at = last_output_at(&dir);
+    let alive = at.is_locked(&crate::session_record::lock_path(files));
+    let record = at
+        .read_json(&record_path(files))
+        .with_context(|| format!("session {session}"))?;
+    let flag = at
+        .read_json(&flag_path(files))
+        .with_context(|| format!("session {session}"))?;
+    let mut view = make_view(dir, session, alive, record, flag);
+    view.last_output_at = last_output_at(at, files);
     if view.alive {
-        (view.activity, view.activity_since) = activity_of(&dir, view.started_at.as_deref());
+        (view.activity, view.activity_since) = activity_of(at, files, view.started_at.as_deref());
     }
-    Ok(Some(view))
+    Ok(view)
 }
 
 /// When the worker last printed: the time `output.log` was last appended
 /// to (`None` while it is empty). Read from the file itself, so the
 /// supervisor never rewrites its record just because output arrived (with
 /// a hundred chatty workers that was a hundred file replacements a second).
-fn last_output_at(dir: &Path) -> Option<String> {
-    let meta = std::fs::metadata(log_path(dir)).ok()?;
-    if meta.len() == 0 {
+fn last_output_at(at: &Dir, files: &Path) -> Option<String> {
+    let (len, modified) = at.size_and_mtime(&log_path(files))?;
+    if len == 0 {
         return None;
     }
-    Some(crate::events::rfc3339(meta.modified().ok()?))
+    Some(crate::events::rfc3339(modified))
 }
 
 fn make_view(
@@ -128,8 +139,12 @@ fn make_view(
 
 /// A live worker's activity and since when: its supervisor's last
 /// `activity.json`, or `unknown` since its start before the first.
-fn activity_of(dir: &Path, started_at: Option<&str>) -> (Option<String>, Option<String>) {
-    match crate::activity::read(dir) {
+fn activity_of(
+    at: &Dir,
+    files: &Path,
+    started_at: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    match at.read_json::<crate::activity::Record>(&crate::activity::path(files)) {
         Ok(Some(a)) => (Some(a.activity.as_str().to_string()), Some(a.since)),
         Ok(None) => (
             Some(crate::activity::Activity::Unknown.as_str().to_string()),
@@ -143,16 +158,31 @@ fn activity_of(dir: &Path, started_at: Option<&str>) -> (Option<String>, Option<
 }
 
 /// Every session on disk, sorted by name. Unreadable records are reported
-/// on stderr and skipped rather than hiding every other session.
+/// on stderr and skipped rather than hiding every other session. The
+/// sessions' files are read relative to the sessions directory, opened once.
 pub fn list(profile: &Profile) -> Result<Vec<SessionView>> {
-    let mut names = crate::store::dir_names(&profile.sessions_dir())?;
-    names.retain(|n| is_session_name(n));
+    let root = profile.sessions_dir();
+    let entries = match std::fs::read_dir(&root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", root.display())),
+    };
+    // The entry's type comes with the listing: no stat per session.
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_session_name(n))
+        .collect();
     names.sort();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let at = Dir::open(&root).with_context(|| format!("cannot open {}", root.display()))?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        match view(profile, &name) {
-            Ok(Some(v)) => out.push(v),
-            Ok(None) => {}
+        match read_view(&at, Path::new(&name), &root.join(&name), &name) {
+            Ok(v) => out.push(v),
             Err(e) => eprintln!("looop: warning: {e:#}"),
         }
     }

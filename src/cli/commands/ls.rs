@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::events::seconds_since;
 use crate::meter::Metering;
 use crate::paths::Profile;
+use crate::prices::Prices;
 use crate::supervisor::{SessionView, State, verbs};
 use crate::text::visible::one_line;
 use anyhow::Result;
@@ -18,12 +19,16 @@ pub fn run(mut args: Args) -> Result<i32> {
     let all = args.flag(&["--all", "-a"]);
     args.finish()?;
     let profile = Profile::look()?;
-    // The prices only: a config `ls` cannot read still lists the sessions.
-    let prices = Config::load(&profile.config)
-        .map(|c| c.prices)
-        .unwrap_or_default();
     let mut sessions = verbs::sessions(&profile, all)?;
-    let metered = crate::meter::bring_up_to_date_listed(&profile, &prices, &sessions)?;
+    // The config is read only when a row needs it: prices for a worker
+    // whose transcript is metered, the runners for one that ended (can it
+    // be resumed?). A config `ls` cannot read still lists the sessions.
+    let config = needs_config(&sessions)
+        .then(|| Config::load(&profile.config).ok())
+        .flatten();
+    let no_prices = Prices::default();
+    let prices = config.as_ref().map_or(&no_prices, |c| &c.prices);
+    let metered = crate::meter::bring_up_to_date_listed(&profile, prices, &sessions)?;
     // A row whose agent session id (codex) was learned just now, read again.
     for s in sessions.iter_mut() {
         if metered.learned_now.contains(&s.session)
@@ -31,6 +36,9 @@ pub fn run(mut args: Args) -> Result<i32> {
         {
             *s = again;
         }
+    }
+    if let Some(config) = &config {
+        crate::resume::mark(config, &mut sessions);
     }
     let mut spend = Vec::with_capacity(sessions.len());
     for s in &mut sessions {
@@ -53,6 +61,19 @@ pub fn run(mut args: Args) -> Result<i32> {
     }
     write!(out, "{}", table(&sessions, &spend, Utc::now()))?;
     Ok(0)
+}
+
+/// Whether a row needs the config: a worker that ended, or one whose
+/// agent writes a transcript the meter prices.
+fn needs_config(sessions: &[SessionView]) -> bool {
+    sessions.iter().any(|s| {
+        !s.alive
+            || s.agent
+                .as_deref()
+                .and_then(crate::agents::Agent::from_name)
+                .and_then(|a| a.spec())
+                .is_some_and(|spec| spec.transcript.is_some())
+    })
 }
 
 /// The SPEND cell: `$0.1234`, `?` (tokens without a price), `-` (no
