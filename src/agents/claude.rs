@@ -6,14 +6,16 @@
 //! tokens; `assistant`/`user`/`system` lines are ignored.
 
 mod transcript;
+mod usage;
 
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Dialog, Rows, is_rule};
 use super::spec::{Hooks, Presets, Spec, StreamRead, Transcript};
 use crate::activity::{Activity, Reading};
-use crate::usage::{Spend, Tokens};
+use crate::usage::Spend;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use usage::Usage;
 
 pub const SPEC: Spec = Spec {
     name: "claude",
@@ -201,18 +203,6 @@ struct ResultEvent {
 }
 
 #[derive(Debug, Deserialize)]
-struct Usage {
-    #[serde(default)]
-    input_tokens: u64,
-    #[serde(default)]
-    output_tokens: u64,
-    #[serde(default)]
-    cache_creation_input_tokens: u64,
-    #[serde(default)]
-    cache_read_input_tokens: u64,
-}
-
-#[derive(Debug, Deserialize)]
 struct ModelUsage {
     #[serde(rename = "costUSD")]
     cost_usd: Option<f64>,
@@ -242,12 +232,7 @@ impl StreamRead for Stream {
 
     fn spend(&self) -> Option<Spend> {
         let result = self.result.as_ref()?;
-        let tokens = result.usage.as_ref().map(|u| Tokens {
-            input: u.input_tokens,
-            output: u.output_tokens,
-            cache_read: u.cache_read_input_tokens,
-            cache_write: u.cache_creation_input_tokens,
-        });
+        let tokens = result.usage.as_ref().map(Usage::tokens);
         let model = result.model_usage.as_ref().and_then(|models| {
             models
                 .iter()

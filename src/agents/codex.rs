@@ -16,6 +16,7 @@
 mod notify;
 mod stream;
 mod transcript;
+mod usage;
 
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Dialog, Rows};

@@ -7,14 +7,16 @@
 //! top-level `usage`: reading any of them would count twice or zero.
 
 mod transcript;
+mod usage;
 
 use super::reset_time::{self, LimitHit, message_at};
 use super::screen::{Rows, is_rule};
 use super::spec::{Presets, Spec, StreamRead, Transcript};
 use crate::activity::{Activity, Reading};
-use crate::usage::{Spend, Tokens};
+use crate::usage::Spend;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use usage::Usage;
 
 pub const SPEC: Spec = Spec {
     name: "pi",
@@ -105,24 +107,6 @@ struct Block {
     text: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Usage {
-    #[serde(default)]
-    input: u64,
-    #[serde(default)]
-    output: u64,
-    #[serde(default, rename = "cacheRead")]
-    cache_read: u64,
-    #[serde(default, rename = "cacheWrite")]
-    cache_write: u64,
-    cost: Option<Cost>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Cost {
-    total: Option<f64>,
-}
-
 /// What the assistant `message_end` events said so far.
 #[derive(Debug, Default)]
 struct Stream {
@@ -168,16 +152,10 @@ impl Stream {
         self.seen = true;
         if let Some(usage) = &message.usage {
             let spend = self.spend.get_or_insert_with(Spend::default);
-            if let Some(usd) = usage.cost.as_ref().and_then(|c| c.total) {
+            if let Some(usd) = usage.cost_total() {
                 spend.cost_usd = Some(crate::usage::add_usd(spend.cost_usd.unwrap_or(0.0), usd));
             }
-            let tokens = Tokens {
-                input: usage.input,
-                output: usage.output,
-                cache_read: usage.cache_read,
-                cache_write: usage.cache_write,
-            };
-            spend.tokens = Some(spend.tokens.unwrap_or_default().plus(tokens));
+            spend.tokens = Some(spend.tokens.unwrap_or_default().plus(usage.tokens()));
             if message.model.is_some() {
                 spend.model = message.model.clone();
             }

@@ -81,3 +81,22 @@ pub struct Pipe {
     pub child: usize,
     pub fd: OwnedFd,
 }
+
+impl Pipe {
+    /// The piped stdout and stderr of a lone child (index 0), taken from
+    /// it: what a one-child [`super::run_one`] reads.
+    pub fn out_and_err(child: &mut std::process::Child) -> Vec<Pipe> {
+        let out = child.stdout.take().expect("stdout piped");
+        let err = child.stderr.take().expect("stderr piped");
+        vec![
+            Pipe {
+                child: 0,
+                fd: OwnedFd::from(out),
+            },
+            Pipe {
+                child: 0,
+                fd: OwnedFd::from(err),
+            },
+        ]
+    }
+}

@@ -23,7 +23,6 @@ use anyhow::{Context, Result};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -232,18 +231,7 @@ fn feed_prompt(child: &mut Child, prompt: &str) {
 /// Read stdout and stderr into `seen` until the runner ends, holding it to
 /// the deadline and to SIGINT/SIGTERM (its group is ended on either).
 fn watch(child: &mut Child, deadline: Instant, seen: &mut Seen) -> proc::Ended {
-    let out = child.stdout.take().expect("piped");
-    let err = child.stderr.take().expect("piped");
-    let pipes = vec![
-        Pipe {
-            child: 0,
-            fd: OwnedFd::from(out),
-        },
-        Pipe {
-            child: 0,
-            fd: OwnedFd::from(err),
-        },
-    ];
+    let pipes = Pipe::out_and_err(child);
     let limits = Limits::until(deadline);
     proc::run(
         std::slice::from_mut(child),

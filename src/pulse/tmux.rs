@@ -13,7 +13,6 @@
 use crate::paths::{self, Profile};
 use crate::proc::{self, Limits, Pipe};
 use serde::{Deserialize, Serialize};
-use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -182,18 +181,7 @@ fn call(mut cmd: Command) -> Result<String, Why> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Why::NotInstalled),
         Err(e) => return Err(Why::Said(format!("cannot run tmux: {e}"))),
     };
-    let out = child.stdout.take().expect("piped");
-    let err = child.stderr.take().expect("piped");
-    let pipes = vec![
-        Pipe {
-            child: 0,
-            fd: OwnedFd::from(out),
-        },
-        Pipe {
-            child: 0,
-            fd: OwnedFd::from(err),
-        },
-    ];
+    let pipes = Pipe::out_and_err(&mut child);
     let mut got = [Vec::new(), Vec::new()];
     let limits = Limits::deadline_only(Instant::now() + TMUX_TIMEOUT);
     let ended = proc::run(std::slice::from_mut(&mut child), pipes, &limits, |p, b| {

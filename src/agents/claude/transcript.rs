@@ -16,8 +16,8 @@
 //! `requestId`; they cost nothing. A line's `costUSD` (older builds) is its
 //! cost; 2.1.197 writes none.
 
+use super::usage::Usage;
 use crate::agents::spec::{Found, Line, Memory, Message, Whereabouts};
-use crate::usage::Tokens;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -141,18 +141,6 @@ struct ApiMessage {
     usage: Option<Usage>,
 }
 
-#[derive(Deserialize)]
-struct Usage {
-    #[serde(default)]
-    input_tokens: u64,
-    #[serde(default)]
-    output_tokens: u64,
-    #[serde(default)]
-    cache_creation_input_tokens: u64,
-    #[serde(default)]
-    cache_read_input_tokens: u64,
-}
-
 /// One transcript line.
 pub fn read_line(line: &[u8], _memory: &mut Memory) -> Line {
     let Ok(entry) = serde_json::from_slice::<Entry>(line) else {
@@ -167,12 +155,7 @@ pub fn read_line(line: &[u8], _memory: &mut Memory) -> Line {
     let (Some(usage), Some(model)) = (message.usage, message.model) else {
         return Line::Nothing;
     };
-    let tokens = Tokens {
-        input: usage.input_tokens,
-        output: usage.output_tokens,
-        cache_read: usage.cache_read_input_tokens,
-        cache_write: usage.cache_creation_input_tokens,
-    };
+    let tokens = usage.tokens();
     let cost_usd = entry.cost_usd.filter(|usd| usd.is_finite() && *usd >= 0.0);
     if tokens.is_zero() && cost_usd.is_none_or(|usd| usd == 0.0) {
         // `<synthetic>` error lines, and anything else that cost nothing.
@@ -195,6 +178,7 @@ pub fn read_line(line: &[u8], _memory: &mut Memory) -> Line {
 mod tests {
     use super::*;
     use crate::prices::Prices;
+    use crate::usage::Tokens;
     use std::collections::HashSet;
 
     const USAGE: &str = include_str!("../../../tests/fixtures/usage/claude.jsonl");

@@ -9,6 +9,7 @@
 //! are in the stream: the runner prices the tokens with the model the
 //! command or codex's config names ([`super::tick_model`]).
 
+use super::usage::Usage;
 use crate::agents::spec::StreamRead;
 use crate::usage::{Spend, Tokens};
 use serde::Deserialize;
@@ -31,18 +32,6 @@ struct Item {
     #[serde(rename = "type")]
     kind: String,
     text: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Usage {
-    #[serde(default)]
-    input_tokens: u64,
-    #[serde(default)]
-    cached_input_tokens: u64,
-    #[serde(default)]
-    cache_write_input_tokens: u64,
-    #[serde(default)]
-    output_tokens: u64,
 }
 
 #[derive(Deserialize)]
@@ -75,12 +64,7 @@ impl StreamRead for Stream {
             Event::TurnCompleted { usage } => {
                 self.seen = true;
                 self.failed = None;
-                self.tokens = Some(super::transcript::tokens(
-                    usage.input_tokens,
-                    usage.cached_input_tokens,
-                    usage.cache_write_input_tokens,
-                    usage.output_tokens,
-                ));
+                self.tokens = Some(usage.tokens());
             }
             Event::TurnFailed { error } => {
                 self.seen = true;

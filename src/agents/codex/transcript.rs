@@ -16,8 +16,8 @@
 //! are part of `output_tokens` and not counted again. The model is the
 //! latest `turn_context`'s.
 
+use super::usage::Usage;
 use crate::agents::spec::{Found, Line, Memory, Whereabouts};
-use crate::usage::Tokens;
 use chrono::{DateTime, Duration, Local, NaiveDate};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader};
@@ -171,28 +171,6 @@ struct Info {
     total_token_usage: Option<Usage>,
 }
 
-#[derive(Deserialize)]
-struct Usage {
-    #[serde(default)]
-    input_tokens: u64,
-    #[serde(default)]
-    cached_input_tokens: u64,
-    #[serde(default)]
-    cache_write_input_tokens: u64,
-    #[serde(default)]
-    output_tokens: u64,
-}
-
-/// codex's usage as looop counts it: cached input out of the input.
-pub fn tokens(input: u64, cached: u64, cache_write: u64, output: u64) -> Tokens {
-    Tokens {
-        input: input.saturating_sub(cached).saturating_sub(cache_write),
-        output,
-        cache_read: cached,
-        cache_write,
-    }
-}
-
 /// One rollout line.
 pub fn read_line(line: &[u8], memory: &mut Memory) -> Line {
     let Ok(head) = serde_json::from_slice::<Head>(line) else {
@@ -220,12 +198,7 @@ pub fn read_line(line: &[u8], memory: &mut Memory) -> Line {
                     },
             }) if kind == "token_count" => Line::Cumulative {
                 model: memory.model.clone().unwrap_or_else(|| "unknown".into()),
-                tokens: tokens(
-                    u.input_tokens,
-                    u.cached_input_tokens,
-                    u.cache_write_input_tokens,
-                    u.output_tokens,
-                ),
+                tokens: u.tokens(),
             },
             Ok(_) => Line::Nothing,
             Err(_) => Line::Skipped,
@@ -238,6 +211,7 @@ pub fn read_line(line: &[u8], memory: &mut Memory) -> Line {
 mod tests {
     use super::*;
     use crate::prices::Prices;
+    use crate::usage::Tokens;
     use std::collections::HashSet;
 
     const USAGE: &str = include_str!("../../../tests/fixtures/usage/codex-rollout.jsonl");
@@ -279,7 +253,10 @@ mod tests {
 
     #[test]
     fn exec_resume_keeps_adding_to_the_same_total() {
-        assert_eq!(last(RESUMED).1, tokens(3000, 1800, 0, 150));
+        assert_eq!(
+            last(RESUMED).1,
+            super::super::usage::tokens(3000, 1800, 0, 150)
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! `id`) is its key all the same, so a file rewritten under looop never
 //! counts a message twice.
 
+use super::usage::Usage;
 use crate::agents::spec::{Found, Line, Memory, Message, Whereabouts};
-use crate::usage::Tokens;
 use serde::Deserialize;
 
 /// The session file, once pi created it.
@@ -38,24 +38,6 @@ struct PiMessage {
     usage: Option<Usage>,
 }
 
-#[derive(Deserialize)]
-struct Usage {
-    #[serde(default)]
-    input: u64,
-    #[serde(default)]
-    output: u64,
-    #[serde(default, rename = "cacheRead")]
-    cache_read: u64,
-    #[serde(default, rename = "cacheWrite")]
-    cache_write: u64,
-    cost: Option<Cost>,
-}
-
-#[derive(Deserialize)]
-struct Cost {
-    total: Option<f64>,
-}
-
 /// One session file line.
 pub fn read_line(line: &[u8], _memory: &mut Memory) -> Line {
     let Ok(entry) = serde_json::from_slice::<Entry>(line) else {
@@ -70,15 +52,9 @@ pub fn read_line(line: &[u8], _memory: &mut Memory) -> Line {
     let (Some("assistant"), Some(usage)) = (message.role.as_deref(), message.usage) else {
         return Line::Nothing;
     };
-    let tokens = Tokens {
-        input: usage.input,
-        output: usage.output,
-        cache_read: usage.cache_read,
-        cache_write: usage.cache_write,
-    };
+    let tokens = usage.tokens();
     let cost_usd = usage
-        .cost
-        .and_then(|c| c.total)
+        .cost_total()
         .filter(|usd| usd.is_finite() && *usd >= 0.0);
     if tokens.is_zero() && cost_usd.is_none_or(|usd| usd == 0.0) {
         return Line::Nothing;
@@ -94,6 +70,7 @@ pub fn read_line(line: &[u8], _memory: &mut Memory) -> Line {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::usage::Tokens;
 
     const USAGE: &str = include_str!("../../../tests/fixtures/usage/pi-session.jsonl");
     const TUI: &str =
