@@ -3,36 +3,26 @@
 //! session record, in `LOOOP_AGENT_SESSION` and in `ls --json`), and the
 //! presets that carry them. The agent CLIs are stand-in scripts named
 //! `claude`, `pi` and `codex` that write down their argv and environment;
-//! the presets run unchanged (a login profile in the temp HOME puts the
-//! stand-ins first on PATH).
+//! the presets run unchanged (the stand-ins sit in `<tmp>/bin`, first on
+//! looop's PATH, which workers keep).
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use support::*;
 
 /// Writes stand-ins `names` into `<tmp>/bin`: each records its argv (one
 /// per line) and environment in `<tmp>/seen/<name>.argv|.env`, then waits.
 fn stand_ins(p: &Profile, names: &[&str]) -> PathBuf {
-    let bin = p.tmp.path().join("bin");
     let seen = p.tmp.path().join("seen");
-    std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&seen).unwrap();
     for name in names {
         let script = format!(
             "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{seen}/{name}.argv.tmp'\nenv > '{seen}/{name}.env'\nmv '{seen}/{name}.argv.tmp' '{seen}/{name}.argv'\nexec sleep 60\n",
             seen = seen.display()
         );
-        let path = bin.join(name);
-        std::fs::write(&path, script).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p.stand_in(name, &script);
     }
-    std::fs::write(
-        p.tmp.path().join(".bash_profile"),
-        format!("export PATH='{}':\"$PATH\"\n", bin.display()),
-    )
-    .unwrap();
     seen
 }
 

@@ -41,21 +41,16 @@ done
 echo "stand-in $name ran with $# args"
 "#;
 
-/// A profile whose workers find the stand-ins first on PATH: their dir goes
-/// in front of looop's own PATH (see [`stand_in_path`]), which a worker
-/// keeps after its login profile (CONTRACT §8); the temp HOME's login
-/// profile sets where they record.
+/// A profile whose workers find the stand-ins first on PATH (their dir is
+/// in front of looop's own PATH, which a worker keeps after its login
+/// profile, CONTRACT §8); the temp HOME's login profile sets where they
+/// record.
 fn with_stand_ins() -> (Profile, std::path::PathBuf) {
     let env = Profile::fake_ai("");
-    let bin = env.tmp.path().join("bin");
     let rec = env.tmp.path().join("rec");
-    std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&rec).unwrap();
     for name in ["claude", "codex", "pi", "opencode"] {
-        let p = bin.join(name);
-        std::fs::write(&p, STAND_IN).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        env.stand_in(name, STAND_IN);
     }
     std::fs::write(
         env.tmp.path().join(".bash_profile"),
@@ -65,13 +60,23 @@ fn with_stand_ins() -> (Profile, std::path::PathBuf) {
     (env, rec)
 }
 
-/// looop's PATH for these tests: the stand-ins' dir first.
-fn stand_in_path(env: &Profile) -> String {
-    format!(
-        "{}:{}",
-        env.tmp.path().join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
+/// `looop args` with `input` on its stdin; its output once it ended.
+fn with_stdin(env: &Profile, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = env
+        .cmd(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -80,22 +85,7 @@ fn a_200_kib_prompt_reaches_every_preset_through_a_pointer() {
     let prompt = big_prompt();
     for name in ["claude", "codex", "pi", "opencode"] {
         let id = format!("big-{name}");
-        let mut child = env
-            .cmd(&["start-session", &id, "-", name])
-            .env("PATH", stand_in_path(&env))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(prompt.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = with_stdin(&env, &["start-session", &id, "-", name], &prompt);
         assert_eq!(out.status.code(), Some(0), "{name}: {}", show(&out));
         let row = env.wait_row(&id, "the stand-in's end", |r| r.state == "exited");
         assert_eq!(row.exit_code, Some(0), "{name}: {}", env.log(&id));
@@ -133,21 +123,11 @@ fn a_command_line_over_the_limit_says_argument_list_too_long() {
         "",
         "[runners.inline]\ntick = \"true\"\ninteractive = \"sh -c 'sleep 300' x \\\"$(cat {{prompt_file}})\\\"\"\n",
     );
-    let mut child = env
-        .cmd(&["start-session", "inline", "-", "inline"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(big_prompt().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        &env,
+        &["start-session", "inline", "-", "inline"],
+        &big_prompt(),
+    );
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(!text(&out.stdout).contains("started"), "{}", show(&out));

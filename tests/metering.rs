@@ -1,6 +1,6 @@
 //! CONTRACT §10: workers' spend metered from their agent CLI's own
 //! transcript. Stand-ins named `claude`, `pi` and `codex` (run by the
-//! unchanged presets; a login profile in the temp HOME puts them first on
+//! unchanged presets; in `<tmp>/bin`, which is first on looop's
 //! PATH) write real-shaped transcripts where the real CLIs do: the
 //! hand-edited recordings of tests/fixtures/usage/ (duplicated streaming
 //! lines, a non-JSON line, a cut line, `costUSD`, a `<synthetic>` line),
@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::*;
@@ -22,8 +21,6 @@ fn fixture(name: &str) -> PathBuf {
 /// Installs the stand-ins; each writes its transcript, then runs
 /// `$STANDIN_THEN` (default: exit at once).
 fn stand_ins(p: &Profile) {
-    let bin = p.tmp.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
     let claude = format!(
         r#"#!/bin/bash
 while [ $# -gt 0 ]; do [ "$1" = --session-id ] && id=$2; shift; done
@@ -54,15 +51,8 @@ eval "${{STANDIN_THEN:-true}}"
         fixture("codex-rollout.jsonl").display()
     );
     for (name, script) in [("claude", claude), ("pi", pi), ("codex", codex)] {
-        let path = bin.join(name);
-        std::fs::write(&path, script).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p.stand_in(name, &script);
     }
-    std::fs::write(
-        p.tmp.path().join(".bash_profile"),
-        format!("export PATH='{}':\"$PATH\"\n", bin.display()),
-    )
-    .unwrap();
 }
 
 fn cost_json(p: &Profile) -> serde_json::Value {

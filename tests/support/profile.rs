@@ -181,6 +181,19 @@ impl Profile {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
+    /// An executable stand-in CLI `name` in `<tmp>/bin`, which
+    /// [`Profile::command`] puts first on looop's PATH (and so on its
+    /// workers').
+    pub fn stand_in(&self, name: &str, script: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.tmp.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let p = bin.join(name);
+        std::fs::write(&p, script).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
     pub fn journal(&self) -> Vec<String> {
         self.file("journal.md")
             .lines()
