@@ -7,7 +7,6 @@ use super::screen::Rows;
 use crate::activity::Reading;
 use crate::usage::{Spend, Tokens};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// One agent CLI's knowledge.
@@ -47,7 +46,6 @@ pub struct Transcript {
 }
 
 /// What looop knows of a worker when it looks for its transcript.
-#[derive(Debug)]
 pub struct Whereabouts<'a> {
     /// The worker's working directory.
     pub cwd: &'a Path,
@@ -57,9 +55,11 @@ pub struct Whereabouts<'a> {
     pub session_file: &'a Path,
     /// When the worker started, Unix seconds.
     pub started_at: i64,
-    /// Agent session ids other workers of this profile already own, so two
-    /// workers in one directory never read the same file.
-    pub taken: &'a HashSet<String>,
+    /// Whether another worker of this profile already owns an agent
+    /// session id, so two workers in one directory never read the same
+    /// file. A question rather than a set: finding the owners reads every
+    /// worker's meter, and only a CLI that picks its own id (codex) asks.
+    pub is_taken: &'a dyn Fn(&str) -> bool,
 }
 
 /// A transcript found.

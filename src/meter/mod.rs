@@ -36,7 +36,7 @@ use crate::session_record::{self, Record};
 use crate::supervisor::SessionView;
 use anyhow::Result;
 use session::Worker;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// What metering found, per worker session on disk.
 #[derive(Debug, Default)]
@@ -125,22 +125,50 @@ pub fn bring_up_to_date_listed(
     prices: &Prices,
     sessions: &[SessionView],
 ) -> Result<Summary> {
-    let workers: Vec<(Worker, Agent)> = sessions
+    let listed = sessions
         .iter()
-        .filter(|s| s.session != crate::ids::PULSE_SESSION)
+        .filter(|s| s.session != crate::ids::PULSE_SESSION && s.cwd.is_some());
+    // A worker whose agent writes no transcript is answered without
+    // building its meter's view (most of a fleet, and the bulk of `ls`).
+    let (metered, not_metered): (Vec<&SessionView>, Vec<&SessionView>) = listed.partition(|s| {
+        agent_of(s.agent.as_deref())
+            .spec()
+            .is_some_and(|spec| spec.transcript.is_some())
+    });
+    let workers: Vec<(Worker, Agent)> = metered
+        .into_iter()
         .filter_map(|s| listed_worker(profile, s))
         .collect();
-    meter_all(profile, prices, &workers)
+    let mut summary = meter_all(profile, prices, &workers)?;
+    for s in not_metered {
+        summary
+            .sessions
+            .insert(s.session.clone(), Metering::NotMetered);
+    }
+    Ok(summary)
+}
+
+/// The agent a record or a listing names (`none` when it names none).
+fn agent_of(name: Option<&str>) -> Agent {
+    name.and_then(Agent::from_name).unwrap_or(Agent::None)
 }
 
 fn meter_all(profile: &Profile, prices: &Prices, workers: &[(Worker, Agent)]) -> Result<Summary> {
     let mut summary = Summary::default();
+    // Who owns which agent session id is read (every worker's meter) at
+    // most once, and only when a CLI that picks its own id asks.
+    let owners = std::cell::OnceCell::new();
     for (worker, agent) in workers {
         let metered = match agent.spec().and_then(|s| s.transcript.as_ref()) {
             None => Metering::NotMetered,
             Some(transcript) => {
-                let mut taken = || taken_ids(workers, worker);
-                match session::meter(profile, prices, transcript, worker, &mut taken) {
+                let is_taken = |id: &str| {
+                    owners
+                        .get_or_init(|| owned_ids(workers))
+                        .iter()
+                        .any(|(session, owned)| *session != worker.session && owned == id)
+                };
+                match session::meter(profile, prices, transcript, worker, &is_taken) {
                     Ok(state) => {
                         if learned(worker, &state) {
                             summary.learned_now.push(worker.session.clone());
@@ -175,7 +203,7 @@ pub fn forget(profile: &Profile, prices: &Prices, session: &str) -> Result<()> {
         && let Some(transcript) = agent.spec().and_then(|s| s.transcript.as_ref())
     {
         // The old session is over: its meter reads to the very end.
-        session::meter(profile, prices, transcript, &worker, &mut HashSet::new)?;
+        session::meter(profile, prices, transcript, &worker, &|_| false)?;
     }
     state::Files::new(&dir).remove()?;
     for path in [
@@ -280,16 +308,15 @@ fn unix_seconds(time: Option<&str>) -> i64 {
         .map_or(0, |t| t.timestamp())
 }
 
-/// The agent session ids the other workers own (chosen or learned), so
-/// codex discovery never hands one rollout to two workers. Read only when
-/// a transcript is looked for.
-fn taken_ids(workers: &[(Worker, Agent)], me: &Worker) -> HashSet<String> {
+/// Each worker's agent session id (chosen or learned), with its session,
+/// so codex discovery never hands one rollout to two workers.
+fn owned_ids(workers: &[(Worker, Agent)]) -> Vec<(String, String)> {
     workers
         .iter()
-        .filter(|(w, _)| w.session != me.session)
         .filter_map(|(w, _)| {
             let state = state::Files::new(&w.dir).load();
-            state.agent_session.or_else(|| w.agent_session.clone())
+            let id = state.agent_session.or_else(|| w.agent_session.clone())?;
+            Some((w.session.clone(), id))
         })
         .collect()
 }

@@ -19,7 +19,6 @@ use crate::paths::Profile;
 use crate::prices::Prices;
 use crate::store;
 use anyhow::{Context, Result};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// What the meter needs to know of a worker session.
@@ -49,31 +48,41 @@ impl Worker {
 }
 
 /// Brings one session's ledger lines up to date; its meter state after.
+/// `is_taken` tells whether another worker owns an agent session id.
 pub fn meter(
     profile: &Profile,
     prices: &Prices,
     transcript: &Transcript,
     worker: &Worker,
-    taken: &mut dyn FnMut() -> HashSet<String>,
+    is_taken: &dyn Fn(&str) -> bool,
 ) -> Result<MeterState> {
     let files = Files::new(&worker.dir);
     let quick = files.load();
     if nothing_new(&quick, worker) {
         return Ok(quick);
     }
+    let at = Whereabouts {
+        cwd: &worker.cwd,
+        agent_session: worker.agent_session.as_deref(),
+        session_file: &worker.session_file(),
+        started_at: worker.started_at,
+        is_taken,
+    };
+    // A transcript not written yet is looked for before the lock: looking
+    // only reads, and a worker that has not answered once (or never will)
+    // then costs every beat and `ls` a stat, not a lock.
+    let mut found = None;
+    if quick.path.is_none() && quick.pending.is_none() {
+        found = (transcript.locate)(&at);
+        if found.is_none() {
+            return Ok(quick);
+        }
+    }
     let _lock = store::Lock::acquire(&files.lock())?;
     let mut state = files.load();
     finish_pending(profile, &files, &mut state)?;
     if state.path.is_none() {
-        let taken = taken();
-        let at = Whereabouts {
-            cwd: &worker.cwd,
-            agent_session: worker.agent_session.as_deref(),
-            session_file: &worker.session_file(),
-            started_at: worker.started_at,
-            taken: &taken,
-        };
-        let Some(found) = (transcript.locate)(&at) else {
+        let Some(found) = found.or_else(|| (transcript.locate)(&at)) else {
             return Ok(state);
         };
         state.path = Some(found.path);

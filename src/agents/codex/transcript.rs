@@ -62,7 +62,7 @@ fn locate_in(root: &Path, at: &Whereabouts) -> Option<Found> {
             };
             if started < at.started_at
                 || !cwds.contains(&meta.cwd)
-                || at.taken.contains(&meta.id)
+                || (at.is_taken)(&meta.id)
                 || meta.thread_source.as_deref().is_some_and(|s| s != "user")
             {
                 continue;
@@ -321,7 +321,7 @@ mod tests {
                 agent_session: None,
                 session_file: Path::new("/nowhere"),
                 started_at,
-                taken,
+                is_taken: &|id| taken.contains(id),
             };
             locate_in(&root.join("sessions"), &at)
         };

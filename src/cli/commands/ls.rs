@@ -50,9 +50,12 @@ pub fn run(mut args: Args) -> Result<i32> {
     if json {
         // Render whole, then write once: stdout is line-buffered, and a
         // pretty array of 100 sessions would otherwise cost ~1,500 writes.
-        let mut text = serde_json::to_string_pretty(&sessions)?;
-        text.push('\n');
-        out.write_all(text.as_bytes())?;
+        // Sized for a typical row up front: growing it costs more than
+        // printing it.
+        let mut text = Vec::with_capacity(1024 * (sessions.len() + 1));
+        serde_json::to_writer_pretty(&mut text, &sessions)?;
+        text.push(b'\n');
+        out.write_all(&text)?;
         return Ok(0);
     }
     if sessions.is_empty() {
