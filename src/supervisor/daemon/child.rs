@@ -71,6 +71,7 @@ impl Supervisor {
             self.kill_deadline = None;
             self.signal_child(Signal::SIGKILL);
         }
+        self.screen.settle_if_due(now);
         self.activity_timer();
     }
 }

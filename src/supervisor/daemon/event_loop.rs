@@ -106,13 +106,17 @@ impl Supervisor {
     }
 
     /// When the loop must wake without an event: a kill's grace running
-    /// out, or the screen due for a look (only after output). Otherwise
-    /// never.
+    /// out, held output due for the screen model, or the screen due for a
+    /// look (the last two only after output). Otherwise never.
     fn timeout(&self) -> PollTimeout {
-        let next = [self.kill_deadline, self.activity.tracker.deadline()]
-            .into_iter()
-            .flatten()
-            .min();
+        let next = [
+            self.kill_deadline,
+            self.screen.due(),
+            self.activity.tracker.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         match next {
             None => PollTimeout::NONE,
             Some(at) => {

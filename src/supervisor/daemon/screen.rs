@@ -6,6 +6,13 @@
 //! --screen` gets its text ([`Screen::text`]), and the activity reading
 //! matches patterns on its rows ([`Screen::rows`]).
 //!
+//! Output reaches the emulator a moment late ([`HOLD`]), a whole flood's
+//! worth at once: parsing is the supervisor's main cost, and a bigger
+//! burst lets [`super::burst`] skip more of what scrolls past unseen
+//! (50 MB of log lines: most of the model's time went to lines no one
+//! could ever see). Everything that reads the model takes what is held
+//! first, so no reader ever sees a stale screen.
+//!
 //! Limits: sizes are clamped to [`MIN`]..[`MAX`] (a 10000x10000 request
 //! must not cost gigabytes); the PTY gets the same clamped size, so model
 //! and program always agree. A panic inside the emulator (malformed input
@@ -17,6 +24,7 @@ use super::burst::{self, Lexer};
 use std::io::Write;
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
 
 /// Rows kept above the screen: enough for a shrink-then-grow resize to
 /// give back what it pushed up (as a real terminal does), small enough to
@@ -27,6 +35,12 @@ pub const MIN: (u16, u16) = (2, 1);
 /// Largest size (cols, rows) the model and the PTY take: 512x256 cells is
 /// 4 MiB of model at most.
 pub const MAX: (u16, u16) = (512, 256);
+/// How long output may wait for the emulator: short enough that an idle
+/// supervisor settles (and frees the held bytes) at once, long enough to
+/// gather a flood into bursts of hundreds of KiB.
+pub const HOLD: Duration = Duration::from_millis(20);
+/// Held output beyond this is parsed at once, whatever the time.
+const HOLD_MAX: usize = 1 << 20;
 
 pub struct Screen {
     parser: vt100::Parser,
@@ -34,6 +48,9 @@ pub struct Screen {
     lexer: Lexer,
     /// Set after the emulator panicked once (said in supervisor.log once).
     recovered: bool,
+    /// Output not given to the emulator yet, and since when it waits.
+    held: Vec<u8>,
+    held_since: Option<Instant>,
 }
 
 /// A window size clamped to what the model and the PTY accept.
@@ -56,17 +73,49 @@ impl Screen {
             parser: parser(cols, rows),
             lexer: Lexer::default(),
             recovered: false,
+            held: Vec::new(),
+            held_since: None,
         }
     }
 
-    /// Feed output, exactly as the PTY gave it (a whole burst at once is
-    /// cheapest: lines that scroll past unseen within it are skipped, see
-    /// [`super::burst`]).
+    /// Feed output, exactly as the PTY gave it. It is held (see
+    /// [`HOLD`]) and parsed with what follows it, by [`Screen::settle`].
     pub fn feed(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.held_since.get_or_insert_with(Instant::now);
+        self.held.extend_from_slice(bytes);
+        if self.held.len() >= HOLD_MAX {
+            self.settle();
+        }
+    }
+
+    /// When held output must be parsed (`None` when nothing is held).
+    pub fn due(&self) -> Option<Instant> {
+        self.held_since.map(|t| t + HOLD)
+    }
+
+    /// Parse the held output if it waited long enough.
+    pub fn settle_if_due(&mut self, now: Instant) {
+        if self.due().is_some_and(|due| now >= due) {
+            self.settle();
+        }
+    }
+
+    /// Parse everything held: one burst, of which the lines that scroll
+    /// past unseen are skipped (see [`super::burst`]). The held buffer is
+    /// given back, so an idle supervisor keeps none.
+    pub fn settle(&mut self) {
+        self.held_since = None;
+        if self.held.is_empty() {
+            return;
+        }
+        let bytes = std::mem::take(&mut self.held);
         let (_, rows) = self.size();
         let ranges = self
             .lexer
-            .plan(bytes, burst::keep_lines(rows, SCROLLBACK_ROWS));
+            .plan(&bytes, burst::keep_lines(rows, SCROLLBACK_ROWS));
         let parser = &mut self.parser;
         // Through `io::Write`, a concrete impl compiled inside the crate:
         // `Parser::process` is generic, so calling it here would build the
@@ -93,6 +142,8 @@ impl Screen {
         if self.size() == (cols, rows) {
             return;
         }
+        // What was printed at the old size is drawn at the old size.
+        self.settle();
         let parser = &mut self.parser;
         if catch_unwind(AssertUnwindSafe(|| {
             parser.set_size(nonzero(rows), nonzero(cols))
@@ -108,7 +159,8 @@ impl Screen {
     /// screen entered when the program is in it, every cell with its
     /// colours, the cursor, and the input modes (keypad, bracketed paste,
     /// mouse) the program set.
-    pub fn redraw(&self) -> Vec<u8> {
+    pub fn redraw(&mut self) -> Vec<u8> {
+        self.settle();
         let screen = self.parser.screen();
         let mut out = String::from("\x1b[0m\x1b[r");
         if screen.alternate_screen() {
@@ -122,7 +174,8 @@ impl Screen {
 
     /// The visible rows as plain text, trailing blanks trimmed, one
     /// string per row (wide characters once, their second cell skipped).
-    pub fn rows(&self) -> Vec<String> {
+    pub fn rows(&mut self) -> Vec<String> {
+        self.settle();
         let (cols, _) = self.size();
         self.parser
             .screen()
@@ -133,7 +186,7 @@ impl Screen {
 
     /// The visible screen as text: one line per row, trailing blank rows
     /// dropped, no escapes (what `tmux capture-pane -p` prints).
-    pub fn text(&self) -> String {
+    pub fn text(&mut self) -> String {
         let mut rows = self.rows();
         while rows.last().is_some_and(|r| r.is_empty()) {
             rows.pop();
@@ -166,6 +219,33 @@ impl Screen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_is_held_until_due_or_read_and_then_parsed_as_one_burst() {
+        let mut s = Screen::new(20, 5);
+        assert_eq!(s.due(), None);
+        let start = Instant::now();
+        for i in 0..2000 {
+            s.feed(format!("line {i}\r\n").as_bytes());
+        }
+        let due = s.due().expect("held output has a due time");
+        assert!(due >= start + HOLD);
+        // Not due yet: nothing parsed, the screen model still blank.
+        s.settle_if_due(start);
+        assert!(!s.held.is_empty());
+        assert_eq!(s.parser.screen().contents(), "");
+        // Due: parsed, the buffer given back, no timer left.
+        s.settle_if_due(due);
+        assert!(s.held.is_empty() && s.held.capacity() == 0);
+        assert_eq!(s.due(), None);
+        assert!(s.parser.screen().contents().contains("line 1999"));
+        // A reader never sees a stale screen: it takes what is held first.
+        s.feed(b"tail");
+        assert_eq!(s.text().lines().last(), Some("tail"));
+        // A flood past the cap is parsed at once.
+        s.feed(&vec![b'x'; HOLD_MAX]);
+        assert!(s.held.is_empty());
+    }
 
     #[test]
     fn text_follows_cursor_moves_and_the_alternate_screen() {
@@ -374,6 +454,7 @@ mod tests {
                     at = end;
                 }
             }
+            fast.settle();
             let (a, b) = (fast.parser.screen_mut(), full.screen_mut());
             assert_eq!(a.state_formatted(), b.state_formatted(), "round {round}");
             assert_eq!(a.cursor_position(), b.cursor_position(), "round {round}");
