@@ -34,6 +34,7 @@ mod seed;
 mod session_record;
 mod setup;
 mod shell;
+mod spend;
 mod store;
 mod supervisor;
 mod text;

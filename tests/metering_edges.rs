@@ -284,6 +284,61 @@ fn prices_override_and_extend_and_an_unknown_model_stays_unknown() {
 }
 
 #[test]
+fn the_tick_prompt_says_not_metered_and_unpriced_as_ls_does_never_zero() {
+    let p = Profile::fake_ai_with("", GHOST);
+    p.answer(&noop("quiet"));
+    p.stand_in("opencode", "#!/bin/sh\nexec sleep 120\n");
+    p.ok(&["start-session", "o1", "work", "opencode"], 0);
+    p.ok(&["start-session", "g5", "work", "ghost"], 0);
+    p.ok(&["start-session", "g6", "work", "ghost"], 0);
+    // g5: tokens of a model without a price only; g6: some priced, some not.
+    write_lines(
+        &transcript_of(&p, "g5"),
+        &[claude_line("1", "mystery-9", 400, 100)],
+    );
+    write_lines(
+        &transcript_of(&p, "g6"),
+        &[
+            claude_line("2", "claude-sonnet-4-5", 1_000_000, 0),
+            claude_line("3", "mystery-9", 400, 100),
+        ],
+    );
+    let table = p.ok(&["ls"], 0);
+    let cell = |id: &str| {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no {id}: {table}"));
+        line.to_string()
+    };
+    assert!(cell("o1").contains("not metered"), "{table}");
+    assert!(cell("g5").split_whitespace().any(|w| w == "?"), "{table}");
+    assert!(
+        cell("g6").split_whitespace().any(|w| w == "$3.0000+?"),
+        "{table}"
+    );
+
+    p.ok(&["tick"], 0);
+    let prompt = p.prompt(1);
+    let line = |id: &str| {
+        prompt
+            .lines()
+            .find(|l| l.starts_with(&format!("- {id} ")))
+            .unwrap_or_else(|| panic!("no {id} in WORKERS:\n{prompt}"))
+            .to_string()
+    };
+    let o1 = line("o1");
+    assert!(o1.contains(", spend not metered"), "{o1}");
+    let g5 = line("g5");
+    assert!(g5.contains(", spent ? (unpriced tokens"), "{g5}");
+    let g6 = line("g6");
+    assert!(g6.contains(", spent $3.0000+? (unpriced tokens"), "{g6}");
+    for l in [&o1, &g5, &g6] {
+        assert!(!l.contains("$0.0000"), "never $0 when unknown: {l}");
+    }
+}
+
+#[test]
 fn the_daily_budget_counts_a_live_workers_spend_as_it_happens() {
     let p = Profile::fake_ai_with("daily_budget_usd = 1.0", GHOST);
     p.answer(&noop("quiet"));

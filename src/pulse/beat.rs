@@ -14,12 +14,14 @@ use super::{
 };
 use crate::agents::{self, Agent};
 use crate::config::Config;
+use crate::meter::Metering;
 use crate::paths::{self, Profile};
 use crate::supervisor::SessionView;
 use crate::text::visible::one_line;
 use crate::{claims, events, ledger};
 use anyhow::{Context, Result};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 
 /// What kind of beat.
@@ -57,6 +59,8 @@ struct Beat<'a> {
     state: BeatState,
     /// This beat's run, once it has one (named in its failure).
     run_id: Option<String>,
+    /// What metering found per worker session, for the prompt's WORKERS.
+    spend: BTreeMap<String, Metering>,
 }
 
 /// Run one beat. Status 75 (busy) before touching anything when another
@@ -72,6 +76,7 @@ pub fn beat(profile: &Profile, config: &Config, mode: Mode) -> Result<Outcome> {
         env: Vec::new(),
         state: state::load(profile),
         run_id: None,
+        spend: BTreeMap::new(),
     };
     events::emit(profile, "tick_start", &json!({ "goal": goal_of(mode) }));
     let error = match steps(&mut b) {
@@ -95,7 +100,7 @@ fn steps(b: &mut Beat) -> std::result::Result<Outcome, BeatError> {
     let profile = b.profile;
     b.env = paths::child_env(profile).map_err(io)?;
     let sessions = housekeeping::run(profile, b.config).map_err(io)?;
-    let sessions = meter_workers(profile, b.config, sessions);
+    let sessions = meter_workers(b, sessions);
     let budget_note = budget_reached(b).map_err(io)?;
     let lifted = pausing::lift(profile, budget_note.is_some()).map_err(io)?;
     pausing::wake(&lifted, &sessions);
@@ -232,16 +237,14 @@ fn unchanged(b: &mut Beat, sessions: &[SessionView], world: &World) -> Result<Ou
 /// the budget counts what they spent so far and the prompt shows it (and
 /// which can be resumed, by the config's runners). A failure is reported
 /// and the beat goes on.
-fn meter_workers(
-    profile: &Profile,
-    config: &Config,
-    mut sessions: Vec<SessionView>,
-) -> Vec<SessionView> {
-    match crate::meter::bring_up_to_date_listed(profile, &config.prices, &sessions) {
+fn meter_workers(b: &mut Beat, mut sessions: Vec<SessionView>) -> Vec<SessionView> {
+    let config = b.config;
+    match crate::meter::bring_up_to_date_listed(b.profile, &config.prices, &sessions) {
         Ok(metered) => {
             for s in &mut sessions {
                 s.cost_usd = metered.usd_of(&s.session);
             }
+            b.spend = metered.sessions;
         }
         Err(e) => eprintln!("looop: warning: cannot meter the workers: {e:#}"),
     }
@@ -321,6 +324,7 @@ fn decide(
         world,
         readings,
         sessions,
+        spend: &b.spend,
         claims: &claims,
         journal: &journal,
         asks: &b.state.asks,

@@ -13,6 +13,7 @@
 use super::state::{Ask, Failure};
 use super::world::World;
 use crate::claims::Claim;
+use crate::meter::Metering;
 use crate::supervisor::SessionView;
 use crate::text::fence::{normalise_breaks, quote_block};
 use crate::text::visible::one_line;
@@ -47,6 +48,8 @@ pub struct Facts<'a> {
     pub world: &'a World,
     pub readings: &'a BTreeMap<String, Value>,
     pub sessions: &'a [SessionView],
+    /// What metering found, by session name (none when it failed).
+    pub spend: &'a BTreeMap<String, Metering>,
     pub claims: &'a [Claim],
     pub journal: &'a [String],
     pub asks: &'a [Ask],
@@ -68,7 +71,7 @@ pub fn build(f: &Facts) -> String {
     playbook(&mut p, f.world.playbook.as_deref());
     goals(&mut p, &f.world.goals);
     sensor_readings(&mut p, f.readings);
-    workers(&mut p, f.sessions, f.max_workers);
+    workers(&mut p, f.sessions, f.spend, f.max_workers);
     claims(&mut p, f.claims);
     open_questions(&mut p, f.asks);
     recent_journal(&mut p, f.journal);
@@ -162,7 +165,12 @@ fn sensor_readings(p: &mut String, readings: &BTreeMap<String, Value>) {
 }
 
 /// WORKERS: how many are live against the cap, then one line each.
-fn workers(p: &mut String, sessions: &[SessionView], max_workers: usize) {
+fn workers(
+    p: &mut String,
+    sessions: &[SessionView],
+    spend: &BTreeMap<String, Metering>,
+    max_workers: usize,
+) {
     section(p, "WORKERS");
     let workers: Vec<&SessionView> = sessions
         .iter()
@@ -174,13 +182,17 @@ fn workers(p: &mut String, sessions: &[SessionView], max_workers: usize) {
         p.push('\n');
         return;
     }
-    let lines: Vec<String> = workers.iter().map(|s| worker_line(s)).collect();
+    let lines: Vec<String> = workers
+        .iter()
+        .map(|s| worker_line(s, spend.get(&s.session)))
+        .collect();
     quoted(p, "text", &lines.join("\n"));
 }
 
 /// `- <id> [<state>] <activity> for 2m, exit N, idle 3m, runner R, goal G,
-/// cwd DIR ⚑ <note>`, each part only when known.
-fn worker_line(s: &SessionView) -> String {
+/// cwd DIR, spent $X ⚑ <note>`, each part only when known; the spend reads
+/// as `ls`'s SPEND column does (`not metered`, `?`), never $0 when unknown.
+fn worker_line(s: &SessionView, spend: Option<&Metering>) -> String {
     let state = s.state.as_str();
     let mut line = format!("- {} [{}]", s.id, state);
     if s.resumable {
@@ -207,8 +219,8 @@ fn worker_line(s: &SessionView) -> String {
     if let Some(cwd) = &s.cwd {
         out!(line, ", cwd {}", cwd.display());
     }
-    if let Some(usd) = s.cost_usd {
-        out!(line, ", spent {}", crate::ledger::usd(usd));
+    if let Some(m) = spend {
+        out!(line, ", {}", crate::spend::phrase(m));
     }
     if s.flagged {
         let note = s.note.as_deref().unwrap_or("");

@@ -44,7 +44,7 @@ pub fn run(mut args: Args) -> Result<i32> {
     for s in &mut sessions {
         let m = metered.sessions.get(&s.session);
         s.cost_usd = m.and_then(Metering::usd);
-        spend.push(m.map_or("-".to_string(), spend_cell));
+        spend.push(m.map_or("-".to_string(), crate::spend::cell));
     }
     let mut out = std::io::stdout().lock();
     if json {
@@ -77,22 +77,6 @@ fn needs_config(sessions: &[SessionView]) -> bool {
                 .and_then(|a| a.spec())
                 .is_some_and(|spec| spec.transcript.is_some())
     })
-}
-
-/// The SPEND cell: `$0.1234`, `?` (tokens without a price), `-` (no
-/// transcript yet), `not metered`.
-fn spend_cell(m: &Metering) -> String {
-    match m {
-        Metering::Read {
-            usd,
-            unpriced_tokens: 0,
-            ..
-        } => crate::ledger::usd(*usd),
-        Metering::Read { usd, .. } if *usd == 0.0 => "?".into(),
-        Metering::Read { usd, .. } => format!("{}+?", crate::ledger::usd(*usd)),
-        Metering::NotFound => "-".into(),
-        Metering::NotMetered => "not metered".into(),
-    }
 }
 
 const HEADER: [&str; 9] = [
