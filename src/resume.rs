@@ -58,9 +58,15 @@ fn uses_session_file(runner: &config::Runner) -> bool {
 }
 
 /// Relaunch worker `id` on its agent session. Unknown id, a live worker,
-/// one that cannot be resumed, or `max_workers` live workers: status 1
-/// saying why.
-pub fn resume(profile: &Profile, config: &Config, id: &WorkerId) -> Result<SessionView> {
+/// one that cannot be resumed, `max_workers` live workers, or (unless
+/// `force`) its runner paused or the daily budget reached, as
+/// `start-session` refuses them: status 1 saying why.
+pub fn resume(
+    profile: &Profile,
+    config: &Config,
+    id: &WorkerId,
+    force: bool,
+) -> Result<SessionView> {
     let session = id.session();
     if id.is_pulse() {
         return Err(exit::refused(
@@ -105,6 +111,15 @@ pub fn resume(profile: &Profile, config: &Config, id: &WorkerId) -> Result<Sessi
             config.max_workers
         )));
     }
+    if !force {
+        crate::workers::refuse_if_paused(
+            profile,
+            config,
+            &session,
+            &view.runner,
+            crate::workers::Verb::Resume,
+        )?;
+    }
     supervisor::launch(profile, config, &spec)
 }
 
@@ -117,15 +132,16 @@ pub struct Outcome {
 }
 
 /// Resume every lost worker (after a reboot, a killed supervisor): each
-/// resumable one on its agent session; the others are named with why.
-pub fn all_lost(profile: &Profile, config: &Config) -> Result<Vec<Outcome>> {
+/// resumable one on its agent session; the others are named with why
+/// (`force` as for [`resume`]).
+pub fn all_lost(profile: &Profile, config: &Config, force: bool) -> Result<Vec<Outcome>> {
     let lost = supervisor::list(profile)?
         .into_iter()
         .filter(|v| v.state == State::Lost && v.session != crate::ids::PULSE_SESSION);
     let mut done = Vec::new();
     for view in lost {
         let result = WorkerId::parse(&view.id)
-            .and_then(|id| resume(profile, config, &id))
+            .and_then(|id| resume(profile, config, &id, force))
             .map_err(|e| format!("{e:#}"));
         done.push(Outcome {
             session: view.session,

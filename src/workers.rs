@@ -199,8 +199,8 @@ fn work_dir(profile: &Profile, id: &WorkerId, opts: &Options) -> Result<PathBuf>
 }
 
 /// Refuse (status 1) a start that finds `session` live, the `max_workers`
-/// cap reached, or (unless `force`) the daily budget spent. Runs under the
-/// start lock.
+/// cap reached, or (unless `force`) its runner paused or the daily budget
+/// spent. Runs under the start lock.
 fn refuse_unless_room(
     profile: &Profile,
     config: &Config,
@@ -219,20 +219,54 @@ fn refuse_unless_room(
             config.max_workers
         )));
     }
-    if !force && let Some(pause) = crate::pause::of_runner(profile, runner, chrono::Utc::now())? {
+    if !force {
+        refuse_if_paused(profile, config, session, runner, Verb::Start)?;
+    }
+    Ok(())
+}
+
+/// What a launch refused under a pause was about to do, for its message.
+#[derive(Debug, Clone, Copy)]
+pub enum Verb {
+    Start,
+    Resume,
+}
+
+impl Verb {
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Verb::Start => ("starting", "start"),
+            Verb::Resume => ("resuming", "resume"),
+        }
+    }
+}
+
+/// Refuse (status 1) launching `session` on `runner` while a pause stops
+/// new spend (CONTRACT §11): the runner paused (usage limit or budget), or
+/// the daily budget reached. `start-session` and `resume` share it; both
+/// skip it with `--force`.
+pub fn refuse_if_paused(
+    profile: &Profile,
+    config: &Config,
+    session: &str,
+    runner: &str,
+    verb: Verb,
+) -> Result<()> {
+    let (doing, act) = verb.words();
+    if let Some(pause) = crate::pause::of_runner(profile, runner, chrono::Utc::now())? {
         return Err(exit::refused(format!(
-            "runner {runner} is {}: {}; not starting {session} (use --force to start anyway)",
+            "runner {runner} is {}: {}; not {doing} {session} (use --force to {act} anyway)",
             pause.describe(),
             pause.message
         )));
     }
     // No budget, nothing read; else live workers' spend is metered first.
-    if !force && config.daily_budget_usd > 0.0 {
+    if config.daily_budget_usd > 0.0 {
         crate::meter::bring_up_to_date(profile, &config.prices)?;
         let budget = crate::ledger::budget_status(profile, config)?;
         if budget.reached() {
             return Err(exit::refused(format!(
-                "the daily budget is reached (${:.2} of ${:.2}); not starting {session} (use --force to start anyway)",
+                "the daily budget is reached (${:.2} of ${:.2}); not {doing} {session} (use --force to {act} anyway)",
                 budget.spent_today_usd, budget.budget_usd
             )));
         }

@@ -259,3 +259,69 @@ fn a_custom_runner_with_a_resume_key_is_resumable() {
     assert_eq!(row_json(&env, "m1").unwrap()["state"], "running");
     env.ok(&["kill", "m1"], 0);
 }
+
+/// A usage-limit pause of `runner` for the next hour, as a beat records it.
+fn pause_runner(p: &Profile, runner: &str) {
+    let now = chrono::Utc::now();
+    let at =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let pauses = serde_json::json!([{
+        "runner": runner,
+        "reason": "usage_limit",
+        "since": at(now),
+        "until": at(now + chrono::Duration::hours(1)),
+        "message": "You've hit your usage limit",
+    }]);
+    p.write("pauses.json", &pauses.to_string());
+}
+
+#[test]
+fn resume_is_refused_while_the_runner_is_paused_as_start_session_is() {
+    let p = Profile::with_config_text("max_workers = 8\n");
+    let agents = StandIns::install(&p);
+    p.ok(&["start-session", "c1", "do it", "claude"], 0);
+    agents.wait_starts("c1", 1);
+    p.ok(&["kill", "c1"], 0);
+    assert_eq!(row_json(&p, "c1").unwrap()["resumable"], true);
+
+    // Paused: refused with status 1 like start-session, nothing started.
+    pause_runner(&p, "claude");
+    let start = p.run(&["start-session", "c2", "do it", "claude"]);
+    assert_status(&start, 1);
+    let out = p.run(&["resume", "c1"]);
+    assert_status(&out, 1);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("paused until")
+            && err.contains("not resuming looop-c1")
+            && err.contains("--force"),
+        "{}",
+        show(&out)
+    );
+    let out = p.run(&["resume", "looop-c1"]);
+    assert_status(&out, 1);
+    assert_eq!(agents.starts("c1").len(), 1, "nothing started");
+    assert_eq!(row_json(&p, "c1").unwrap()["state"], "killed");
+
+    // --force resumes anyway, as start-session --force starts.
+    let out = p.ok(&["resume", "c1", "--force"], 0);
+    assert!(out.contains("resumed looop-c1"), "{out}");
+    agents.wait_starts("c1", 2);
+    p.ok(&["kill", "c1"], 0);
+
+    // The daily budget reached refuses it too.
+    p.write_config("max_workers = 8\ndaily_budget_usd = 1.0\n");
+    p.write("pauses.json", "[]");
+    p.ok(&["_cost", "session", "looop-c1", "claude", "2"], 0);
+    let out = p.run(&["resume", "c1"]);
+    assert_status(&out, 1);
+    assert!(
+        text(&out.stderr).contains("daily budget is reached"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(agents.starts("c1").len(), 2, "nothing started");
+    p.ok(&["resume", "c1", "--force"], 0);
+    agents.wait_starts("c1", 3);
+    p.ok(&["kill", "c1"], 0);
+}

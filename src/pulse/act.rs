@@ -256,7 +256,8 @@ fn kill_worker(profile: &Profile, id: &str) -> Result<()> {
 
 fn resume_worker(profile: &Profile, config: &Config, id: &str) -> Result<()> {
     let id = WorkerId::parse(ids::bare(id))?;
-    let view = crate::resume::resume(profile, config, &id)?;
+    // As `start_worker`: no --force for the tick AI.
+    let view = crate::resume::resume(profile, config, &id, false)?;
     println!("resumed {}", view.session);
     Ok(())
 }

@@ -114,6 +114,8 @@ fn continue_one(profile: &Profile, config: &Config, s: &SessionView) -> Result<&
         supervisor::verbs::send(profile, &id, input, true)?;
         return Ok("typed continue");
     }
-    crate::resume::resume(profile, config, &id)?;
+    // Its own pause has lifted; another one (the daily budget) still
+    // refuses it, and it stays resumable for later.
+    crate::resume::resume(profile, config, &id, false)?;
     Ok("resumed")
 }

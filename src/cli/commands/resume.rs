@@ -1,5 +1,7 @@
-//! `looop resume <id>` / `looop resume --all-lost`: relaunch a finished or
-//! lost worker (or every lost one) on its own agent session.
+//! `looop resume <id>` / `looop resume --all-lost` `[--force]`: relaunch a
+//! finished or lost worker (or every lost one) on its own agent session.
+//! A paused runner or a reached daily budget refuses it as it refuses
+//! `start-session`, unless `--force`.
 
 use crate::cli::Args;
 use crate::config::Config;
@@ -9,6 +11,7 @@ use anyhow::Result;
 
 pub fn run(mut args: Args) -> Result<i32> {
     let all_lost = args.flag(&["--all-lost"]);
+    let force = args.flag(&["--force"]);
     let id = if all_lost {
         None
     } else {
@@ -18,16 +21,16 @@ pub fn run(mut args: Args) -> Result<i32> {
     let profile = Profile::with_layout()?;
     let config = Config::load(&profile.config)?;
     let Some(id) = id else {
-        return all(&profile, &config);
+        return all(&profile, &config, force);
     };
-    let view = crate::resume::resume(&profile, &config, &id)?;
+    let view = crate::resume::resume(&profile, &config, &id, force)?;
     println!("resumed {}", view.session);
     Ok(0)
 }
 
 /// One line per lost worker; status 1 when any of them stays lost.
-fn all(profile: &Profile, config: &Config) -> Result<i32> {
-    let outcomes = crate::resume::all_lost(profile, config)?;
+fn all(profile: &Profile, config: &Config, force: bool) -> Result<i32> {
+    let outcomes = crate::resume::all_lost(profile, config, force)?;
     if outcomes.is_empty() {
         println!("no lost workers");
     }
