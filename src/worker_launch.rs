@@ -1,4 +1,5 @@
-//! The launch of a worker's agent command: its placeholders filled, its
+//! The launch of a worker's agent command: its placeholders filled (with
+//! the agents' own: `{{hooks_file}}`, codex's `{{codex_notify}}`), its
 //! hook settings written, its environment. Shared by a fresh start (the
 //! runner's `interactive` command, [`crate::workers`]) and a resume on the
 //! worker's own agent session (the runner's `resume` command,
@@ -50,6 +51,13 @@ pub fn spec(profile: &Profile, launch: Launch) -> Result<LaunchSpec> {
     if command.contains(HOOKS_FILE) {
         let hooks = write_hooks(profile, session, agent)?;
         command = command.replace(HOOKS_FILE, &crate::shell::quote(&hooks.to_string_lossy()));
+    }
+    if command.contains(crate::agents::CODEX_NOTIFY) {
+        // The path goes into TOML (escaped there), the whole into the
+        // shell (quoted there): neither can break the other.
+        let looop = paths::current_exe()?;
+        let value = crate::agents::codex_notify_option(&looop.to_string_lossy());
+        command = command.replace(crate::agents::CODEX_NOTIFY, &crate::shell::quote(&value));
     }
     let command = exec_if_simple(&command);
     let mut env = paths::child_env(profile)?;

@@ -148,3 +148,47 @@ fn the_agent_key_and_placeholders_in_an_own_runner_quoted() {
         show(&out)
     );
 }
+
+#[test]
+fn codex_notify_names_a_looop_path_with_quotes_and_backslashes_as_toml() {
+    // looop and its data dir under a directory whose name has a `"`, a
+    // `\`, a space and a `'`: the notify override must still be one shell
+    // word and valid TOML naming this very binary.
+    let tmp = tempfile::tempdir().unwrap();
+    let weird = tmp.path().join("we \"ird\\ it's");
+    std::fs::create_dir_all(&weird).unwrap();
+    let looop = weird.join("looop");
+    if std::fs::hard_link(BIN, &looop).is_err() {
+        std::fs::copy(BIN, &looop).unwrap();
+    }
+    let p = Profile::in_dir(tmp, weird.join("data"));
+    let seen = stand_ins(&p, &["codex"]);
+    p.write_config("");
+    let out = p
+        .command(&looop)
+        .args(["start-session", "x1", "do it", "codex"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let codex = argv(&seen, "codex");
+    let value = after(&codex, "-c").unwrap_or_else(|| panic!("no -c: {codex:?}"));
+    let parsed: toml::Table =
+        toml::from_str(value).unwrap_or_else(|e| panic!("not TOML: {value}: {e}"));
+    let notify: Vec<&str> = parsed["notify"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        notify,
+        [looop.to_str().unwrap(), "_hook", "codex-notify"],
+        "{value}"
+    );
+    assert_eq!(
+        env_of(&seen, "codex", "LOOOP_DATA_DIR").as_deref(),
+        p.data.to_str()
+    );
+    let out = p.command(&looop).args(["kill", "x1"]).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+}

@@ -11,9 +11,10 @@
 //! process group and ends with it; their spend is read from the rollout
 //! codex writes ([`transcript`]). A worker's finished turn is told at once
 //! by codex's `notify` program, set to `looop _hook codex-notify`
-//! ([`notify`]).
+//! ([`notify`]; the presets' `{{codex_notify}}`).
 
 mod notify;
+pub use notify::{OPTION_VALUE as NOTIFY_OPTION, option_value as notify_option};
 mod stream;
 mod transcript;
 mod usage;
@@ -30,9 +31,9 @@ pub const SPEC: Spec = Spec {
     name: "codex",
     presets: Presets {
         tick: "codex exec --json --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral --color never -",
-        interactive: "codex --no-daemon -c \"notify=[\\\"$LOOOP_BIN\\\",\\\"_hook\\\",\\\"codex-notify\\\"]\" --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
+        interactive: "codex --no-daemon -c {{codex_notify}} --dangerously-bypass-approvals-and-sandbox \"Your instructions are in \"{{prompt_file}}\": read that file first and follow it.\"",
         resume: Some(
-            "codex resume --no-daemon -c \"notify=[\\\"$LOOOP_BIN\\\",\\\"_hook\\\",\\\"codex-notify\\\"]\" --dangerously-bypass-approvals-and-sandbox {{session_id}}",
+            "codex resume --no-daemon -c {{codex_notify}} --dangerously-bypass-approvals-and-sandbox {{session_id}}",
         ),
     },
     worker_env: &[],

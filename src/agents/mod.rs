@@ -23,6 +23,8 @@ pub mod screen;
 pub mod spec;
 pub mod stream;
 
+pub use codex::{NOTIFY_OPTION as CODEX_NOTIFY, notify_option as codex_notify_option};
+
 use crate::prices::Prices;
 use crate::usage::Spend;
 use spec::Spec;

@@ -13,11 +13,46 @@
 use crate::activity::{Activity, Reading};
 use serde::Deserialize;
 
-/// The `-c` option of the worker preset: codex runs `$LOOOP_BIN _hook
-/// codex-notify <payload>` (the shell expands `$LOOOP_BIN`, which every
-/// worker has).
+/// The `-c` option of the worker presets: looop fills in the value of
+/// [`OPTION_VALUE`] (see [`option_value`]).
 #[cfg(test)]
-pub const OPTION: &str = r#"-c "notify=[\"$LOOOP_BIN\",\"_hook\",\"codex-notify\"]""#;
+pub const OPTION: &str = "-c {{codex_notify}}";
+
+/// Replaced in a worker's command (shell-quoted) by [`option_value`] for
+/// the running looop binary: codex then runs `<looop> _hook codex-notify
+/// <payload>`.
+pub const OPTION_VALUE: &str = "{{codex_notify}}";
+
+/// The `-c` value that sets codex's `notify` to `looop _hook
+/// codex-notify`: `notify=["<looop>","_hook","codex-notify"]`, the path a
+/// TOML basic string, so a `"` or `\` in it cannot break codex's config.
+/// Shell-quoting the whole is the caller's job.
+pub fn option_value(looop: &str) -> String {
+    format!("notify=[{},\"_hook\",\"codex-notify\"]", toml_string(looop))
+}
+
+/// `s` as a TOML basic string, quotes included: `\` and `"` escaped, and
+/// every control character (TOML allows none unescaped but tab; tab is
+/// escaped too).
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
 
 /// The start of the prompt of codex's title-generation turn (0.171.0).
 const TITLE_TURN: &str = "Generate a concise, single-line task title";
@@ -75,6 +110,24 @@ mod tests {
         assert_eq!(read_all, [Some(Activity::Idle), None, Some(Activity::Idle)]);
         assert!(read(b"\x00 not json").is_err());
         assert_eq!(read(br#"{"type":"something-else"}"#).unwrap(), None);
+    }
+
+    #[test]
+    fn the_path_is_a_toml_basic_string() {
+        assert_eq!(toml_string("/usr/bin/looop"), r#""/usr/bin/looop""#);
+        assert_eq!(toml_string(r#"/a "b"\c"#), r#""/a \"b\"\\c""#);
+        assert_eq!(toml_string("x\ty\nz\r\u{8}\u{c}"), r#""x\ty\nz\r\b\f""#);
+        assert_eq!(
+            toml_string("a\u{1}b\u{7f}c\u{9f}"),
+            r#""a\u0001b\u007Fc\u009F""#
+        );
+        assert_eq!(toml_string("it's é"), r#""it's é""#);
+        let nasty = "/tmp/we \"ird\\ it's\t$(x)\u{1}/looop";
+        let parsed: toml::Table = toml::from_str(&option_value(nasty)).unwrap();
+        assert_eq!(
+            parsed["notify"],
+            toml::Value::Array(vec![nasty.into(), "_hook".into(), "codex-notify".into()])
+        );
     }
 
     #[test]
