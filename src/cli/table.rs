@@ -115,7 +115,7 @@ pub const COMMANDS: &[Command] = &[
         flags: &["--all-lost", "--force"],
         ids: Ids::Workers,
         usage: "looop resume <id> [--force] | looop resume --all-lost [--force]",
-        about: "Relaunch a finished or lost worker under the same id on its own agent session (its runner's resume command), with its cwd, goal and claims; prints `resumed looop-<id>`. Status 1 when the worker is unknown or live, when max_workers are live, or when it cannot be resumed (its runner has no resume command, e.g. opencode, or its agent session id is not known), or, unless --force, when its runner is paused (usage limit or daily budget) or the daily budget is reached, as start-session is, saying why. --all-lost resumes every lost worker (after a reboot or a killed supervisor), one line each (`resumed looop-<id>` or `not resumed looop-<id>: <why>`); status 0 when all came back (or none was lost), 1 when any stays lost.",
+        about: "Relaunch a finished or lost worker under the same id on its own agent session (its runner's resume command), with its cwd, goal and claims; prints `resumed looop-<id>`. Status 1 when the worker is unknown or live, when max_workers are live, or when it cannot be resumed (its runner has no resume command, e.g. opencode, or its agent session id is not known), or when its runner is paused or the daily budget is reached (unless --force, as for start-session), saying why. --all-lost resumes every lost worker (after a reboot or a killed supervisor), one line each (`resumed looop-<id>` or `not resumed looop-<id>: <why>`); status 0 when all came back (or none was lost), 1 when any stays lost.",
         ..cmd("resume", commands::resume::run)
     },
     Command {
