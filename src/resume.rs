@@ -120,7 +120,33 @@ pub fn resume(
             crate::workers::Verb::Resume,
         )?;
     }
+    note_first_start(profile, &view)?;
     supervisor::launch(profile, config, &spec)
+}
+
+/// Keep when the worker first started before its relaunch gives its
+/// record a new `started_at` (once: a later resume keeps the first note).
+fn note_first_start(profile: &Profile, view: &SessionView) -> Result<()> {
+    let path = crate::session_record::first_started_path(&profile.session_dir(&view.session));
+    let Some(started) = view.started_at.as_deref() else {
+        return Ok(());
+    };
+    if path.exists() {
+        return Ok(());
+    }
+    store::write_atomic(&path, format!("{started}\n").as_bytes())
+        .with_context(|| format!("cannot note when {} first started", view.session))
+}
+
+/// When the worker of `session` first started: the note its first resume
+/// left, `None` when it was never resumed (its record's `started_at` is
+/// then its first start).
+pub fn first_started(profile: &Profile, session: &str) -> Option<String> {
+    let path = crate::session_record::first_started_path(&profile.session_dir(session));
+    let text = std::fs::read_to_string(path).ok()?;
+    let at = text.trim();
+    DateTime::parse_from_rfc3339(at).ok()?;
+    Some(at.to_string())
 }
 
 /// What `resume --all-lost` did with one lost worker.

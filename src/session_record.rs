@@ -146,6 +146,14 @@ pub fn supervisor_log_path(dir: &Path) -> PathBuf {
 pub fn lost_seen_path(dir: &Path) -> PathBuf {
     dir.join("lost_seen_at")
 }
+/// When the worker was first started (RFC 3339), noted by its first
+/// resume: a relaunch's record starts afresh (`started_at` is the current
+/// run's), while the worker (id, agent session, claims) goes on, and `ls`'s
+/// AGE counts from its first start. Kept across relaunches; a fresh
+/// `start-session` of the name removes it.
+pub fn first_started_path(dir: &Path) -> PathBuf {
+    dir.join("first_started_at")
+}
 
 /// The socket path for `session`: short (a hash), in the runtime dir.
 pub fn socket_path(profile: &Profile, session: &str) -> Result<PathBuf> {

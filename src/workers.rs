@@ -11,7 +11,7 @@ use crate::ids::{self, WorkerId};
 use crate::paths::Profile;
 use crate::supervisor::{self, SessionView, State};
 use crate::{exit, store};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -128,6 +128,7 @@ pub fn start(
     let guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
     refuse_unless_room(profile, config, &session, runner_name, opts.force)?;
     let cwd = work_dir(profile, id, opts)?;
+    forget_first_start(profile, &session)?;
     // A fresh start gets a fresh agent session: the old one's spend is
     // metered to its end first.
     crate::meter::forget(profile, &config.prices, &session)?;
@@ -153,6 +154,17 @@ pub fn start(
         return Ok(view);
     }
     unless_it_ends_at_once(profile, view, missing.as_deref())
+}
+
+/// A fresh start is a new worker: the first start an earlier worker of
+/// the name noted when it was resumed is not its own.
+fn forget_first_start(profile: &Profile, session: &str) -> Result<()> {
+    let path = crate::session_record::first_started_path(&profile.session_dir(session));
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
 }
 
 /// What a prune did.

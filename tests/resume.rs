@@ -325,3 +325,56 @@ fn resume_is_refused_while_the_runner_is_paused_as_start_session_is() {
     agents.wait_starts("c1", 3);
     p.ok(&["kill", "c1"], 0);
 }
+
+/// The AGE cell of worker `id` in the `ls` table.
+fn age(p: &Profile, id: &str) -> String {
+    let table = p.ok(&["ls"], 0);
+    let line = table
+        .lines()
+        .find(|l| l.starts_with(&format!("{id} ")))
+        .unwrap_or_else(|| panic!("no {id}: {table}"));
+    line.split_whitespace().nth(4).unwrap().to_string()
+}
+
+#[test]
+fn age_counts_from_the_first_start_across_resumes_and_after_the_end() {
+    let p = Profile::with_config_text("max_workers = 8\n");
+    let agents = StandIns::install(&p);
+    p.ok(&["start-session", "c1", "do it", "claude"], 0);
+    agents.wait_starts("c1", 1);
+    p.ok(&["kill", "c1"], 0);
+    // Its run began 12 minutes ago (the record says so; its supervisor is
+    // gone, so nothing rewrites it).
+    let state = p.data.join("sessions/looop-c1/state.json");
+    let mut record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let then = chrono::Utc::now() - chrono::Duration::minutes(12);
+    record["started_at"] = then
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        .into();
+    std::fs::write(&state, record.to_string()).unwrap();
+    assert_eq!(age(&p, "c1"), "12m", "a killed worker: since its start");
+
+    // Resumed: the same worker, so its age goes on from its first start.
+    p.ok(&["resume", "c1"], 0);
+    agents.wait_starts("c1", 2);
+    assert_eq!(row_json(&p, "c1").unwrap()["state"], "running");
+    assert_eq!(age(&p, "c1"), "12m");
+    p.ok(&["kill", "c1"], 0);
+    assert_eq!(age(&p, "c1"), "12m", "killed after its resume");
+    p.ok(&["resume", "c1"], 0);
+    agents.wait_starts("c1", 3);
+    assert_eq!(
+        age(&p, "c1"),
+        "12m",
+        "a second resume keeps the first start"
+    );
+    p.ok(&["kill", "c1"], 0);
+
+    // A fresh start-session of the name is a new worker.
+    p.ok(&["start-session", "c1", "again", "claude"], 0);
+    agents.wait_starts("c1", 4);
+    let fresh = age(&p, "c1");
+    assert!(fresh.ends_with('s'), "a new worker is seconds old: {fresh}");
+    p.ok(&["kill", "c1"], 0);
+}

@@ -81,7 +81,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         flags: &["--json", "--all", "-a"],
         usage: "looop ls [--json] [--all]",
-        about: "List worker sessions on disk, running and finished: id, state, activity (busy, needs_input, idle, usage_limited, unknown; running workers only), pid, age, idle time, exit code, flag note. --all adds the pulse session.",
+        about: "List worker sessions on disk, running and finished: id, state, activity (busy, needs_input, idle, usage_limited, unknown; running workers only), pid, age (since the worker first started, across resumes; it keeps counting after the end), idle time (running workers only), exit code, spend, flag note. --all adds the pulse session.",
         ..cmd("ls", commands::ls::run)
     },
     Command {

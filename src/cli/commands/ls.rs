@@ -62,7 +62,14 @@ pub fn run(mut args: Args) -> Result<i32> {
         writeln!(out, "no worker sessions")?;
         return Ok(0);
     }
-    write!(out, "{}", table(&sessions, &spend, Utc::now()))?;
+    // AGE counts from the worker's first start: a resumed worker's record
+    // has only its current run's (read for the table alone: `--json`
+    // shows `started_at` as recorded).
+    let born: Vec<Option<String>> = sessions
+        .iter()
+        .map(|s| crate::resume::first_started(&profile, &s.session))
+        .collect();
+    write!(out, "{}", table(&sessions, &spend, &born, Utc::now()))?;
     Ok(0)
 }
 
@@ -91,8 +98,12 @@ const HEADER: [&str; 9] = [
     "\u{2691}NOTE",
 ];
 
-/// One session's cells, in [`HEADER`] order.
-fn row(s: &SessionView, spend: &str, now: DateTime<Utc>) -> [String; 9] {
+/// One session's cells, in [`HEADER`] order. AGE is the time since the
+/// worker first started (`born`, when a resume noted it, else its record's
+/// `started_at`), whether it still runs or not: like a pod's age, it is not
+/// reset by a resume and keeps counting after the end. IDLE is for live
+/// workers only.
+fn row(s: &SessionView, spend: &str, born: Option<&str>, now: DateTime<Utc>) -> [String; 9] {
     let since = |t: &Option<String>| t.as_deref().and_then(|t| seconds_since(t, now)).map(human);
     let idle = if s.alive {
         since(&s.last_output_at).or_else(|| since(&s.started_at))
@@ -104,7 +115,10 @@ fn row(s: &SessionView, spend: &str, now: DateTime<Utc>) -> [String; 9] {
         s.state.as_str().to_string(),
         s.activity.clone().unwrap_or_else(|| "-".into()),
         s.pid.map_or("-".into(), |p| p.to_string()),
-        since(&s.started_at).unwrap_or_else(|| "-".into()),
+        born.and_then(|t| seconds_since(t, now))
+            .map(human)
+            .or_else(|| since(&s.started_at))
+            .unwrap_or_else(|| "-".into()),
         idle.unwrap_or_else(|| "-".into()),
         s.exit_code.map_or("-".into(), |c| c.to_string()),
         spend.to_string(),
@@ -116,12 +130,19 @@ fn row(s: &SessionView, spend: &str, now: DateTime<Utc>) -> [String; 9] {
     ]
 }
 
-/// The aligned `ls` table.
-fn table(sessions: &[SessionView], spend: &[String], now: DateTime<Utc>) -> String {
+/// The aligned `ls` table; `born[i]` is when session `i`'s worker first
+/// started, when a resume noted it.
+fn table(
+    sessions: &[SessionView],
+    spend: &[String],
+    born: &[Option<String>],
+    now: DateTime<Utc>,
+) -> String {
     let rows: Vec<[String; 9]> = sessions
         .iter()
         .zip(spend)
-        .map(|(s, spend)| row(s, spend, now))
+        .zip(born)
+        .map(|((s, spend), born)| row(s, spend, born.as_deref(), now))
         .collect();
     let mut widths = HEADER.map(|h| h.chars().count());
     for r in &rows {
@@ -206,6 +227,7 @@ mod tests {
                 view("long-name", State::Exited, None),
             ],
             &["$0.5064".to_string(), "not metered".to_string()],
+            &[None, None],
             now,
         );
         let lines: Vec<&str> = t.lines().collect();
@@ -223,6 +245,24 @@ mod tests {
         assert!(lines[2].contains(" 3"));
         assert_eq!(col(lines[0], "SPEND"), col(lines[1], "$0.5064"));
         assert_eq!(col(lines[0], "SPEND"), col(lines[2], "not metered"));
+    }
+
+    #[test]
+    fn age_counts_from_the_first_start_and_goes_on_after_the_end() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut resumed = view("r", State::Killed, None);
+        // Its current run started at 00:57 and ended at 00:58; the worker
+        // first started at 00:45.
+        resumed.started_at = Some("2026-01-01T00:57:00Z".into());
+        resumed.ended_at = Some("2026-01-01T00:58:00Z".into());
+        let ended = view("e", State::Exited, None);
+        let age = |s: &SessionView, born: Option<&str>| row(s, "-", born, now)[4].clone();
+        assert_eq!(age(&resumed, Some("2026-01-01T00:45:00Z")), "15m");
+        assert_eq!(age(&resumed, None), "3m", "no note: the record's start");
+        assert_eq!(age(&ended, None), "1h", "since its start, not its end");
+        assert_eq!(age(&resumed, Some("garbage")), "3m");
     }
 
     #[test]
