@@ -23,6 +23,9 @@ for root, _, files in os.walk(src):
 
 def strip(text):
     text = re.sub(r"//[^\n]*", "", text)
+    # raw strings, then char literals ('"' would open a string), then strings
+    text = re.sub(r'r(#+)".*?"\1', '""', text, flags=re.S)
+    text = re.sub(r"'(\\.|[^'\\\n])'", "' '", text)
     text = re.sub(r'"(\\.|[^"\\])*"', '""', text)
     # unit tests may reach anywhere in their module's tree
     text = re.sub(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{.*", "", text, flags=re.S)
