@@ -41,6 +41,9 @@ pub const MAX: (u16, u16) = (512, 256);
 pub const HOLD: Duration = Duration::from_millis(20);
 /// Held output beyond this is parsed at once, whatever the time.
 const HOLD_MAX: usize = 1 << 20;
+/// A burst this big is a flood's (a PTY read gives at most 4 KiB; the
+/// supervisor gathers up to 16 reads into a burst while more is waiting).
+const HOLD_FROM: usize = 16 * 1024;
 
 pub struct Screen {
     parser: vt100::Parser,
@@ -78,10 +81,17 @@ impl Screen {
         }
     }
 
-    /// Feed output, exactly as the PTY gave it. It is held (see
-    /// [`HOLD`]) and parsed with what follows it, by [`Screen::settle`].
+    /// Feed output, exactly as the PTY gave it. A burst the size of a
+    /// flood's ([`HOLD_FROM`] and up), and whatever follows one, is held
+    /// (see [`HOLD`]) and parsed with what comes after it by
+    /// [`Screen::settle`]; a smaller one, with nothing held, is parsed at
+    /// once (an interactive program's output costs no second buffer).
     pub fn feed(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
+            return;
+        }
+        if self.held.is_empty() && bytes.len() < HOLD_FROM {
+            self.parse(bytes);
             return;
         }
         self.held_since.get_or_insert_with(Instant::now);
@@ -103,19 +113,24 @@ impl Screen {
         }
     }
 
-    /// Parse everything held: one burst, of which the lines that scroll
-    /// past unseen are skipped (see [`super::burst`]). The held buffer is
-    /// given back, so an idle supervisor keeps none.
+    /// Parse everything held, as one burst. The held buffer is given
+    /// back, so an idle supervisor keeps none.
     pub fn settle(&mut self) {
         self.held_since = None;
         if self.held.is_empty() {
             return;
         }
         let bytes = std::mem::take(&mut self.held);
+        self.parse(&bytes);
+    }
+
+    /// Give the emulator one burst, minus the lines that scroll past
+    /// unseen in it (see [`super::burst`]).
+    fn parse(&mut self, bytes: &[u8]) {
         let (_, rows) = self.size();
         let ranges = self
             .lexer
-            .plan(&bytes, burst::keep_lines(rows, SCROLLBACK_ROWS));
+            .plan(bytes, burst::keep_lines(rows, SCROLLBACK_ROWS));
         let parser = &mut self.parser;
         // Through `io::Write`, a concrete impl compiled inside the crate:
         // `Parser::process` is generic, so calling it here would build the
@@ -224,23 +239,32 @@ mod tests {
     fn output_is_held_until_due_or_read_and_then_parsed_as_one_burst() {
         let mut s = Screen::new(20, 5);
         assert_eq!(s.due(), None);
+        // A small burst with nothing held is parsed at once.
+        s.feed(b"first\r\n");
+        assert!(s.held.is_empty() && s.due().is_none());
+        assert!(s.parser.screen().contents().contains("first"));
+        // A flood's burst is held, and so is all that follows it.
         let start = Instant::now();
-        for i in 0..2000 {
-            s.feed(format!("line {i}\r\n").as_bytes());
-        }
+        let flood: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("line {i}\r\n").into_bytes())
+            .collect();
+        s.feed(&flood[..HOLD_FROM]);
+        s.feed(&flood[HOLD_FROM..]);
         let due = s.due().expect("held output has a due time");
         assert!(due >= start + HOLD);
-        // Not due yet: nothing parsed, the screen model still blank.
+        // Not due yet: nothing parsed, the model still shows "first".
         s.settle_if_due(start);
         assert!(!s.held.is_empty());
-        assert_eq!(s.parser.screen().contents(), "");
+        assert!(!s.parser.screen().contents().contains("line"));
         // Due: parsed, the buffer given back, no timer left.
         s.settle_if_due(due);
         assert!(s.held.is_empty() && s.held.capacity() == 0);
         assert_eq!(s.due(), None);
         assert!(s.parser.screen().contents().contains("line 1999"));
         // A reader never sees a stale screen: it takes what is held first.
+        s.feed(&flood);
         s.feed(b"tail");
+        assert!(!s.held.is_empty());
         assert_eq!(s.text().lines().last(), Some("tail"));
         // A flood past the cap is parsed at once.
         s.feed(&vec![b'x'; HOLD_MAX]);
