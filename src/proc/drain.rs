@@ -124,13 +124,19 @@ pub(super) fn drain(
             open.swap_remove(k);
         }
     }
-    if let Some(e) = ending
-        && !e.killed
-        && !group::wait_gone(&e.groups, e.termed_at + TERM_GRACE)
-    {
-        // Make sure the KILL happened before the caller moves on (and maybe
-        // exits): a member that ignored TERM and holds no pipe would survive.
-        e.groups.iter().for_each(|&g| group::kill(g));
+    if let Some(mut e) = ending {
+        if !e.killed && !group::wait_gone(&e.groups, e.termed_at + TERM_GRACE) {
+            // Make sure the KILL happened before the caller moves on (and
+            // maybe exits): a member that ignored TERM and holds no pipe
+            // would survive.
+            e.groups.iter().for_each(|&g| group::kill(g));
+            e.killed = true;
+        }
+        if e.killed {
+            // A KILLed process closes its files before it is gone: its pipe
+            // reads closed a moment before the group is really over.
+            group::wait_killed(&e.groups);
+        }
     }
     cuts
 }

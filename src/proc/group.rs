@@ -70,5 +70,10 @@ pub fn end(pgids: &[u32], grace: Duration) -> bool {
     for &g in pgids {
         kill(g);
     }
+    wait_killed(pgids)
+}
+
+/// Wait (bounded) until groups sent SIGKILL are gone. True when they are.
+pub fn wait_killed(pgids: &[u32]) -> bool {
     wait_gone(pgids, Instant::now() + KILL_CONFIRM)
 }
