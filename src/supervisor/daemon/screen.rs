@@ -26,10 +26,12 @@ use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-/// Rows kept above the screen: enough for a shrink-then-grow resize to
-/// give back what it pushed up (as a real terminal does), small enough to
-/// keep an idle supervisor small (a row is 32 bytes per column).
-const SCROLLBACK_ROWS: usize = 64;
+/// Rows kept above the screen: a default screen's height (40), so a
+/// shrink-then-grow resize gives back what it pushed up and an attach from
+/// a terminal up to twice that tall is filled from history (as tmux does),
+/// small enough to keep an idle supervisor small (a row is 32 bytes per
+/// column written: 40 rows of 120 columns are 150 KiB).
+const SCROLLBACK_ROWS: usize = 40;
 /// Smallest size (cols, rows) the model and the PTY take.
 pub const MIN: (u16, u16) = (2, 1);
 /// Largest size (cols, rows) the model and the PTY take: 512x256 cells is

@@ -21,8 +21,11 @@ use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// One read from the PTY.
-const READ_CHUNK: usize = 64 * 1024;
+/// The burst buffer: up to this much output is gathered from the PTY
+/// (which gives at most 4 KiB a read) before it is logged with one write
+/// and handed to the screen model. 16 KiB keeps a flood's writes few and
+/// an idle supervisor small (a buffer a flood filled stays resident).
+const READ_CHUNK: usize = 16 * 1024;
 
 pub struct Supervisor {
     pub(super) profile: Profile,
