@@ -50,11 +50,20 @@ pub fn run(mut args: Args) -> Result<i32> {
     if json {
         // Render whole, then write once: stdout is line-buffered, and a
         // pretty array of 100 sessions would otherwise cost ~1,500 writes.
-        // Sized for a typical row up front: growing it costs more than
-        // printing it.
+        // One session per line: a fleet's listing is the largest JSON
+        // looop prints (100 workers indented were 64 KiB, a full pipe
+        // buffer), and a line per session greps like the table's rows.
         let mut text = Vec::with_capacity(1024 * (sessions.len() + 1));
-        serde_json::to_writer_pretty(&mut text, &sessions)?;
-        text.push(b'\n');
+        text.push(b'[');
+        for (n, s) in sessions.iter().enumerate() {
+            text.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+            serde_json::to_writer(&mut text, s)?;
+        }
+        text.extend_from_slice(if sessions.is_empty() {
+            b"]\n"
+        } else {
+            b"\n]\n"
+        });
         out.write_all(&text)?;
         return Ok(0);
     }
