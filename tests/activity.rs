@@ -103,6 +103,60 @@ fn a_dialog_flags_then_work_then_the_prompt() {
     assert_eq!(p.events("unflagged").len(), 1);
 }
 
+/// Two dialogs in a row, as claude 2.1.197 shows them to a new user (the
+/// permission question, then "Do you want to use this API key?"), then
+/// its prompt.
+const TWO_DIALOGS: &str = r#"
+rule=$(printf '─%.0s' $(seq 1 40))
+printf '\033[?1049h\033[H\033[2J'
+printf '%s\r\n Bash command\r\n   touch created.txt\r\n\r\n Do you want to proceed?\r\n ❯ 1. Yes\r\n   2. No\r\n\r\n Esc to cancel · Tab to amend · ctrl+e to explain\r\n' "$rule"
+while IFS= read -rsn1 k; do [ "$k" = 1 ] && break; done
+printf '\033[H\033[2J%s\r\n  Detected a custom API key in your environment\r\n\r\n  Do you want to use this API key?\r\n\r\n    1. Yes\r\n  ❯ 2. No (recommended)\r\n\r\n  Enter to confirm · Esc to cancel\r\n' "$rule"
+while IFS= read -rsn1 k; do [ "$k" = 1 ] && break; done
+printf '\033[H\033[2J● Done.\r\n%s\r\n❯ \r\n%s\r\n  ? for shortcuts · ← for agents\r\n' "$rule" "$rule"
+exec sleep 600
+"#;
+
+#[test]
+fn a_second_dialog_replaces_the_flag_with_its_own_question() {
+    let p = Profile::with_config_text(&format!("runner = \"claude\"\n{CLAUDE_STANDIN}"));
+    let out = p
+        .cmd(&["start-session", "two", "do it"])
+        .env("LOOOP_T_CMD", TWO_DIALOGS)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let row = wait_activity(&p, "two", "needs_input");
+    assert_eq!(row["note"], "needs input: Do you want to proceed?", "{row}");
+
+    // Answered; the next dialog asks something else: the human must see
+    // that question, not the old one.
+    p.ok(&["send", "two", "-n", "1"], 0);
+    let mut last = serde_json::Value::Null;
+    wait_for(
+        DEADLINE_SECS,
+        "the flag to name the second question",
+        || {
+            last = row_json(&p, "two").unwrap();
+            last["note"] == "needs input: Do you want to use this API key?"
+        },
+    );
+    assert_eq!(last["activity"], "needs_input", "{last}");
+    assert_eq!(last["flagged"], true, "{last}");
+    assert_eq!(p.events("flagged").len(), 2);
+    assert_eq!(p.events("unflagged").len(), 1);
+
+    p.ok(&["send", "two", "-n", "1"], 0);
+    let row = wait_activity(&p, "two", "idle");
+    assert_eq!(row["flagged"], false, "{row}");
+    let to: Vec<String> = p
+        .events("activity")
+        .iter()
+        .map(|e| e["to"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(to, ["needs_input", "needs_input", "idle"], "{to:?}");
+}
+
 #[test]
 fn a_flag_someone_else_raised_is_left_alone() {
     let p = Profile::with_config_text(&format!("runner = \"claude\"\n{CLAUDE_STANDIN}"));

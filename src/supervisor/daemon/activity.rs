@@ -69,6 +69,11 @@ impl Supervisor {
             }),
         );
         if change.to.activity == Activity::NeedsInput {
+            // A new dialog after another: our flag for the old question
+            // goes (if it is still ours), one for the new one comes.
+            if change.from == Activity::NeedsInput {
+                self.clear_raised_flag();
+            }
             let question = change.to.detail.as_deref().unwrap_or("a dialog");
             self.raise_flag(&format!("{NEEDS_INPUT}{question}"));
         } else if change.from == Activity::NeedsInput {

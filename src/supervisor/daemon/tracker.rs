@@ -79,7 +79,7 @@ impl Tracker {
     /// What the screen shows now; a change once it held steadily.
     pub fn screen(&mut self, reading: Reading, now: Instant) -> Option<Change> {
         self.next_read = None;
-        if self.settled.as_ref().map(|s| s.activity) == Some(reading.activity) {
+        if self.settled.as_ref().is_some_and(|s| same(s, &reading)) {
             self.pending = None;
             // Same activity, maybe a newer question or limit text.
             if self.current.activity == reading.activity {
@@ -89,7 +89,7 @@ impl Tracker {
             return None;
         }
         let since = match &self.pending {
-            Some((p, since)) if p.activity == reading.activity => *since,
+            Some((p, since)) if same(p, &reading) => *since,
             _ => now,
         };
         if now.duration_since(since) < STEADY {
@@ -125,6 +125,14 @@ impl Tracker {
     fn publish(&mut self, reading: Reading, source: Source) -> Option<Change> {
         let from = self.current.activity;
         self.current_source = source;
+        if source == Source::Screen && is_new_question(&self.current, &reading) {
+            self.current = reading.clone();
+            return Some(Change {
+                from,
+                to: reading,
+                source,
+            });
+        }
         if from == reading.activity {
             if reading.detail.is_some() {
                 self.current.detail = reading.detail;
@@ -138,6 +146,21 @@ impl Tracker {
             source,
         })
     }
+}
+
+/// Whether two screen readings say the same: the same activity, and for a
+/// dialog the same question (one dialog after another, claude's trust
+/// then its API-key question, is a new thing to ask the human).
+fn same(a: &Reading, b: &Reading) -> bool {
+    a.activity == b.activity && (a.activity != Activity::NeedsInput || a.detail == b.detail)
+}
+
+/// A dialog on screen whose question differs from the one published.
+fn is_new_question(current: &Reading, next: &Reading) -> bool {
+    current.activity == Activity::NeedsInput
+        && next.activity == Activity::NeedsInput
+        && next.detail.is_some()
+        && current.detail != next.detail
 }
 
 #[cfg(test)]
@@ -172,6 +195,33 @@ mod tests {
         assert_eq!(t.deadline(), None, "settled: no more wake-ups");
         assert_eq!(t.screen(r(Activity::Busy), ms(t0, 1800)), None);
         assert_eq!(t.deadline(), None);
+    }
+
+    #[test]
+    fn a_second_dialog_is_a_change_once_it_held_steadily() {
+        let t0 = Instant::now();
+        let mut t = Tracker::default();
+        let ask = |q: &str| Reading {
+            activity: Activity::NeedsInput,
+            detail: Some(q.into()),
+        };
+        t.screen(ask("Trust this folder?"), t0);
+        let c = t.screen(ask("Trust this folder?"), ms(t0, 1000)).unwrap();
+        assert_eq!(c.to.detail.as_deref(), Some("Trust this folder?"));
+        // Answered; the next dialog asks something else: not at once...
+        assert_eq!(t.screen(ask("Use this API key?"), ms(t0, 2000)), None);
+        assert_eq!(t.deadline(), Some(ms(t0, 3000)));
+        // ...but once it held, as a change from needs_input to needs_input.
+        let c = t.screen(ask("Use this API key?"), ms(t0, 3000)).unwrap();
+        assert_eq!(
+            (c.from, c.to.activity, c.to.detail.as_deref()),
+            (
+                Activity::NeedsInput,
+                Activity::NeedsInput,
+                Some("Use this API key?")
+            )
+        );
+        assert_eq!(t.screen(ask("Use this API key?"), ms(t0, 3200)), None);
     }
 
     #[test]
