@@ -98,28 +98,14 @@ pub fn resume(
     )?;
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let _guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
-    if supervisor::is_alive(profile, &session)
-        && !crate::workers::lets_go_after_its_end(profile, &session)?
-    {
-        return Err(exit::refused(format!(
-            "cannot resume {session}: it is still running"
-        )));
-    }
-    if let Some(live) = supervisor::live_workers_if_at(profile, config.max_workers)? {
-        return Err(exit::refused(format!(
-            "{live} workers are live and max_workers is {}; not resuming {session}",
-            config.max_workers
-        )));
-    }
-    if !force {
-        crate::workers::refuse_if_paused(
-            profile,
-            config,
-            &session,
-            &view.runner,
-            crate::workers::Verb::Resume,
-        )?;
-    }
+    crate::workers::refuse_unless_room(
+        profile,
+        config,
+        &session,
+        &view.runner,
+        force,
+        crate::workers::Verb::Resume,
+    )?;
     note_first_start(profile, &view)?;
     supervisor::launch(profile, config, &spec)
 }

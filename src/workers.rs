@@ -126,7 +126,14 @@ pub fn start(
     let session = id.session();
     store::ensure_dir(&profile.sessions_dir(), 0o700)?;
     let guard = store::Lock::acquire(&profile.sessions_dir().join(".start.lock"))?;
-    refuse_unless_room(profile, config, &session, runner_name, opts.force)?;
+    refuse_unless_room(
+        profile,
+        config,
+        &session,
+        runner_name,
+        opts.force,
+        Verb::Start,
+    )?;
     let cwd = work_dir(profile, id, opts)?;
     forget_first_start(profile, &session)?;
     // A fresh start gets a fresh agent session: the old one's spend is
@@ -210,34 +217,37 @@ fn work_dir(profile: &Profile, id: &WorkerId, opts: &Options) -> Result<PathBuf>
     }
 }
 
-/// Refuse (status 1) a start that finds `session` live, the `max_workers`
-/// cap reached, or (unless `force`) its runner paused or the daily budget
-/// spent. Runs under the start lock.
-fn refuse_unless_room(
+/// Refuse (status 1) a start or a resume that finds `session` live, the
+/// `max_workers` cap reached, or (unless `force`) its runner paused or the
+/// daily budget spent. Runs under the start lock.
+pub fn refuse_unless_room(
     profile: &Profile,
     config: &Config,
     session: &str,
     runner: &str,
     force: bool,
+    verb: Verb,
 ) -> Result<()> {
     if supervisor::is_alive(profile, session) && !lets_go_after_its_end(profile, session)? {
-        return Err(exit::refused(format!(
-            "session {session} is already running"
-        )));
+        return Err(exit::refused(match verb {
+            Verb::Start => format!("session {session} is already running"),
+            Verb::Resume => format!("cannot resume {session}: it is still running"),
+        }));
     }
     if let Some(live) = supervisor::live_workers_if_at(profile, config.max_workers)? {
+        let (doing, _) = verb.words();
         return Err(exit::refused(format!(
-            "{live} workers are live and max_workers is {}; not starting {session}",
+            "{live} workers are live and max_workers is {}; not {doing} {session}",
             config.max_workers
         )));
     }
     if !force {
-        refuse_if_paused(profile, config, session, runner, Verb::Start)?;
+        refuse_if_paused(profile, config, session, runner, verb)?;
     }
     Ok(())
 }
 
-/// What a launch refused under a pause was about to do, for its message.
+/// Which launch is refused (a start or a resume), for its message.
 #[derive(Debug, Clone, Copy)]
 pub enum Verb {
     Start,
@@ -257,7 +267,7 @@ impl Verb {
 /// new spend (CONTRACT §11): the runner paused (usage limit or budget), or
 /// the daily budget reached. `start-session` and `resume` share it; both
 /// skip it with `--force`.
-pub fn refuse_if_paused(
+fn refuse_if_paused(
     profile: &Profile,
     config: &Config,
     session: &str,
