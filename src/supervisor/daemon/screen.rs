@@ -43,8 +43,10 @@ pub const MAX: (u16, u16) = (512, 256);
 pub const HOLD: Duration = Duration::from_millis(20);
 /// Held output beyond this is parsed at once, whatever the time.
 const HOLD_MAX: usize = 1 << 20;
-/// A burst this big is a flood's (a PTY read gives at most 4 KiB; the
-/// supervisor gathers up to 16 reads into a burst while more is waiting).
+/// A burst this big is a flood's: a PTY read gives at most 4 KiB, and the
+/// supervisor gathers reads into its 16 KiB burst buffer only while more
+/// output is waiting, so a full one means the worker prints faster than
+/// it is read.
 const HOLD_FROM: usize = 16 * 1024;
 
 pub struct Screen {
